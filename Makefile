@@ -1,0 +1,40 @@
+# Two commands on a fresh machine (Python 3.11 and make): `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP     := $(VENV)/.dev-installed
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test bench build clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(BIN)/python
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt $(RUNTIME_STAMP)
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+## run: build the KB if it changed, seed demo data into an empty store, serve on 127.0.0.1:5000
+run: $(RUNTIME_STAMP)
+	$(BIN)/python run.py
+
+## build: build the KB into site/ (skipped when nothing changed)
+build: $(RUNTIME_STAMP)
+	$(BIN)/python run.py build
+
+## test: the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
+test: $(DEV_STAMP)
+	@test -x /usr/bin/chromium || echo "注意：未找到 /usr/bin/chromium，浏览器测试将被跳过（以 root 运行 .ci/run 会自动安装）。"
+	$(BIN)/python -m pytest
+
+## bench: district-scale benchmarks, results in bench/RESULTS.md
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf site .pytest_cache

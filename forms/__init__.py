@@ -1,0 +1,1 @@
+"""WTForms classes for the portal. No storage imports: choices come from the views."""

@@ -1,0 +1,110 @@
+"""Who is asking: the logged-in user, role checks and admin scopes."""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
+
+from . import store
+
+ADMIN_ROLES = ("community_admin", "street_admin", "district_admin")
+ROLE_NAMES = {"member": "在职党员", "volunteer": "志愿者", "community_admin": "社区管理员",
+              "street_admin": "街道管理员", "district_admin": "区级管理员"}
+
+
+def _load_user() -> None:
+    g.user = None
+    uid = session.get("uid")
+    if uid:
+        try:
+            user = store.get_user(uid)
+        except store.NotFound:
+            session.clear()
+            return
+        # A password change elsewhere ends this session (the hash fragment differs).
+        if user.get("disabled") or session.get("pw") != user["pw_hash"][-12:]:
+            session.clear()
+            return
+        g.user = user
+
+
+def login(user: dict) -> None:
+    session.clear()
+    session.permanent = True
+    session["uid"] = user["uid"]
+    session["pw"] = user["pw_hash"][-12:]
+
+
+def logout() -> None:
+    session.clear()
+
+
+def safe_next(default: str) -> str:
+    """The ``next`` target only if it stays on this site (no scheme, no host)."""
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme \
+            and not parts.netloc and "\\" not in target:
+        return target
+    return default
+
+
+def login_required(view):
+    """Send anonymous visitors to the login page, then back."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.user is None:
+            flash("请先登录。", "info")
+            return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def roles_required(*roles):
+    """Logged in and with one of these roles, else 403."""
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if g.user["role"] not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def can_admin_community(user: dict | None, community: dict) -> bool:
+    """Whether this user administers this community (own community, street or district)."""
+    if not user:
+        return False
+    role, scope = user["role"], user.get("scope")
+    return (role == "district_admin"
+            or (role == "street_admin" and scope == community["street_id"])
+            or (role == "community_admin" and scope == community["id"]))
+
+
+def admin_community_or_404(cid: str) -> dict:
+    """The community if the current admin may manage it; 404 otherwise (no hint it exists)."""
+    try:
+        community = store.get_community(cid)
+    except store.NotFound:
+        abort(404)
+    if not can_admin_community(g.user, community):
+        abort(404)
+    return community
+
+
+def communities_in_scope(user: dict) -> list[dict]:
+    role, scope = user["role"], user.get("scope")
+    if role == "district_admin":
+        return store.list_communities()
+    if role == "street_admin":
+        return store.list_communities(scope)
+    if role == "community_admin":
+        return [c for c in store.list_communities() if c["id"] == scope]
+    return []
+
+
+def register(app: Flask) -> None:
+    app.before_request(_load_user)

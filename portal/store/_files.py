@@ -1,0 +1,187 @@
+"""Safe TinyDB files: atomic writes, cross-process locks, caches that notice other writers.
+
+TinyDB's own JSONStorage rewrites its file in place and keeps no lock, so two
+gunicorn workers (or a crash mid-write) can destroy data. Everything the store
+keeps goes through this module instead:
+
+* ``_AtomicStorage`` writes to a temp file, fsyncs it and ``os.replace``-s it over
+  the old one, then fsyncs the folder: a reader or a crash sees either the old
+  file or the new one, never half of each.
+* ``transaction(path)`` holds an ``flock`` on ``<file>.lock`` (blocking, so a
+  waiter wakes the moment the holder is done) for the whole read-modify-write,
+  and reads the file fresh from disk inside it.
+* ``read_tables(path)`` serves plain reads from a per-process cache keyed by the
+  file's inode, size and mtime: every write replaces the inode, so a write by
+  another process is seen on the next read at the cost of one ``stat``.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+
+class CorruptFile(Exception):
+    """A data file exists but cannot be read as the store's JSON."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path = Path(path)
+        super().__init__(f"数据文件已损坏或无法读取：{path}（{detail}）")
+
+
+_cache: dict[str, tuple[tuple, dict]] = {}
+_views: dict[tuple[str, str], tuple[tuple, object]] = {}
+_thread_locks: dict[str, threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def _stat_key(path: Path):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _load(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorruptFile(path, str(exc)) from None
+    if not text.strip():
+        raise CorruptFile(path, "文件为空")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CorruptFile(path, f"JSON 解析失败：{exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise CorruptFile(path, "内容不是 TinyDB 表结构")
+    return data
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace path's content with text so that a crash leaves the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def read_tables(path: Path) -> dict:
+    """All tables of a file (raw dicts), from cache unless the file changed. Do not mutate."""
+    path = Path(path)
+    key = _stat_key(path)
+    if key is None:
+        return {}
+    hit = _cache.get(str(path))
+    if hit and hit[0] == key:
+        return hit[1]
+    data = _load(path)
+    _cache[str(path)] = (key, data)
+    return data
+
+
+def view(path: Path, name: str, build):
+    """``build(tables)`` computed once per version of the file and cached per process."""
+    path = Path(path)
+    tables = read_tables(path)
+    key = _stat_key(path)
+    hit = _views.get((str(path), name))
+    if hit and hit[0] == key and key is not None:
+        return hit[1]
+    value = build(tables)
+    _views[(str(path), name)] = (key, value)
+    return value
+
+
+class _AtomicStorage(Storage):
+    """TinyDB storage over one JSON file, read fresh and written atomically."""
+
+    def __init__(self, path: str):
+        self._path = Path(path)
+        self._data = None
+
+    def read(self):
+        # Read the disk once per transaction (the lock is held, so it cannot
+        # change under us); TinyDB mutates what this returns before write().
+        if self._data is None:
+            self._data = _load(self._path)
+        return self._data or None
+
+    def write(self, data) -> None:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        self._data = data
+        try:
+            write_atomic(self._path, text)
+        finally:
+            # Whatever happened, the next plain read must look at the disk again.
+            _cache.pop(str(self._path), None)
+
+
+def _thread_lock(path: Path) -> threading.Lock:
+    with _registry_lock:
+        return _thread_locks.setdefault(str(path), threading.Lock())
+
+
+@contextlib.contextmanager
+def file_lock(lock_path: Path):
+    """Hold an exclusive lock on lock_path, across threads and processes."""
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_lock(lock_path):
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+
+@contextlib.contextmanager
+def transaction(path: Path):
+    """A TinyDB handle on path for one read-modify-write under the file's lock."""
+    path = Path(path)
+    with file_lock(path.with_name(path.name + ".lock")):
+        db = TinyDB(str(path), storage=_AtomicStorage)
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+def check_file(path: Path) -> None:
+    """Raise CorruptFile if path exists and is not a readable store file."""
+    _load(Path(path))
+
+
+def forget_caches() -> None:
+    """Drop every cached file and view (used when the data folder is switched)."""
+    _cache.clear()
+    _views.clear()

@@ -1,0 +1,170 @@
+"""Service posts (服务岗位) and their shifts, kept in the community's file.
+
+A post has dated shifts (date, start–end, capacity) or is a standing role,
+stored as one undated shift. Sign-ups live elsewhere (``signups.py``).
+"""
+from __future__ import annotations
+
+import bisect
+from datetime import date, datetime, timedelta
+
+from tinydb import Query
+
+from kb import data as kbdata
+
+from . import _files, places
+from ._common import NotFound, StoreError, community_path, new_id, now, stamp
+
+OPEN, CLOSED = "open", "closed"
+
+
+def _index(tables) -> dict:
+    posts = {p["id"]: p for p in tables.get("posts", {}).values()}
+    shifts = {s["id"]: s for s in tables.get("shifts", {}).values()}
+    by_post: dict[str, list] = {}
+    for shift in sorted(shifts.values(), key=shift_sort_key):
+        by_post.setdefault(shift["post_id"], []).append(shift)
+    # Open shifts sorted by start, so that "not started yet" is a bisect and a
+    # request never walks the community's whole history of past shifts.
+    dated, standing = [], []
+    for shift in shifts.values():
+        post = posts.get(shift["post_id"])
+        if post is None or post["status"] != OPEN:
+            continue
+        if shift["date"] is None:
+            standing.append((shift, post))
+        else:
+            dated.append((f"{shift['date']} {shift['start']}", shift["id"], shift, post))
+    dated.sort(key=lambda row: row[:2])
+    return {"posts": posts, "shifts": shifts, "by_post": by_post, "standing": standing,
+            "dated": dated, "dated_keys": [row[0] for row in dated]}
+
+
+def _community_index(cid: str) -> dict:
+    return _files.view(community_path(cid), "posts", _index)
+
+
+def shift_sort_key(shift: dict):
+    return (shift["date"] or "9999-99-99", shift["start"] or "", shift["id"])
+
+
+def shift_month(shift: dict) -> str:
+    """The sign-up partition of a shift: its month, or 'standing' for a standing role."""
+    return shift["date"][:7] if shift["date"] else "standing"
+
+
+def shift_start(shift: dict) -> datetime | None:
+    if not shift["date"]:
+        return None
+    return datetime.strptime(f"{shift['date']} {shift['start']}", "%Y-%m-%d %H:%M")
+
+
+def shift_end(shift: dict) -> datetime | None:
+    if not shift["date"]:
+        return None
+    return datetime.strptime(f"{shift['date']} {shift['end']}", "%Y-%m-%d %H:%M")
+
+
+def get_post(cid: str, pid: str) -> dict:
+    """A post of the community, or NotFound."""
+    post = _community_index(cid)["posts"].get(pid)
+    if post is None:
+        raise NotFound("没有找到这个岗位。")
+    return post
+
+
+def post_shifts(cid: str, pid: str) -> list[dict]:
+    return _community_index(cid)["by_post"].get(pid, [])
+
+
+def get_shift(cid: str, sid: str) -> tuple[dict, dict]:
+    """(shift, post) for a shift of the community, or NotFound."""
+    index = _community_index(cid)
+    shift = index["shifts"].get(sid)
+    if shift is None:
+        raise NotFound("没有找到这个班次。")
+    return shift, index["posts"][shift["post_id"]]
+
+
+def list_posts(cid: str, status: str | None = None) -> list[dict]:
+    """A community's posts, newest first."""
+    rows = sorted(_community_index(cid)["posts"].values(), key=lambda p: p["created_at"],
+                  reverse=True)
+    return [p for p in rows if status is None or p["status"] == status]
+
+
+def _check(category: str, skills: list[dict], kind: str, shifts: list[dict]) -> None:
+    tax = kbdata.taxonomy()
+    if category not in tax["category_by_id"]:
+        raise StoreError("请选择有效的岗位分类。")
+    for item in skills:
+        if item["skill"] not in tax["skill_by_id"]:
+            raise StoreError("所需专长中有无效的选项。")
+    if kind not in ("shifts", "standing"):
+        raise StoreError("请选择岗位形式。")
+    if not shifts:
+        raise StoreError("请至少设置一个班次。" if kind == "shifts" else "请填写岗位名额。")
+    for shift in shifts:
+        if shift["capacity"] < 1:
+            raise StoreError("名额至少为 1 人。")
+        if kind == "shifts" and shift["start"] >= shift["end"]:
+            raise StoreError("班次的结束时间必须晚于开始时间。")
+
+
+def create_post(cid: str, by: str, *, title: str, category: str, description: str, place: str,
+                kind: str, shifts: list[dict], skills: list[dict] = (), need_id: str | None = None,
+                at=None) -> dict:
+    """Create an open post; shifts are dicts {date, start, end, capacity} (standing: one
+    dict with only capacity)."""
+    places.get_community(cid)
+    skills = list(skills)
+    if kind == "standing":
+        shifts = [{"date": None, "start": None, "end": None, "capacity": shifts[0]["capacity"]}] \
+            if shifts else []
+    _check(category, skills, kind, shifts)
+    at = at or now()
+    post = {"id": new_id(), "community_id": cid, "title": title.strip(), "category": category,
+            "skills": skills, "description": description.strip(), "place": place.strip(),
+            "kind": kind, "status": OPEN, "need_id": need_id, "created_at": stamp(at),
+            "created_by": by}
+    rows = [{"id": new_id(), "post_id": post["id"], "community_id": cid, "date": s["date"],
+             "start": s["start"], "end": s["end"], "capacity": int(s["capacity"])} for s in shifts]
+    with _files.transaction(community_path(cid)) as db:
+        db.table("posts").insert(post)
+        db.table("shifts").insert_multiple(rows)
+    return post
+
+
+def set_post_status(cid: str, pid: str, status: str) -> dict:
+    """Open or close a post for sign-up."""
+    if status not in (OPEN, CLOSED):
+        raise StoreError("无效的岗位状态。")
+    with _files.transaction(community_path(cid)) as db:
+        table = db.table("posts")
+        found = table.get(Query().id == pid)
+        if found is None:
+            raise NotFound("没有找到这个岗位。")
+        table.update({"status": status}, doc_ids=[found.doc_id])
+    return dict(found, status=status)
+
+
+def copy_post(cid: str, pid: str, by: str, days: int = 7, at=None) -> dict:
+    """Copy a post with its shifts moved by ``days`` (weekly repeat by default)."""
+    post = get_post(cid, pid)
+    if post["kind"] != "shifts":
+        raise StoreError("长期岗位无需复制到新日期。")
+    moved = []
+    for shift in post_shifts(cid, pid):
+        day = date.fromisoformat(shift["date"]) + timedelta(days=days)
+        moved.append({"date": day.isoformat(), "start": shift["start"], "end": shift["end"],
+                      "capacity": shift["capacity"]})
+    return create_post(cid, by, title=post["title"], category=post["category"],
+                       description=post["description"], place=post["place"], kind="shifts",
+                       shifts=moved, skills=post["skills"], need_id=post.get("need_id"), at=at)
+
+
+def open_shifts_of(cid: str, at: datetime) -> list[tuple[dict, dict]]:
+    """(shift, post) pairs of open posts whose shift has not started yet."""
+    index = _community_index(cid)
+    first = bisect.bisect_right(index["dated_keys"], at.strftime("%Y-%m-%d %H:%M"))
+    return index["standing"] + [(row[2], row[3]) for row in index["dated"][first:]]

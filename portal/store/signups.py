@@ -1,0 +1,162 @@
+"""Sign-ups for shifts: capacity, FIFO waiting list, overlap, deadlines.
+
+Sign-ups are kept per community and month of the shift (``signups-YYYY-MM.json``).
+A sign-up holds the person's lock (no two of their own sign-ups race past the
+overlap check) and then the month file's lock (no two people race past the
+capacity check); the order is always person then file, so no deadlock.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tinydb import Query
+
+from . import _files, accounts, places, posts
+from ._common import NotFound, StoreError, new_id, now, signups_path, stamp, user_lock_path
+
+CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
+ACTIVE = (CONFIRMED, WAITING)
+
+
+def _partition(tables) -> dict:
+    """Per shift: confirmed rows and the waiting list in FIFO order; per user: their rows."""
+    by_shift: dict[str, dict] = {}
+    by_user: dict[str, list] = {}
+    # TinyDB doc ids grow with each insert under the file lock: they are the arrival order.
+    for doc_id, row in sorted(tables.get("signups", {}).items(), key=lambda kv: int(kv[0])):
+        row = dict(row, seq=int(doc_id))
+        by_user.setdefault(row["uid"], []).append(row)
+        if row["status"] in ACTIVE:
+            slot = by_shift.setdefault(row["shift_id"], {CONFIRMED: [], WAITING: []})
+            slot[row["status"]].append(row)
+    return {"by_shift": by_shift, "by_user": by_user}
+
+
+def _view(cid: str, month: str) -> dict:
+    return _files.view(signups_path(cid, month), "partition", _partition)
+
+
+def shift_counts(cid: str, shift: dict) -> dict:
+    """{'confirmed': n, 'waiting': n, 'free': n} for one shift."""
+    slot = _view(cid, posts.shift_month(shift))["by_shift"].get(shift["id"])
+    taken = len(slot[CONFIRMED]) if slot else 0
+    return {"confirmed": taken, "waiting": len(slot[WAITING]) if slot else 0,
+            "free": max(shift["capacity"] - taken, 0)}
+
+
+def roster(cid: str, sid: str) -> dict:
+    """The confirmed list and the waiting list of a shift, with each person's account."""
+    shift, post = posts.get_shift(cid, sid)
+    slot = _view(cid, posts.shift_month(shift))["by_shift"].get(sid, {CONFIRMED: [], WAITING: []})
+    users = accounts.users_by_ids(r["uid"] for r in slot[CONFIRMED] + slot[WAITING])
+    def attach(rows):
+        return [dict(r, user=users.get(r["uid"])) for r in rows]
+    return {"shift": shift, "post": post, "confirmed": attach(slot[CONFIRMED]),
+            "waiting": attach(slot[WAITING])}
+
+
+def user_signups(uid: str, include_cancelled: bool = False) -> list[dict]:
+    """The user's sign-ups with shift, post, community and waiting position, by start time."""
+    rows = []
+    for cid, month in accounts.get_user(uid)["signup_parts"]:
+        view = _view(cid, month)
+        for row in view["by_user"].get(uid, []):
+            if row["status"] == CANCELLED and not include_cancelled:
+                continue
+            try:
+                shift, post = posts.get_shift(cid, row["shift_id"])
+            except NotFound:
+                continue
+            position = None
+            if row["status"] == WAITING:
+                waiting = view["by_shift"][row["shift_id"]][WAITING]
+                position = 1 + [w["id"] for w in waiting].index(row["id"])
+            rows.append(dict(row, shift=shift, post=post, position=position,
+                             community=places.get_community(cid)))
+    return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    if not a["date"] or not b["date"] or a["date"] != b["date"]:
+        return False
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None) -> dict:
+    """Sign the user up: confirmed while places are free, else on the waiting list."""
+    at = at or now()
+    shift, post = posts.get_shift(cid, sid)
+    with _files.file_lock(user_lock_path(uid)):
+        user = accounts.get_user(uid)
+        if user["role"] not in ("member", "volunteer"):
+            raise StoreError("只有在职党员和志愿者可以报名服务岗位。")
+        if user.get("disabled"):
+            raise StoreError("您的账号已停用，不能报名。")
+        if post["status"] != posts.OPEN:
+            raise StoreError("这个岗位已经停止报名。")
+        start = posts.shift_start(shift)
+        if start is not None and at >= start:
+            raise StoreError("这个班次已经开始，报名已截止。")
+        for mine in user_signups(uid):
+            if mine["shift_id"] == sid:
+                raise StoreError("您已经报名了这个班次。" if mine["status"] == CONFIRMED
+                                 else f"您已在这个班次的候补名单上（第 {mine['position']} 位）。")
+            if _overlaps(mine["shift"], shift):
+                raise StoreError(f"与您已报名的“{mine['post']['title']}”"
+                                 f"（{mine['shift']['date']} {mine['shift']['start']}–"
+                                 f"{mine['shift']['end']}）时间冲突。")
+        month = posts.shift_month(shift)
+        # The pointer goes first: a crash after it leaves a pointer to nothing, never
+        # a sign-up that the member cannot see.
+        accounts.remember_signup_partition(uid, cid, month)
+        with _files.transaction(signups_path(cid, month)) as db:
+            table = db.table("signups")
+            taken = table.count((Query().shift_id == sid) & (Query().status == CONFIRMED))
+            row = {"id": new_id(), "shift_id": sid, "post_id": post["id"], "uid": uid,
+                   "status": CONFIRMED if taken < shift["capacity"] else WAITING,
+                   "created_at": stamp(at), "cancelled_at": None, "promoted_at": None}
+            table.insert(row)
+    return row
+
+
+def cancel_signup(cid: str, sid: str, uid: str, at: datetime | None = None,
+                  deadline_hours: float = 2) -> dict:
+    """Cancel the user's sign-up; a freed place goes to the first on the waiting list.
+
+    Returns {'cancelled': row, 'promoted': row or None}.
+    """
+    at = at or now()
+    shift, _post = posts.get_shift(cid, sid)
+    start = posts.shift_start(shift)
+    with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+        table = db.table("signups")
+        q = Query()
+        mine = table.get((q.shift_id == sid) & (q.uid == uid) & q.status.one_of(ACTIVE))
+        if mine is None:
+            raise StoreError("您没有报名这个班次。")
+        if mine["status"] == CONFIRMED and start is not None \
+                and at > start - timedelta(hours=deadline_hours):
+            raise StoreError(f"班次开始前 {deadline_hours:g} 小时内不能在线取消，"
+                             "请直接联系社区。")
+        table.update({"status": CANCELLED, "cancelled_at": stamp(at)}, doc_ids=[mine.doc_id])
+        promoted = None
+        if mine["status"] == CONFIRMED:
+            waiting = sorted(table.search((q.shift_id == sid) & (q.status == WAITING)),
+                             key=lambda d: d.doc_id)
+            if waiting:
+                promoted = dict(waiting[0], status=CONFIRMED, promoted_at=stamp(at))
+                table.update({"status": CONFIRMED, "promoted_at": stamp(at)},
+                             doc_ids=[waiting[0].doc_id])
+    return {"cancelled": dict(mine, status=CANCELLED), "promoted": promoted}
+
+
+def district_open_shifts(at: datetime | None = None) -> list[dict]:
+    """Every shift open for sign-up in the district, with post, community and free places."""
+    at = at or now()
+    rows = []
+    for community in places.list_communities():
+        cid = community["id"]
+        for shift, post in posts.open_shifts_of(cid, at):
+            rows.append({"shift": shift, "post": post, "community": community,
+                         **shift_counts(cid, shift)})
+    return rows

@@ -1,0 +1,51 @@
+"""What every template may use: the current user, names from the taxonomy, masks."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, g
+
+from kb import data as kbdata
+
+from .auth import ADMIN_ROLES, ROLE_NAMES
+
+WEEKDAYS = "一二三四五六日"
+SIGNUP_STATUS = {"confirmed": "已报名", "waiting": "候补中", "cancelled": "已取消"}
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234: enough to recognise, not enough to call."""
+    if not phone or len(phone) < 7:
+        return "—"
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def skill_name(skill_id: str) -> str:
+    skill = kbdata.taxonomy()["skill_by_id"].get(skill_id)
+    return skill["name"] if skill else skill_id
+
+
+def category_name(category_id: str) -> str:
+    category = kbdata.taxonomy()["category_by_id"].get(category_id)
+    return category["name"] if category else category_id
+
+
+def shift_label(shift: dict) -> str:
+    """'12月5日（周六）09:00–11:00', or '长期岗位'."""
+    if not shift.get("date"):
+        return "长期岗位（时间与社区商定）"
+    day = date.fromisoformat(shift["date"])
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）{shift['start']}–{shift['end']}"
+
+
+def _context() -> dict:
+    user = getattr(g, "user", None)
+    return {"current_user": user, "is_admin": bool(user and user["role"] in ADMIN_ROLES),
+            "role_names": ROLE_NAMES, "skill_name": skill_name, "category_name": category_name,
+            "shift_label": shift_label, "signup_status": SIGNUP_STATUS}
+
+
+def register(app: Flask) -> None:
+    app.context_processor(_context)
+    app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_filter(shift_label, "shift_label")

@@ -1,0 +1,1 @@
+"""Blueprints, one per audience: public, account, member, community admin, area admin, KB."""

@@ -1,0 +1,120 @@
+"""Accounts: register, log in and out, change password, edit profile."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from forms.accounts import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from kb import data as kbdata
+
+from .. import auth, store
+
+bp = Blueprint("account", __name__, url_prefix="/portal")
+
+
+def community_choices() -> dict:
+    """Communities grouped by street, for a <select> with optgroups."""
+    groups: dict[str, list] = {}
+    names = {s["id"]: s["name"] for s in store.list_streets()}
+    for community in store.list_communities():
+        groups.setdefault(names[community["street_id"]], []).append(
+            (community["id"], community["name"]))
+    return groups
+
+
+def skill_choices() -> list[tuple[str, str]]:
+    return [(s["id"], s["name"]) for s in kbdata.taxonomy()["skills"]]
+
+
+def _home_for(user: dict) -> str:
+    if user["role"] in auth.ADMIN_ROLES:
+        return url_for("area_admin.index")
+    return url_for("member.home")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a member or volunteer account."""
+    if g.user:
+        return redirect(_home_for(g.user))
+    form = RegisterForm()
+    form.home_cid.choices = community_choices()
+    form.skills.choices = skill_choices()
+    if request.method == "GET" and request.args.get("community"):
+        form.home_cid.data = request.args["community"]
+    if form.validate_on_submit():
+        member = form.kind.data == "member"
+        try:
+            user = store.create_user(
+                phone=form.phone.data, password=form.password.data, name=form.name.data,
+                role=form.kind.data, work_unit=form.work_unit.data if member else "",
+                party_org=form.party_org.data if member else "", home_cid=form.home_cid.data,
+                skills=form.skills.data, availability=form.availability.data,
+                consent_version=current_app.config["CONSENT_VERSION"])
+        except store.StoreError as exc:
+            form.phone.errors.append(str(exc))
+        else:
+            auth.login(user)
+            flash("注册成功，欢迎加入！", "success")
+            return redirect(auth.safe_next(_home_for(user)))
+    return render_template("account/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with phone number and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = store.authenticate(form.phone.data, form.password.data)
+        if user is None:
+            form.password.errors.append("手机号或密码不正确。")
+        elif user.get("disabled"):
+            form.phone.errors.append("该账号已停用，请联系所在社区或街道。")
+        else:
+            auth.login(user)
+            flash(f"{user['name']}，欢迎回来。", "success")
+            return redirect(auth.safe_next(_home_for(user)))
+    return render_template("account/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (POST only, so a link on another site cannot do it)."""
+    auth.logout()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@auth.login_required
+def password():
+    """Change one's own password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = store.change_password(g.user["uid"], form.old_password.data, form.password.data)
+        except store.StoreError as exc:
+            form.old_password.errors.append(str(exc))
+        else:
+            auth.login(user)
+            flash("密码已修改。", "success")
+            return redirect(_home_for(user))
+    return render_template("account/password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@auth.login_required
+def profile():
+    """Edit name, unit, residential community, skills and availability."""
+    form = ProfileForm(data=g.user if request.method == "GET" else None)
+    form.requires_unit = g.user["role"] == "member"
+    form.home_cid.choices = community_choices()
+    form.skills.choices = skill_choices()
+    if form.validate_on_submit():
+        store.update_profile(g.user["uid"], name=form.name.data.strip(),
+                             work_unit=(form.work_unit.data or "").strip(),
+                             party_org=(form.party_org.data or "").strip(),
+                             home_cid=form.home_cid.data, skills=form.skills.data,
+                             availability=form.availability.data)
+        flash("个人资料已保存。", "success")
+        return redirect(url_for("account.profile"))
+    return render_template("account/profile.html", form=form)

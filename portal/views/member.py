@@ -1,0 +1,101 @@
+"""What a member or volunteer does: home, 为我推荐, sign up and cancel, report in."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from forms.posts import ActionForm
+
+from .. import auth, store
+
+bp = Blueprint("member", __name__, url_prefix="/portal")
+PARTICIPANTS = ("member", "volunteer")
+
+
+@bp.route("/me")
+@auth.roles_required(*PARTICIPANTS)
+def home():
+    """Member home: community and report-in state, upcoming shifts, waiting list, hours."""
+    uid = g.user["uid"]
+    now = store.now()
+    mine = store.user_signups(uid)
+    upcoming = [s for s in mine if s["shift"]["date"] is None
+                or store.shift_end(s["shift"]) >= now]
+    return render_template("member/home.html", report=store.current_report_state(uid),
+                           confirmed=[s for s in upcoming if s["status"] == "confirmed"],
+                           waiting=[s for s in upcoming if s["status"] == "waiting"],
+                           past=[s for s in mine if s not in upcoming][-10:],
+                           action=ActionForm())
+
+
+@bp.route("/recommend")
+@auth.roles_required(*PARTICIPANTS)
+def recommend():
+    """为我推荐: open shifts ranked by my skills, my community, my time, then date."""
+    only = request.args.get("only") == "1"
+    rows = store.recommend_shifts(g.user["uid"], only_matching=only)
+    return render_template("member/recommend.html", rows=rows, only=only, action=ActionForm())
+
+
+def _back(default: str) -> str:
+    return auth.safe_next(default)
+
+
+@bp.route("/c/<cid>/shifts/<sid>/signup", methods=["POST"])
+@auth.roles_required(*PARTICIPANTS)
+def sign_up(cid: str, sid: str):
+    """Sign up for a shift (or join its waiting list when it is full)."""
+    shift, post = store.get_shift(cid, sid)
+    try:
+        row = store.sign_up(cid, sid, g.user["uid"])
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+    else:
+        if row["status"] == "confirmed":
+            flash(f"报名成功：{post['title']}。", "success")
+        else:
+            position = next(s["position"] for s in store.user_signups(g.user["uid"])
+                            if s["id"] == row["id"])
+            flash(f"该班次已满，您已进入候补名单第 {position} 位；有人取消时按顺序递补。", "info")
+    return redirect(_back(url_for("member.home")))
+
+
+@bp.route("/c/<cid>/shifts/<sid>/cancel", methods=["POST"])
+@auth.roles_required(*PARTICIPANTS)
+def cancel(cid: str, sid: str):
+    """Cancel my sign-up; the first on the waiting list moves up."""
+    store.get_shift(cid, sid)
+    try:
+        store.cancel_signup(cid, sid, g.user["uid"],
+                            deadline_hours=current_app.config["CANCEL_DEADLINE_HOURS"])
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("已取消报名。", "success")
+    return redirect(_back(url_for("member.home")))
+
+
+@bp.route("/c/<cid>/report-in", methods=["POST"])
+@auth.login_required
+def report_in(cid: str):
+    """Submit a report-in to this community (from its page or join link)."""
+    community = store.get_community(cid)
+    try:
+        store.submit_report_in(g.user["uid"], cid)
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("public.join", cid=cid))
+    flash(f"已向{community['name']}提交报到申请，请等待社区确认。", "success")
+    return redirect(url_for("member.home"))
+
+
+@bp.route("/me/report-ins/<cid>/<rid>/withdraw", methods=["POST"])
+@auth.roles_required("member")
+def withdraw(cid: str, rid: str):
+    """Withdraw my pending report-in."""
+    try:
+        store.withdraw_report_in(g.user["uid"], cid, rid)
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("报到申请已撤回。", "info")
+    return redirect(url_for("member.home"))

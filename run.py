@@ -1,0 +1,127 @@
+"""Entry point: build the knowledge base when stale and serve KB and portal together.
+
+    python run.py                 build-if-stale, seed demo data into an empty store, serve
+    python run.py build [--force] build the KB into site/ (skipped when nothing changed)
+    python run.py seed-demo       write demo data (示例) into an empty store
+"""
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def default_data_dir() -> str:
+    # Kept here rather than imported from portal: a skipped build must start fast.
+    return os.environ.get("PORTAL_DATA_DIR") or str(ROOT / "data")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run.py", description="社区报到与服务平台：构建知识库并启动门户（知识库在 /，门户在 /portal/）。")
+    data_help = "数据目录（也可用环境变量 PORTAL_DATA_DIR；默认 ./data）"
+    parser.add_argument("--data-dir", default=default_data_dir(), help=data_help)
+    # Sub-commands accept --data-dir too; SUPPRESS keeps them from overriding the top-level value.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    serve = sub.add_parser("serve", parents=[common], help="构建知识库（如有变化）并启动服务（默认命令）")
+    for p in (parser, serve):
+        p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+        p.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
+        p.add_argument("--no-demo", action="store_true", help="数据目录为空时也不写入演示数据")
+    build = sub.add_parser("build", parents=[common], help="构建知识库到 site/（内容未变化时跳过）")
+    build.add_argument("--force", action="store_true", help="即使内容未变化也重新构建")
+    sub.add_parser("seed-demo", parents=[common], help="向空的数据目录写入演示数据（示例）")
+    return parser
+
+
+def build_kb(force: bool = False) -> int:
+    from kb.build import build
+    from kb.data import DataError
+    started = time.perf_counter()
+    try:
+        built = build(force=force)
+    except DataError as exc:
+        print(f"知识库构建失败：{exc}", file=sys.stderr)
+        return 1
+    took = time.perf_counter() - started
+    print(f"知识库已构建（{took:.2f} 秒）。" if built else f"知识库内容未变化，跳过构建（{took:.2f} 秒）。")
+    return 0
+
+
+def _open_store(data_dir: str):
+    """Open the store or explain, in Chinese, which file is broken and what to do."""
+    from portal import store
+    try:
+        store.open_store(data_dir)
+    except store.CorruptFile as exc:
+        print(f"无法启动：{exc}\n请从备份恢复该文件（备份位于 {Path(data_dir) / 'backups'}，"
+              "用 python run.py restore 备份文件 恢复），或联系管理员。", file=sys.stderr)
+        return None
+    return store
+
+
+def seed_demo(data_dir: str) -> int:
+    from portal import demo
+    store = _open_store(data_dir)
+    if store is None:
+        return 1
+    try:
+        counts = demo.seed()
+    except store.StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"已写入演示数据：{counts['communities']} 个示例社区，{counts['accounts']} 个示例账号，"
+          f"{counts['posts']} 个示例岗位。演示账号见 README。")
+    return 0
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno not in (errno.EADDRINUSE, errno.EACCES)
+    return True
+
+
+def serve(args) -> int:
+    if build_kb() != 0:
+        return 1
+    store = _open_store(args.data_dir)
+    if store is None:
+        return 1
+    if store.is_empty() and not args.no_demo and seed_demo(args.data_dir) != 0:
+        return 1
+    if not _port_free(args.host, args.port):
+        print(f"端口 {args.port} 已被占用：可能已有一个实例在运行。"
+              f"请关闭它，或用 --port 换一个端口，例如 python run.py --port {args.port + 1}",
+              file=sys.stderr)
+        return 2
+    from werkzeug.serving import run_simple
+
+    from portal import create_app
+    app = create_app({"DATA_DIR": args.data_dir})
+    print(f"知识库： http://{args.host}:{args.port}/\n门户：   http://{args.host}:{args.port}/portal/")
+    run_simple(args.host, args.port, app, threaded=True)
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "build":
+        return build_kb(args.force)
+    if args.command == "seed-demo":
+        return seed_demo(args.data_dir)
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Shared fixtures: an app on a fresh on-disk store per test, a client, and helpers."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from portal import create_app, store
+
+PASSWORD = "test1234pw"
+TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def app(data_dir, tmp_path):
+    """The real app on a real TinyDB store in a temp folder; CSRF stays ON."""
+    return create_app({"TESTING": True, "DATA_DIR": str(data_dir),
+                       "SECRET_KEY": "test-secret-" + "k" * 40,
+                       "SITE_DIR": str(tmp_path / "no-site")})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url: str = "/portal/login") -> str:
+    """A valid CSRF token for this client's session, read from a real form."""
+    html = client.get(url).get_data(as_text=True)
+    match = TOKEN_RE.search(html)
+    assert match, f"no csrf_token on {url}"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    """Log in and out through the real forms, and POST with a CSRF token."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, phone: str, password: str = PASSWORD, follow: bool = False):
+        return self._client.post("/portal/login", data={
+            "phone": phone, "password": password, "csrf_token": csrf_token(self._client)},
+            follow_redirects=follow)
+
+    def logout(self):
+        return self.post("/portal/logout")
+
+    def post(self, url: str, data: dict | None = None, follow: bool = False):
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", csrf_token(self._client))
+        return self._client.post(url, data=payload, follow_redirects=follow)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def make_user(phone: str, role: str = "member", scope=None, **extra) -> dict:
+    fields = {"name": f"用户{phone[-4:]}", "work_unit": "测试单位" if role == "member" else "",
+              "party_org": "测试党支部" if role == "member" else "", "skills": [],
+              "availability": [], "consent_version": "test"}
+    fields.update(extra)
+    return store.create_user(phone=phone, password=PASSWORD, role=role, scope=scope, **fields)
+
+
+class World:
+    """Two communities in 东四, one in 景山, and one account of every role."""
+
+    def __init__(self):
+        self.a = store.add_community("dongsi", "测试甲社区", cid="ca")
+        self.b = store.add_community("dongsi", "测试乙社区", cid="cb")
+        self.c = store.add_community("jingshan", "测试丙社区", cid="cc")
+        self.member = make_user("13800000001", "member", home_cid="ca",
+                                skills=["lawyer", "mediator"], availability=["weekend"])
+        self.volunteer = make_user("13800000002", "volunteer", home_cid="ca",
+                                   skills=["patrol"], availability=["weekday_day"])
+        self.admin_a = make_user("13800000003", "community_admin", scope="ca")
+        self.admin_b = make_user("13800000004", "community_admin", scope="cb")
+        self.street = make_user("13800000005", "street_admin", scope="dongsi")
+        self.district = make_user("13800000006", "district_admin")
+
+    def post(self, cid: str = "ca", capacity: int = 2, day: str | None = None,
+             start: str = "09:00", end: str = "11:00", category: str = "legal", **extra) -> tuple:
+        """A post with one shift; returns (post, shift)."""
+        day = day or (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%d")
+        post = store.create_post(cid, self.admin_a["uid"], title=extra.pop("title", "法律咨询"),
+                                 category=category, description="说明", place="活动室",
+                                 kind="shifts", shifts=[{"date": day, "start": start, "end": end,
+                                                         "capacity": capacity}], **extra)
+        return post, store.post_shifts(cid, post["id"])[0]
+
+
+@pytest.fixture
+def world(app):
+    return World()
+
+
+@pytest.fixture
+def mem_store(tmp_path):
+    """The store alone (no app) on a temp folder."""
+    store.open_store(tmp_path / "store")
+    return store
