@@ -3,6 +3,7 @@
     python run.py                 build-if-stale, seed demo data into an empty store, serve
     python run.py build [--force] build the KB into site/ (skipped when nothing changed)
     python run.py seed-demo       write demo data (示例) into an empty store
+    python run.py create-admin    create a district admin (asks for phone, name, password)
 """
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", parents=[common], help="构建知识库到 site/（内容未变化时跳过）")
     build.add_argument("--force", action="store_true", help="即使内容未变化也重新构建")
     sub.add_parser("seed-demo", parents=[common], help="向空的数据目录写入演示数据（示例）")
+    admin = sub.add_parser("create-admin", parents=[common],
+                           help="创建区级管理员账号（依次询问手机号、姓名和密码）")
+    admin.add_argument("--phone", help="手机号（不填则交互询问）")
+    admin.add_argument("--name", help="姓名（不填则交互询问）")
     return parser
 
 
@@ -83,6 +88,56 @@ def seed_demo(data_dir: str) -> int:
     return 0
 
 
+def _read_password() -> str:
+    """The password: asked twice without echo on a terminal, else one line from stdin."""
+    if sys.stdin.isatty():
+        import getpass
+        first = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != first:
+            raise ValueError("两次输入的密码不一致。")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def create_admin(args) -> int:
+    """Create a district admin from the command line (the first admin of a real store)."""
+    from forms.base import PHONE_RE, password_problem
+    store = _open_store(args.data_dir)
+    if store is None:
+        return 1
+    try:
+        phone = (args.phone or input("手机号：")).strip().replace(" ", "").replace("-", "")
+        if not PHONE_RE.match(phone):
+            print("请输入 11 位中国大陆手机号，例如 13800001234。", file=sys.stderr)
+            return 1
+        if store.find_user_by_phone(phone):
+            print("该手机号已经注册，不能再创建管理员。", file=sys.stderr)
+            return 1
+        name = (args.name or input("姓名：")).strip()
+        if not name or len(name) > 30:
+            print("请填写姓名（不超过 30 个字）。", file=sys.stderr)
+            return 1
+        password = _read_password()
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (EOFError, KeyboardInterrupt):
+        print("\n已取消，没有创建账号。", file=sys.stderr)
+        return 1
+    problem = password_problem(password, phone)
+    if problem:
+        print(f"密码太弱：{problem}", file=sys.stderr)
+        return 1
+    try:
+        user = store.create_user(phone=phone, password=password, name=name, role="district_admin")
+    except store.StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    store.record_audit(user, "命令行创建区级管理员", target=f"区级管理员 {name}")
+    print(f"已创建区级管理员：{name}（{phone[:3]}****{phone[-4:]}）。请用该手机号和密码登录 /portal/login。")
+    return 0
+
+
 def _port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
@@ -120,6 +175,8 @@ def main(argv=None) -> int:
         return build_kb(args.force)
     if args.command == "seed-demo":
         return seed_demo(args.data_dir)
+    if args.command == "create-admin":
+        return create_admin(args)
     return serve(args)
 
 

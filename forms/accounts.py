@@ -1,13 +1,16 @@
 """Account forms: register, log in, change password, edit profile."""
 from __future__ import annotations
 
+import re
+
 from wtforms import (BooleanField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField)
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .base import BaseForm, mobile_phone, strong_password
 
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KINDS = [("member", "在职党员"), ("volunteer", "志愿者（居民、小巷管家、卡口值守等）")]
 AVAILABILITY = [("weekday_day", "工作日白天"), ("weekday_evening", "工作日晚间"), ("weekend", "周末")]
 
@@ -27,8 +30,8 @@ class ProfileFields(BaseForm):
     """Fields shared by registration and the profile page; choices are set by the view."""
 
     name = StringField("姓名", validators=[_required("姓名"), Length(max=30, message="姓名不能超过 30 个字。")])
-    work_unit = StringField("工作单位", validators=[Optional(), Length(max=60, message="工作单位不能超过 60 个字。")])
-    party_org = StringField("所在党组织", validators=[Optional(), Length(max=60, message="所在党组织不能超过 60 个字。")])
+    work_unit = StringField("工作单位", validators=[Length(max=60, message="工作单位不能超过 60 个字。")])
+    party_org = StringField("所在党组织", validators=[Length(max=60, message="所在党组织不能超过 60 个字。")])
     home_cid = SelectField("居住社区", validators=[InputRequired(message="请选择居住社区。")],
                            validate_choice=False)
     skills = MultiCheckboxField("我的专长（可多选）", validate_choice=False)
@@ -101,6 +104,12 @@ class ProfileForm(ProfileFields):
     """Edit profile; whether work unit is required depends on the account (set by the view)."""
 
     requires_unit = False
+    email = StringField("电子邮箱（选填）", validators=[Length(max=120, message="电子邮箱不能超过 120 个字符。")])
+
+    def validate_email(self, field):
+        field.data = (field.data or "").strip()
+        if field.data and not EMAIL_RE.match(field.data):
+            raise ValidationError("请输入有效的电子邮箱，例如 name@example.com。")
 
     def validate_work_unit(self, field):
         if self.requires_unit and not (field.data or "").strip():

@@ -5,7 +5,8 @@ from datetime import date
 
 from wtforms import (DateField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
 
 from .accounts import MultiCheckboxField
 from .base import BaseForm
@@ -74,9 +75,14 @@ class PostForm(BaseForm):
         if field.data not in ("shifts", "standing"):
             raise ValidationError("请选择岗位形式。")
 
-    def validate_standing_capacity(self, field):
-        if self.kind.data == "standing" and not field.data:
-            raise ValidationError("长期岗位请填写名额。")
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Checked here: the field's Optional() would stop an inline validator.
+        if self.kind.data == "standing" and not self.standing_capacity.data \
+                and not self.standing_capacity.errors:
+            self.standing_capacity.errors = ["长期岗位请填写名额。"]
+            ok = False
+        return ok
 
     def validate_skills(self, field):
         for row in field:
@@ -114,7 +120,7 @@ class PostForm(BaseForm):
 
 class CopyPostForm(BaseForm):
     days = IntegerField("顺延天数", default=7, validators=[
-        DataRequired(message="请填写顺延天数。"),
+        InputRequired(message="请填写顺延天数。"),
         NumberRange(min=1, max=84, message="顺延天数应在 1 到 84 天之间。")])
 
 

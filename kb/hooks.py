@@ -6,6 +6,9 @@
   whole words, and points pymdownx.snippets at ``docs_dir``.
 * ``on_page_markdown`` replaces list markers with tables built from the data and
   appends the glossary's abbreviations to every page.
+* ``on_post_page``/``on_post_template`` point every page at the KB's own search
+  worker and ``on_post_build`` adds the glossary terms and jieba's sub-words to
+  the search index (see ``kb.search``).
 
 A list marker is an HTML comment alone on its line: ``<!-- list: whistles -->``.
 The names are the keys of ``kb.render.RENDERERS``.
@@ -24,13 +27,15 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from kb import render  # noqa: E402
+from kb import render, search  # noqa: E402
 from kb.data import DataError, load_all  # noqa: E402
 
 _MARKER = re.compile(r"^<!--\s*list:\s*([\w-]+)\s*-->[ \t]*$", re.MULTILINE)
 
 # The checked data of the current build; set by on_config, read per page.
 _data: dict = {}
+# Hash of the search worker, set by on_config, appended to its URL.
+_worker_version = ""
 
 
 def _teach_jieba(words: list[str]) -> None:
@@ -58,6 +63,8 @@ def on_config(config, **kwargs):
     # build may be started from anywhere, so anchor them to docs_dir.
     snippets = config["mdx_configs"].setdefault("pymdownx.snippets", {})
     snippets["base_path"] = [config["docs_dir"]]
+    global _worker_version
+    _worker_version = search.worker_version(config["docs_dir"])
     return config
 
 
@@ -75,3 +82,15 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     if "glossary" in _data:
         markdown = markdown.rstrip("\n") + "\n\n" + render.abbreviations(_data) + "\n"
     return markdown
+
+
+def on_post_page(output, page, config, **kwargs):
+    return search.use_worker(output, _worker_version, page.file.src_uri)
+
+
+def on_post_template(output_content, template_name, config, **kwargs):
+    return search.use_worker(output_content, _worker_version, template_name)
+
+
+def on_post_build(config, **kwargs):
+    search.extend_index(config["site_dir"], _data.get("glossary", {}))

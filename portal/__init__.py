@@ -5,7 +5,10 @@ from flask import Flask
 
 from . import auth, errors, security, store, templating
 from .config import DEFAULTS, default_data_dir, load_secret_key
-from .views import account, area_admin, community_admin, kb_site, member, public
+from .views import (account, area_admin, community_admin, community_lists, kb_site, member,
+                    needs_public, public)
+from .views import attendance_admin, dashboards, records
+from .views import admin_accounts, inbox, privacy, shift_admin
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,5 +39,8 @@ def register_store(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (public.bp, account.bp, member.bp, community_admin.bp, area_admin.bp,
+                      community_lists.bp, needs_public.bp,
+                      records.bp, attendance_admin.bp, dashboards.bp,
+                      admin_accounts.bp, shift_admin.bp, inbox.bp, privacy.bp,
                       kb_site.bp):
         app.register_blueprint(blueprint)

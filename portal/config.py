@@ -10,7 +10,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {
     "SITE_DIR": str(ROOT / "site"),
     "CANCEL_DEADLINE_HOURS": 2,
-    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Absences that block new sign-ups until an admin clears them: this many within these days.
+    "NO_SHOW_LIMIT": 2,
+    "NO_SHOW_DAYS": 90,
+    "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
     # Flask-WTF only honours the forms' Meta.locales (Chinese) with this off.
     "WTF_I18N_ENABLED": False,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
@@ -20,6 +23,11 @@ DEFAULTS = {
     "SESSION_COOKIE_NAME": "portal_session",
     "PERMANENT_SESSION_LIFETIME": 7 * 24 * 3600,
     "CONSENT_VERSION": "2026-11",
+    # E-mail copies of notifications: off unless SMTP_HOST is set (env PORTAL_SMTP_HOST).
+    "SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
+    "SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),
+    "SMTP_FROM": os.environ.get("PORTAL_SMTP_FROM", "noreply@localhost"),
+    "SMTP_TIMEOUT": 10,
 }
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal import create_app, store
+from portal.config import DEFAULTS
 
 PASSWORD = "test1234pw"
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -71,7 +72,9 @@ def auth(client):
 def make_user(phone: str, role: str = "member", scope=None, **extra) -> dict:
     fields = {"name": f"用户{phone[-4:]}", "work_unit": "测试单位" if role == "member" else "",
               "party_org": "测试党支部" if role == "member" else "", "skills": [],
-              "availability": [], "consent_version": "test"}
+              "availability": [],
+              # The current version, so the re-consent gate lets fixture users through.
+              "consent_version": DEFAULTS["CONSENT_VERSION"]}
     fields.update(extra)
     return store.create_user(phone=phone, password=PASSWORD, role=role, scope=scope, **fields)
 
@@ -113,3 +116,19 @@ def mem_store(tmp_path):
     """The store alone (no app) on a temp folder."""
     store.open_store(tmp_path / "store")
     return store
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The real KB, built once per test session into a temp folder."""
+    from kb.build import build
+    site = tmp_path_factory.mktemp("site")
+    build(site_dir=site, force=True)
+    return site
+
+
+@pytest.fixture
+def kb_client(data_dir, built_site):
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir),
+                      "SECRET_KEY": "test-secret-" + "k" * 40, "SITE_DIR": str(built_site)})
+    return app.test_client()

@@ -6,6 +6,7 @@ rewrites one sixteenth of the accounts, not all of them.
 """
 from __future__ import annotations
 
+import secrets
 import zlib
 
 from tinydb import Query
@@ -16,7 +17,8 @@ from ._common import NotFound, StoreError, account_path, new_id, now, root, stam
 
 SHARDS = "0123456789abcdef"
 ROLES = ("member", "volunteer", "community_admin", "street_admin", "district_admin")
-PROFILE_FIELDS = {"name", "work_unit", "party_org", "home_cid", "skills", "availability"}
+PROFILE_FIELDS = {"name", "work_unit", "party_org", "home_cid", "skills", "availability",
+                  "email"}
 
 
 def _shard_of_phone(phone: str) -> str:
@@ -162,3 +164,70 @@ def remember_signup_partition(uid: str, cid: str, month: str) -> None:
 
 def has_any_user() -> bool:
     return any((root() / "accounts" / f"{s}.json").exists() for s in SHARDS)
+
+
+# --- attendance and calendar (records) ------------------------------------------------
+
+def clear_no_shows(uid: str, at) -> dict:
+    """Absences of shifts that started up to ``at`` no longer block the user's sign-ups."""
+    return _update(uid, lambda u: u.update(no_show_cleared_at=stamp(at)))
+
+
+def new_calendar_token(uid: str) -> dict:
+    """Give the user a new random calendar-feed token (the old feed URL stops working)."""
+    token = secrets.token_urlsafe(24)
+    return _update(uid, lambda u: u.update(ical_token=token))
+
+
+# --- admin accounts, password reset, consent, deletion (accounts for life) ------------
+
+DELETED_NAME = "已注销成员"
+
+
+def set_password(uid: str, new: str) -> dict:
+    """Set a new password without the old one (after a valid reset code)."""
+    digest = generate_password_hash(new, method="scrypt")
+    return _update(uid, lambda u: u.update(pw_hash=digest))
+
+
+def set_disabled(uid: str, disabled: bool) -> dict:
+    """Disable (cannot log in, sessions end) or enable an account."""
+    def change(user):
+        if user.get("deleted_at"):
+            raise StoreError("该账号已注销。")
+        user["disabled"] = bool(disabled)
+    return _update(uid, change)
+
+
+def list_admins(role: str, scopes=None) -> list[dict]:
+    """Accounts of one admin role, optionally only those whose scope is in ``scopes``."""
+    wanted = None if scopes is None else set(scopes)
+    rows = [u for u in all_users() if u["role"] == role and not u.get("deleted_at")
+            and (wanted is None or u.get("scope") in wanted)]
+    return sorted(rows, key=lambda u: (u.get("scope") or "", u["created_at"], u["uid"]))
+
+
+def record_consent(uid: str, version: str, text_sha256: str, at=None) -> dict:
+    """Store the consent given now: the text's version and digest, and the time."""
+    moment = stamp(at or now())
+
+    def change(user):
+        entry = {"version": version, "text_sha256": text_sha256, "at": moment}
+        user.update(consent_version=version, consent_at=moment, consent_sha256=text_sha256)
+        user["consent_history"] = list(user.get("consent_history") or []) + [entry]
+    return _update(uid, change)
+
+
+def anonymise_user(uid: str, at=None) -> dict:
+    """Erase the person's data but keep the uid, so service records stay without identity."""
+    moment = stamp(at or now())
+
+    def change(user):
+        user.update(phone=f"已注销-{user['uid']}", name=DELETED_NAME, work_unit="", party_org="",
+                    skills=[], skills_confirmed=[], availability=[], email="", home_cid=None,
+                    pw_hash="!deleted-" + secrets.token_hex(16), consent_version=None,
+                    consent_at=None, consent_sha256=None, consent_history=[], disabled=True,
+                    deleted_at=moment)
+        for private in ("ical_token",):
+            user.pop(private, None)
+    return _update(uid, change)

@@ -105,7 +105,7 @@ def _check(category: str, skills: list[dict], kind: str, shifts: list[dict]) -> 
     if not shifts:
         raise StoreError("请至少设置一个班次。" if kind == "shifts" else "请填写岗位名额。")
     for shift in shifts:
-        if shift["capacity"] < 1:
+        if not isinstance(shift.get("capacity"), int) or shift["capacity"] < 1:
             raise StoreError("名额至少为 1 人。")
         if kind == "shifts" and shift["start"] >= shift["end"]:
             raise StoreError("班次的结束时间必须晚于开始时间。")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from tinydb import Query
 
-from . import _files, accounts, places, posts
+from . import _files, accounts, attendance, places, posts
 from ._common import NotFound, StoreError, new_id, now, signups_path, stamp, user_lock_path
 
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
@@ -82,8 +82,11 @@ def _overlaps(a: dict, b: dict) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
 
 
-def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None) -> dict:
-    """Sign the user up: confirmed while places are free, else on the waiting list."""
+def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None, *,
+            no_show_limit: int = 2, no_show_days: int = 90) -> dict:
+    """Sign the user up: confirmed while places are free, else on the waiting list.
+
+    Refused while the user has ``no_show_limit`` absences within ``no_show_days``."""
     at = at or now()
     shift, post = posts.get_shift(cid, sid)
     with _files.file_lock(user_lock_path(uid)):
@@ -92,6 +95,7 @@ def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None) -> dict:
             raise StoreError("只有在职党员和志愿者可以报名服务岗位。")
         if user.get("disabled"):
             raise StoreError("您的账号已停用，不能报名。")
+        attendance.no_show_block(uid, at, no_show_limit, no_show_days)
         if post["status"] != posts.OPEN:
             raise StoreError("这个岗位已经停止报名。")
         start = posts.shift_start(shift)

@@ -7,6 +7,7 @@ from forms.accounts import ChangePasswordForm, LoginForm, ProfileForm, RegisterF
 from kb import data as kbdata
 
 from .. import auth, store
+from .privacy import consent_digest
 
 bp = Blueprint("account", __name__, url_prefix="/portal")
 
@@ -53,6 +54,8 @@ def register():
         except store.StoreError as exc:
             form.phone.errors.append(str(exc))
         else:
+            user = store.record_consent(user["uid"], current_app.config["CONSENT_VERSION"],
+                                        consent_digest())
             auth.login(user)
             flash("注册成功，欢迎加入！", "success")
             return redirect(auth.safe_next(_home_for(user)))
@@ -114,7 +117,7 @@ def profile():
                              work_unit=(form.work_unit.data or "").strip(),
                              party_org=(form.party_org.data or "").strip(),
                              home_cid=form.home_cid.data, skills=form.skills.data,
-                             availability=form.availability.data)
+                             availability=form.availability.data, email=form.email.data or "")
         flash("个人资料已保存。", "success")
         return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=form)

@@ -42,6 +42,8 @@ def new_community():
         except store.StoreError as exc:
             form.name.errors.append(str(exc))
         else:
+            store.record_audit(g.user, "新增社区", community_id=community["id"],
+                               street_id=community["street_id"], target=community["name"])
             flash(f"已添加{community['name']}。", "success")
             return redirect(url_for("area_admin.index"))
     return render_template("area_admin/new_community.html", form=form)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file
+from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
 bp = Blueprint("kb_site", __name__)
@@ -24,10 +25,22 @@ def kb_not_found():
                            text="没有找到您要的页面。"), 404
 
 
+def _not_for_the_kb(path: str) -> None:
+    """A /portal/ URL that reached the catch-all: 405 if it exists for POST, else 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, _args = adapter.match(f"/{path}", method="POST")
+    except HTTPException:
+        abort(404)
+    abort(405 if endpoint != "kb_site.page" else 404)
+
+
 @bp.route("/", defaults={"path": ""})
 @bp.route("/<path:path>")
 def page(path: str):
     """A file of the built KB; a folder answers with its index.html."""
+    if path == "portal" or path.startswith("portal/"):
+        _not_for_the_kb(path)
     site = _site_dir()
     if not os.path.isfile(os.path.join(site, "index.html")):
         return render_template("errors/error.html", code=503, title="知识库尚未构建",

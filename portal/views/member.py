@@ -5,7 +5,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from forms.posts import ActionForm
 
-from .. import auth, store
+from .. import auth, mail, store
+from ..templating import shift_label
 
 bp = Blueprint("member", __name__, url_prefix="/portal")
 PARTICIPANTS = ("member", "volunteer")
@@ -46,7 +47,9 @@ def sign_up(cid: str, sid: str):
     """Sign up for a shift (or join its waiting list when it is full)."""
     shift, post = store.get_shift(cid, sid)
     try:
-        row = store.sign_up(cid, sid, g.user["uid"])
+        row = store.sign_up(cid, sid, g.user["uid"],
+                            no_show_limit=current_app.config["NO_SHOW_LIMIT"],
+                            no_show_days=current_app.config["NO_SHOW_DAYS"])
     except store.StoreError as exc:
         flash(str(exc), "error")
     else:
@@ -63,13 +66,17 @@ def sign_up(cid: str, sid: str):
 @auth.roles_required(*PARTICIPANTS)
 def cancel(cid: str, sid: str):
     """Cancel my sign-up; the first on the waiting list moves up."""
-    store.get_shift(cid, sid)
+    shift, post = store.get_shift(cid, sid)
     try:
-        store.cancel_signup(cid, sid, g.user["uid"],
-                            deadline_hours=current_app.config["CANCEL_DEADLINE_HOURS"])
+        result = store.cancel_signup(cid, sid, g.user["uid"],
+                                     deadline_hours=current_app.config["CANCEL_DEADLINE_HOURS"])
     except store.StoreError as exc:
         flash(str(exc), "error")
     else:
+        if result["promoted"]:
+            mail.notify_user(result["promoted"]["uid"], "promoted",
+                             f"已从候补转为正式报名：“{post['title']}”（{shift_label(shift)}），请按时参加。",
+                             url_for("member.home"))
         flash("已取消报名。", "success")
     return redirect(_back(url_for("member.home")))
 

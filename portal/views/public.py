@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, g, render_template, request, url_for
 
 from kb import data as kbdata
 
@@ -57,8 +57,11 @@ def post_detail(cid: str, pid: str):
     community = store.get_community(cid)
     post = store.get_post(cid, pid)
     shifts = [dict(shift=s, **store.shift_counts(cid, s)) for s in store.post_shifts(cid, pid)]
+    user = g.get("user")
+    mine = {s["shift_id"]: s for s in store.user_signups(user["uid"])} \
+        if user and user["role"] in ("member", "volunteer") else {}
     return render_template("public/post.html", community=community, post=post, shifts=shifts,
-                           now=store.now())
+                           now=store.now(), mine=mine)
 
 
 @bp.route("/communities")

@@ -1,0 +1,43 @@
+"""The audit log of admin actions: who, what, when, before and after.
+
+Entries go to one file per month (``audit/<YYYY-MM>.json``): admin actions are
+few, and a month's file bounds the cost of each write.
+"""
+from __future__ import annotations
+
+from . import _files
+from ._common import new_id, now, root, stamp
+
+
+def _path(month: str):
+    return root() / "audit" / f"{month}.json"
+
+
+def record_audit(actor: dict, action: str, *, community_id: str | None = None,
+                 street_id: str | None = None, target: str = "", before=None, after=None,
+                 at=None) -> dict:
+    """Append one entry; community_id/street_id decide which admins may read it."""
+    at = at or now()
+    entry = {"id": new_id(), "at": stamp(at), "actor_uid": actor["uid"],
+             "actor_name": actor["name"], "actor_role": actor["role"], "action": action,
+             "community_id": community_id, "street_id": street_id, "target": target,
+             "before": before, "after": after}
+    with _files.transaction(_path(at.strftime("%Y-%m"))) as db:
+        db.table("entries").insert(entry)
+    return entry
+
+
+def audit_months() -> list[str]:
+    """Months that have entries, newest first."""
+    folder = root() / "audit"
+    return sorted((p.stem for p in folder.glob("*.json")), reverse=True) if folder.exists() else []
+
+
+def list_audit(month: str, street_id: str | None = None) -> list[dict]:
+    """A month's entries, newest first; with street_id only that street's (and its communities')."""
+    if month not in audit_months():
+        return []
+    rows = list(_files.read_tables(_path(month)).get("entries", {}).values())
+    if street_id is not None:
+        rows = [r for r in rows if r.get("street_id") == street_id]
+    return sorted(rows, key=lambda r: r["at"], reverse=True)
