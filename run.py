@@ -12,7 +12,9 @@ import errno
 import os
 import socket
 import sys
+import tarfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -40,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", parents=[common], help="构建知识库到 site/（内容未变化时跳过）")
     build.add_argument("--force", action="store_true", help="即使内容未变化也重新构建")
     sub.add_parser("seed-demo", parents=[common], help="向空的数据目录写入演示数据（示例）")
+    backup = sub.add_parser("backup", parents=[common],
+                            help="为数据目录写一份一致的备份（服务运行时也可以）")
+    backup.add_argument("--output", help="备份文件路径（默认 数据目录/backups/backup-时间.tar.gz）")
+    restore = sub.add_parser("restore", parents=[common],
+                             help="用备份文件恢复数据目录（请先停止服务；原数据会另存一份）")
+    restore.add_argument("file", help="备份文件（.tar.gz）")
     admin = sub.add_parser("create-admin", parents=[common],
                            help="创建区级管理员账号（依次询问手机号、姓名和密码）")
     admin.add_argument("--phone", help="手机号（不填则交互询问）")
@@ -67,8 +75,10 @@ def _open_store(data_dir: str):
     try:
         store.open_store(data_dir)
     except store.CorruptFile as exc:
-        print(f"无法启动：{exc}\n请从备份恢复该文件（备份位于 {Path(data_dir) / 'backups'}，"
-              "用 python run.py restore 备份文件 恢复），或联系管理员。", file=sys.stderr)
+        found = store.backup.backups(Path(data_dir))
+        hint = (f"最近的备份是 {found[0]}，可用 python run.py restore {found[0]} 恢复" if found
+                else f"备份目录 {Path(data_dir) / 'backups'} 中没有备份，请从其他备份恢复该文件")
+        print(f"无法启动：{exc}\n{hint}；或联系管理员。", file=sys.stderr)
         return None
     return store
 
@@ -169,6 +179,30 @@ def serve(args) -> int:
     return 0
 
 
+def backup_data(data_dir: str, output: str | None) -> int:
+    store = _open_store(data_dir)
+    if store is None:
+        return 1
+    path = store.backup.snapshot(Path(output) if output else None)
+    print(f"备份完成：{path}（{path.stat().st_size // 1024} KB）")
+    return 0
+
+
+def restore_data(data_dir: str, archive: str) -> int:
+    from portal.store import backup
+    from portal.store._files import CorruptFile
+    if not Path(archive).is_file():
+        print(f"找不到备份文件：{archive}", file=sys.stderr)
+        return 1
+    try:
+        aside = backup.restore(Path(archive), Path(data_dir))
+    except (CorruptFile, ValueError, OSError, EOFError, tarfile.TarError, zlib.error) as exc:
+        print(f"恢复失败，数据目录未做任何改动：{exc}", file=sys.stderr)
+        return 1
+    print(f"已从 {archive} 恢复数据目录 {data_dir}。原来的数据另存在 {aside}。")
+    return 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
@@ -177,6 +211,10 @@ def main(argv=None) -> int:
         return seed_demo(args.data_dir)
     if args.command == "create-admin":
         return create_admin(args)
+    if args.command == "backup":
+        return backup_data(args.data_dir, args.output)
+    if args.command == "restore":
+        return restore_data(args.data_dir, args.file)
     return serve(args)
 
 

@@ -98,8 +98,9 @@ class Runner:
     def run(self, name, lines, *, cycle=True, expect=200, duration=None, warm=True):
         from bench import load
         duration = duration or self.args.duration
-        if warm:
-            load.run_wrk(self.port, lines, self.out, name + "-warm", duration=1,
+        if warm:   # every worker loads its caches (the first 为我推荐 reads ~700 files)
+            load.run_wrk(self.port, lines, self.out, name + "-warm",
+                         duration=1.5 if self.args.small else 3,
                          connections=self.args.connections, threads=self.args.threads)
         log(f"  {name}: {len(lines)} distinct requests, {duration:g} s, "
             f"{self.args.connections} connections")

@@ -11,6 +11,10 @@ DEFAULTS = {
     "SITE_DIR": str(ROOT / "site"),
     "CANCEL_DEADLINE_HOURS": 2,
     # Absences that block new sign-ups until an admin clears them: this many within these days.
+    # Failed logins allowed per account and per address within the window (seconds).
+    "LOGIN_LIMIT_PER_ACCOUNT": 5,
+    "LOGIN_LIMIT_PER_ADDRESS": 30,
+    "LOGIN_WINDOW": 15 * 60,
     "NO_SHOW_LIMIT": 2,
     "NO_SHOW_DAYS": 90,
     "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,

@@ -11,6 +11,9 @@ from datetime import timedelta
 from kb import data as kbdata
 
 from . import store
+from .config import DEFAULTS
+
+CONSENT = DEFAULTS["CONSENT_VERSION"]
 
 DEMO_PASSWORD = "demo1234"
 # phone, name, role, where (street id or community index), kind-specific fields
@@ -74,7 +77,7 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
             home_cid=place if role in ("member", "volunteer") else None,
             skills=["lawyer", "mediator"] if role == "member" else ["patrol", "elder_care"],
             availability=["weekend", "weekday_evening"],
-            consent_version="demo" if role in ("member", "volunteer") else None, demo=True)
+            consent_version=CONSENT if role in ("member", "volunteer") else None, demo=True)
     admin = users["13900000003"]["uid"]
     district = users["13900000001"]["uid"]
     first = by_street["dongsi"][0]["id"]
@@ -90,7 +93,7 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
             phone=f"1390000{1000 + n:04d}", password=DEMO_PASSWORD, name=f"示例党员{n + 1:02d}",
             role="member", work_unit="示例单位", party_org="示例党支部", home_cid=community["id"],
             skills=rng.sample(skills, 2), availability=rng.sample(
-                ["weekday_day", "weekday_evening", "weekend"], 2), consent_version="demo", demo=True)
+                ["weekday_day", "weekday_evening", "weekend"], 2), consent_version=CONSENT, demo=True)
         report = store.submit_report_in(member["uid"], community["id"])
         if n % 3:
             store.confirm_report_in(community["id"], report["id"], district)

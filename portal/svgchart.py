@@ -13,7 +13,7 @@ def _fmt(value: float) -> str:
 
 
 def bar_chart(bars: list[tuple[str, float]], title: str, unit: str = "",
-              width: int = 560, bar_height: int = 26, label_width: int = 110) -> Markup:
+              width: int = 360, bar_height: int = 22, label_width: int = 84) -> Markup:
     """Horizontal bars, one per (label, value), with the value written at the end of each.
 
     Horizontal bars keep Chinese labels readable on a phone.
@@ -21,7 +21,7 @@ def bar_chart(bars: list[tuple[str, float]], title: str, unit: str = "",
     gap = 8
     height = max(len(bars), 1) * (bar_height + gap) + gap
     peak = max((v for _l, v in bars), default=0) or 1
-    room = width - label_width - 70
+    room = width - label_width - 64
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
              f"<title>{escape(title)}</title>"]

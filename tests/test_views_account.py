@@ -112,3 +112,31 @@ def test_edit_profile(client, auth, world):
     assert (user["name"], user["home_cid"], user["skills"]) == ("新名字", "cb", ["teacher"])
     html = auth.post("/portal/profile", {"name": "", "home_cid": "cb"}).get_data(as_text=True)
     assert "请填写姓名" in html and store.get_user(world.member["uid"])["name"] == "新名字"
+
+
+def test_admin_edits_name_without_member_fields(client, auth, world):
+    auth.login(world.admin_a["phone"])
+    page = client.get("/portal/profile").get_data(as_text=True)
+    assert "居住社区" not in page
+    assert auth.post("/portal/profile", {"name": "社区管理员甲"}).status_code == 302
+    assert store.get_user(world.admin_a["uid"])["name"] == "社区管理员甲"
+
+
+def test_login_is_throttled_per_account_across_sessions(app, client, auth, world):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = 3
+    for _ in range(3):
+        assert auth.login(world.member["phone"], "wrongpass1").status_code == 200
+    blocked = auth.login(world.member["phone"])  # even the right password now waits
+    assert blocked.status_code == 429
+    assert "登录失败次数过多" in blocked.get_data(as_text=True)
+    assert client.get("/portal/me").status_code == 302
+    # another account from the same address is not affected below the address limit
+    assert auth.login(world.volunteer["phone"]).status_code == 302
+
+
+def test_login_is_throttled_per_address(app, client, auth, world):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = 4
+    for n in range(4):
+        auth.login(f"1350000000{n}", "wrongpass1")
+    response = auth.login(world.member["phone"])
+    assert response.status_code == 429 and "登录失败次数过多" in response.get_data(as_text=True)

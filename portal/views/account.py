@@ -66,17 +66,42 @@ def register():
 def login():
     """Log in with phone number and password."""
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = store.authenticate(form.phone.data, form.password.data)
-        if user is None:
-            form.password.errors.append("手机号或密码不正确。")
-        elif user.get("disabled"):
-            form.phone.errors.append("该账号已停用，请联系所在社区或街道。")
+        if _login_throttled(form.phone.data):
+            minutes = current_app.config["LOGIN_WINDOW"] // 60
+            form.password.errors.append(f"登录失败次数过多，请 {minutes} 分钟后再试，"
+                                        "或联系所在社区重置密码。")
+            status = 429
         else:
-            auth.login(user)
-            flash(f"{user['name']}，欢迎回来。", "success")
-            return redirect(auth.safe_next(_home_for(user)))
-    return render_template("account/login.html", form=form)
+            user = store.authenticate(form.phone.data, form.password.data)
+            if user is None:
+                _count_login_failure(form.phone.data)
+                form.password.errors.append("手机号或密码不正确。")
+            elif user.get("disabled"):
+                form.phone.errors.append("该账号已停用，请联系所在社区或街道。")
+            else:
+                store.throttle.clear("login-account", form.phone.data)
+                auth.login(user)
+                flash(f"{user['name']}，欢迎回来。", "success")
+                return redirect(auth.safe_next(_home_for(user)))
+    return render_template("account/login.html", form=form), status
+
+
+def _login_throttled(phone: str) -> bool:
+    """Too many recent failures for this account or from this address (shared by all workers)."""
+    cfg = current_app.config
+    return (store.throttle.blocked("login-account", phone, cfg["LOGIN_LIMIT_PER_ACCOUNT"],
+                                   cfg["LOGIN_WINDOW"])
+            or store.throttle.blocked("login-address", request.remote_addr or "?",
+                                      cfg["LOGIN_LIMIT_PER_ADDRESS"], cfg["LOGIN_WINDOW"]))
+
+
+def _count_login_failure(phone: str) -> None:
+    cfg = current_app.config
+    store.throttle.hit("login-account", phone, cfg["LOGIN_LIMIT_PER_ACCOUNT"], cfg["LOGIN_WINDOW"])
+    store.throttle.hit("login-address", request.remote_addr or "?", cfg["LOGIN_LIMIT_PER_ADDRESS"],
+                       cfg["LOGIN_WINDOW"])
 
 
 @bp.route("/logout", methods=["POST"])
@@ -109,15 +134,22 @@ def password():
 def profile():
     """Edit name, unit, residential community, skills and availability."""
     form = ProfileForm(data=g.user if request.method == "GET" else None)
-    form.requires_unit = g.user["role"] == "member"
-    form.home_cid.choices = community_choices()
-    form.skills.choices = skill_choices()
+    admin = g.user["role"] in auth.ADMIN_ROLES
+    if admin:  # admins have no community, skills or unit of their own to declare
+        for name in ("work_unit", "party_org", "home_cid", "skills", "availability"):
+            delattr(form, name)
+    else:
+        form.requires_unit = g.user["role"] == "member"
+        form.home_cid.choices = community_choices()
+        form.skills.choices = skill_choices()
     if form.validate_on_submit():
-        store.update_profile(g.user["uid"], name=form.name.data.strip(),
-                             work_unit=(form.work_unit.data or "").strip(),
-                             party_org=(form.party_org.data or "").strip(),
-                             home_cid=form.home_cid.data, skills=form.skills.data,
-                             availability=form.availability.data, email=form.email.data or "")
+        fields = {"name": form.name.data.strip(), "email": form.email.data or ""}
+        if not admin:
+            fields.update(work_unit=(form.work_unit.data or "").strip(),
+                          party_org=(form.party_org.data or "").strip(),
+                          home_cid=form.home_cid.data, skills=form.skills.data,
+                          availability=form.availability.data)
+        store.update_profile(g.user["uid"], **fields)
         flash("个人资料已保存。", "success")
         return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=form)
