@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--skip-kb", action="store_true")
     p.add_argument("--keep", type=Path, help="keep the generated stores in this folder")
-    p.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    p.add_argument("--results", type=Path, help="where to write the results (default "
+                   "bench/RESULTS.md; with --small bench/out/RESULTS-small.md, so that the "
+                   "committed file keeps the full preset)")
     p.add_argument("--out", type=Path, default=HERE / "out", help="raw outputs (not committed)")
     return p
 
@@ -100,7 +102,7 @@ class Runner:
         duration = duration or self.args.duration
         if warm:   # every worker loads its caches (the first 为我推荐 reads ~700 files)
             load.run_wrk(self.port, lines, self.out, name + "-warm",
-                         duration=1.5 if self.args.small else 3,
+                         duration=2 if self.args.small else 3,
                          connections=self.args.connections, threads=self.args.threads)
         log(f"  {name}: {len(lines)} distinct requests, {duration:g} s, "
             f"{self.args.connections} connections")
@@ -258,6 +260,8 @@ def main(argv=None) -> int:
     sizes = replace(sizes, **{k: getattr(args, k) for k in ("communities", "members", "posts",
                                                            "signups") if getattr(args, k)})
     args.duration = args.duration or (4.0 if args.small else 8.0)
+    args.results = args.results or (args.out / "RESULTS-small.md" if args.small
+                                    else HERE / "RESULTS.md")
     args.pairs_per_member = 100
     growth = sorted({int(x) for x in args.growth.split(",")} if args.growth
                     else {1000, min(20_000, sizes.signups), sizes.signups})
@@ -319,11 +323,12 @@ def main(argv=None) -> int:
         text = report.render(args=args, argv=sys.argv[1:] if argv is None else argv,
                              sizes=sizes, counts=counts, growth=growth, runs=runs, kb=kb,
                              machine=info, gen_seconds=gen_seconds, elapsed=elapsed)
+        args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(text, encoding="utf-8")
         (out / "results.json").write_text(json.dumps(
             {"runs": {str(k): v for k, v in runs.items()}, "kb": kb, "counts": counts},
             ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        log(f"done in {elapsed:.0f} s; results in {args.results.relative_to(HERE.parent)}")
+        log(f"done in {elapsed:.0f} s; results in {args.results}")
         print(text)
         return 0
     finally:

@@ -90,7 +90,8 @@ def run_wrk(port: int, lines: list[tuple[str, str, str, str]], workdir: Path, na
         lines = list(lines) * -(-threads // len(lines))
     listing = workdir / f"{name}.tsv"
     listing.write_text("".join("\t".join(line) + "\n" for line in lines), encoding="utf-8")
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s",
+    duration = max(1, round(duration))   # wrk takes whole seconds
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
            "--timeout", "10s", "-s", str(HERE / "wrk.lua"), f"http://127.0.0.1:{port}",
            "--", str(listing), str(threads), "1" if cycle else "0", str(expect)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)

@@ -26,7 +26,8 @@ def free_port() -> int:
 def gunicorn_version() -> str:
     out = subprocess.run([sys.executable, "-m", "gunicorn", "--version"], capture_output=True,
                          text=True, cwd=ROOT)
-    return (out.stdout or out.stderr).strip().split()[-1] if out.returncode == 0 else "?"
+    text = (out.stdout or out.stderr).strip()
+    return text.split()[-1].strip("()") if out.returncode == 0 and text else "?"
 
 
 class Server:

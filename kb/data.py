@@ -7,6 +7,7 @@ the portal with the same message: which file, which entry, what is wrong.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import yaml
@@ -234,8 +235,34 @@ def check_three_lists(data: dict, file: str = "three_lists.yml") -> dict:
     return data
 
 
+def check_departments(data: dict, file: str = "departments.yml") -> dict:
+    """职能部门: unique ids usable in URLs, unique names, each flagged 示例 or not."""
+    depts = _need(file, "departments", data, "departments", list)
+    if not depts:
+        raise DataError(file, "departments", "至少要有一个部门")
+    names = set()
+    for ident, item in _unique_ids(file, depts, "部门").items():
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,40}$", ident):
+            raise DataError(file, ident, "id 只能由小写字母、数字和连字符组成")
+        name = _need(file, ident, item, "name")
+        if name in names:
+            raise DataError(file, ident, f"部门名称 {name} 重复")
+        names.add(name)
+        _need_bool(file, ident, item)
+    return data
+
+
 def _check_across(result: dict) -> None:
-    """Links between files: every duty sits under an office of organisation.yml."""
+    """Links between files: every duty sits under an office of organisation.yml, and
+    every department named by whistles.yml is listed in departments.yml."""
+    if "whistles" in result and "departments" in result:
+        known = {d["name"] for d in result["departments"]["departments"]}
+        for cat in result["whistles"]["categories"]:
+            for item in cat["items"]:
+                for name in item["departments"]:
+                    if name not in known:
+                        raise DataError("whistles.yml", item["id"],
+                                        f"未知的部门 {name}（应为 departments.yml 中的部门之一）")
     if "duties" not in result or "organisation" not in result:
         return
     offices = {u["id"] for u in result["organisation"]["units"] if u["kind"] == "office"}
@@ -254,6 +281,7 @@ CHECKS = {
     "whistles.yml": check_whistles,
     "glossary.yml": check_glossary,
     "three_lists.yml": check_three_lists,
+    "departments.yml": check_departments,
 }
 
 
@@ -282,3 +310,23 @@ def taxonomy() -> dict:
 def streets() -> list[dict]:
     """The district's streets, in the file's order."""
     return check_streets(_read(DATA_DIR / "streets.yml"))["streets"]
+
+
+@functools.lru_cache(maxsize=None)
+def whistle_list() -> dict:
+    """The checked whistle list and departments, with lookup maps for the portal:
+    ``item_by_id`` (each item with its ``category_id``/``category_name`` and
+    ``department_ids``), ``level_by_number``, ``department_by_id``, ``department_by_name``."""
+    whistles = check_whistles(_read(DATA_DIR / "whistles.yml"))
+    depts = check_departments(_read(DATA_DIR / "departments.yml"))["departments"]
+    _check_across({"whistles": whistles, "departments": {"departments": depts}})
+    by_name = {d["name"]: d for d in depts}
+    items = {}
+    for cat in whistles["categories"]:
+        for item in cat["items"]:
+            items[item["id"]] = dict(item, category_id=cat["id"], category_name=cat["name"],
+                                     department_ids=[by_name[n]["id"] for n in item["departments"]])
+    return {"levels": whistles["levels"], "categories": whistles["categories"],
+            "item_by_id": items, "level_by_number": {lv["level"]: lv for lv in whistles["levels"]},
+            "departments": depts, "department_by_id": {d["id"]: d for d in depts},
+            "department_by_name": by_name}

@@ -61,10 +61,28 @@ def whistle_categories(data: dict, src: str) -> str:
     return _table("whistle-categories", ["编号", "大类（示例）", "事项数", "涉及等级"], rows)
 
 
+# The portal's public page of an item: counts of its open and closed cases, no personal data.
+PORTAL_ITEM = "/portal/whistles/items/{id}"
+
+
 def whistles(data: dict, src: str) -> str:
-    rows = [[c["name"], i["id"], i["name"], f"{i['level']} 级", "、".join(i["departments"]), _flag(i)]
+    # The id cell carries an anchor so that the portal can link to one row.
+    rows = [[c["name"], f'<span id="{i["id"]}">{i["id"]}</span>', i["name"], f"{i['level']} 级",
+             "、".join(i["departments"]), _flag(i),
+             f'[办理情况]({PORTAL_ITEM.format(id=i["id"])})']
             for c in data["whistles"]["categories"] for i in c["items"]]
-    return _table("whistles", ["大类", "编号", "事项", "等级", "责任部门", "来源"], rows)
+    return _table("whistles", ["大类", "编号", "事项", "等级", "责任部门", "来源", "门户"], rows)
+
+
+def departments(data: dict, src: str) -> str:
+    used: dict = {}
+    for c in data["whistles"]["categories"]:
+        for i in c["items"]:
+            for name in i["departments"]:
+                used[name] = used.get(name, 0) + 1
+    rows = [[d["name"], d.get("note") or "—", used.get(d["name"], 0),
+             EXAMPLE if d["example"] else "原始材料"] for d in data["departments"]["departments"]]
+    return _table("departments", ["部门", "说明", "涉及吹哨事项数", "来源"], rows)
 
 
 def organisation(data: dict, src: str) -> str:
@@ -80,7 +98,9 @@ def three_lists(data: dict, src: str) -> str:
 
 def taxonomy(data: dict, src: str) -> str:
     skills = {s["id"]: s["name"] for s in data["taxonomy"]["skills"]}
-    rows = [[c["name"], c.get("summary", ""), "、".join(skills[s] for s in c["skills"]),
+    # The anchor lets the portal's post pages link to their category's row.
+    rows = [[f'<span id="cat-{c["id"]}">{c["name"]}</span>', c.get("summary", ""),
+             "、".join(skills[s] for s in c["skills"]),
              EXAMPLE if c["example"] else "原始材料提及"] for c in data["taxonomy"]["categories"]]
     return _table("taxonomy", ["服务分类", "服务内容", "对应专长", "来源"], rows)
 
@@ -121,6 +141,7 @@ RENDERERS = {
     "whistle-loop": whistle_loop,
     "whistle-categories": whistle_categories,
     "whistles": whistles,
+    "departments": departments,
     "organisation": organisation,
     "three-lists": three_lists,
     "taxonomy": taxonomy,

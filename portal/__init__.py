@@ -9,6 +9,7 @@ from .views import (account, area_admin, community_admin, community_lists, kb_si
                     needs_public, public)
 from .views import attendance_admin, dashboards, records
 from .views import admin_accounts, inbox, privacy, shift_admin
+from .views import departments, whistles, whistles_public
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -42,5 +43,6 @@ def register_blueprints(app: Flask) -> None:
                       community_lists.bp, needs_public.bp,
                       records.bp, attendance_admin.bp, dashboards.bp,
                       admin_accounts.bp, shift_admin.bp, inbox.bp, privacy.bp,
+                      whistles_public.bp, whistles.bp, departments.bp,
                       kb_site.bp):
         app.register_blueprint(blueprint)

@@ -10,7 +10,8 @@ from . import store
 
 ADMIN_ROLES = ("community_admin", "street_admin", "district_admin")
 ROLE_NAMES = {"member": "在职党员", "volunteer": "志愿者", "community_admin": "社区管理员",
-              "street_admin": "街道管理员", "district_admin": "区级管理员"}
+              "street_admin": "街道管理员", "district_admin": "区级管理员",
+              "dept_liaison": "部门联络员"}
 
 
 def _load_user() -> None:

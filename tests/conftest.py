@@ -13,6 +13,12 @@ PASSWORD = "test1234pw"
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
+@pytest.fixture(autouse=True)
+def _cheaper_scrypt(monkeypatch):
+    """Still werkzeug's scrypt, at a lower cost: the suite creates hundreds of accounts."""
+    monkeypatch.setattr(store.accounts, "PASSWORD_METHOD", "scrypt:4096:8:1")
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     return tmp_path / "data"

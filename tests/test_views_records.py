@@ -5,7 +5,6 @@ from datetime import timedelta
 from icalendar import Calendar
 
 from portal import store
-from tests.conftest import make_user
 
 
 def _past_signup(world, uid=None, cid="ca", days_ago=1, **kw):

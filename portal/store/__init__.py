@@ -13,6 +13,9 @@ builds a query. Layout of the data folder::
     throttle/<kind>.json             rate-limit counters shared by all workers
     uploads/<cid>/<random>.jpg       photos of needs, re-encoded without EXIF
     notifications/<0-f>/<uid>.json   each person's inbox
+    whistles/<street>/<YYYY-MM>.json whistles raised by a street that month (吹哨)
+    whistles/<street>/open.json      the street's open whistles; requests.json: communities' requests
+    uploads/w-<street>/<random>.jpg  photos of whistles
     resets.json                      hashed one-time password reset codes
     locks/                           lock files (flock)
 """
@@ -62,6 +65,13 @@ from .notifications import KINDS as NOTIFICATION_KINDS
 from .privacy import delete_account, personal_data
 from .resets import erase_reset_codes, issue_reset_code, redeem_reset_code
 from .shift_changes import cancel_shift, cancelled_shifts, get_cancelled_shift, update_shift
+# 街道吹哨、部门报到: whistles, their closed loop and assessment figures.
+from . import whistle_stats
+from .whistles import (create_whistle, decline_request, get_request, get_whistle,
+                       list_requests, list_whistles, open_whistles, request_whistle,
+                       save_whistle_photo, delete_whistle_photo, whistle_photo_path)
+from .whistle_flow import (acknowledge, add_progress, arrive, close_whistle, escalate, finish,
+                           overdue_steps, return_for_rework, start_verify)
 
 
 def data_files(folder: Path | None = None) -> list[Path]:

@@ -16,7 +16,10 @@ from . import _files
 from ._common import NotFound, StoreError, account_path, new_id, now, root, stamp, valid_id
 
 SHARDS = "0123456789abcdef"
-ROLES = ("member", "volunteer", "community_admin", "street_admin", "district_admin")
+ROLES = ("member", "volunteer", "community_admin", "street_admin", "district_admin",
+         "dept_liaison")
+# werkzeug's scrypt with its default cost; the tests lower the cost (still scrypt) for speed.
+PASSWORD_METHOD = "scrypt"
 PROFILE_FIELDS = {"name", "work_unit", "party_org", "home_cid", "skills", "availability",
                   "email"}
 
@@ -81,7 +84,7 @@ def create_user(*, phone: str, password: str, name: str, role: str, scope: str |
     moment = stamp(now())
     user = {
         "uid": shard + new_id(6), "phone": phone, "name": name.strip(), "role": role,
-        "scope": scope, "pw_hash": generate_password_hash(password, method="scrypt"),
+        "scope": scope, "pw_hash": generate_password_hash(password, method=PASSWORD_METHOD),
         "work_unit": work_unit.strip(), "party_org": party_org.strip(), "home_cid": home_cid,
         "skills": list(skills), "skills_confirmed": [], "availability": list(availability),
         "consent_at": moment if consent_version else None, "consent_version": consent_version,
@@ -135,7 +138,7 @@ def change_password(uid: str, old: str, new: str) -> dict:
     """Set a new password after checking the current one."""
     if not check_password_hash(get_user(uid)["pw_hash"], old):
         raise StoreError("当前密码不正确。")
-    digest = generate_password_hash(new, method="scrypt")
+    digest = generate_password_hash(new, method=PASSWORD_METHOD)
     return _update(uid, lambda u: u.update(pw_hash=digest))
 
 
@@ -186,7 +189,7 @@ DELETED_NAME = "已注销成员"
 
 def set_password(uid: str, new: str) -> dict:
     """Set a new password without the old one (after a valid reset code)."""
-    digest = generate_password_hash(new, method="scrypt")
+    digest = generate_password_hash(new, method=PASSWORD_METHOD)
     return _update(uid, lambda u: u.update(pw_hash=digest))
 
 

@@ -25,6 +25,7 @@ KINDS = {
     "reminder": "服务提醒",
     "message": "社区消息",
     "account": "账号通知",
+    "whistle": "吹哨报到",
 }
 KEEP = 200  # newest notifications kept per person; older ones are dropped on write
 

@@ -46,7 +46,7 @@ def issue_reset_code(uid: str, issued_by: str, cid: str | None = None, at=None) 
         raise StoreError("该账号已停用，不能重置密码。")
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     expires = at + LIFETIME
-    row = {"id": new_id(), "uid": uid, "hash": generate_password_hash(code, method="scrypt"),
+    row = {"id": new_id(), "uid": uid, "hash": generate_password_hash(code, method=accounts.PASSWORD_METHOD),
            "issued_by": issued_by, "community_id": cid, "issued_at": stamp(at),
            "expires_at": stamp(expires), "used_at": None}
     with _files.transaction(_path()) as db:

@@ -29,6 +29,8 @@ def skill_choices() -> list[tuple[str, str]]:
 def _home_for(user: dict) -> str:
     if user["role"] in auth.ADMIN_ROLES:
         return url_for("area_admin.index")
+    if user["role"] == "dept_liaison":
+        return url_for("departments.index")
     return url_for("member.home")
 
 

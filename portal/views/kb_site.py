@@ -35,6 +35,13 @@ def _not_for_the_kb(path: str) -> None:
     abort(405 if endpoint != "kb_site.page" else 404)
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own (e.g. for a JSON page): answer with ours."""
+    return send_file(os.path.join(current_app.static_folder, "favicon.svg"),
+                     mimetype="image/svg+xml", max_age=86400)
+
+
 @bp.route("/", defaults={"path": ""})
 @bp.route("/<path:path>")
 def page(path: str):

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
@@ -42,8 +44,13 @@ def _need_chromium():
         pytest.skip("未安装 /usr/bin/chromium：跳过浏览器测试")
 
 
+class LiveServer(NamedTuple):
+    base: str       # e.g. http://127.0.0.1:PORT
+    data_dir: Path  # the server's data folder (the store is safe across processes)
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live(tmp_path_factory):
     """The real server (``run.py``, demo data) on 127.0.0.1 and a free port."""
     if not CHROMIUM.exists():
         pytest.skip("未安装 /usr/bin/chromium：跳过浏览器测试")
@@ -71,7 +78,7 @@ def live_server(tmp_path_factory):
                 pytest.fail(f"服务器 {START_TIMEOUT:.0f} 秒内未响应 /portal/：\n"
                             + (logs / "stderr.txt").read_text(encoding="utf-8", errors="replace"))
             time.sleep(0.2)
-        yield base
+        yield LiveServer(base, Path(data_dir))
     finally:
         proc.terminate()
         try:
@@ -81,6 +88,18 @@ def live_server(tmp_path_factory):
             proc.wait()
         out.close()
         err.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(live) -> str:
+    """The live server's base URL."""
+    return live.base
+
+
+@pytest.fixture(scope="session")
+def live_data_dir(live) -> Path:
+    """The live server's data folder, for tests that prepare data through the store."""
+    return live.data_dir
 
 
 @pytest.fixture(scope="session")
@@ -157,3 +176,137 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- journeys (tests/browser/test_journeys_*.py) ------------------------------------------
+#
+# A journey is what one audience does from start to end, at one viewport. ``journey(name,
+# viewport)`` gives a ``Journey``: its pages accept confirm() questions like a user tapping
+# 确定, and ``step(page, label)`` keeps a numbered screenshot of each step and checks that the
+# page has no horizontal scroll. Accounts are new in every run (``new_phone``), so the phone
+# and desktop runs of a journey never meet in the shared live server's store.
+
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+DEMO_PASSWORD = "demo1234"
+DEMO_COMMUNITY = "东四示例社区一"
+DEMO_COMMUNITY_ADMIN = "13900000003"
+_counter = itertools.count(1)
+FITS_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
+
+
+def unique() -> int:
+    """A number no other call in this test session returns."""
+    return next(_counter)
+
+
+def new_phone() -> str:
+    """A mobile number that no account of the live server has (demo accounts use 139…)."""
+    return f"137{unique():08d}"
+
+
+class Journey:
+    """One journey at one viewport: its pages, numbered screenshots and per-step checks."""
+
+    def __init__(self, page_factory, name: str, viewport: str):
+        self.name = name
+        self.viewport_name = viewport
+        self.viewport = VIEWPORTS[viewport]
+        self._factory = page_factory
+        self.steps = 0
+        self.problems: list[str] = []
+
+    @property
+    def phone(self) -> bool:
+        return self.viewport_name == "phone"
+
+    def page(self):
+        """A new browser context (a new person, or the same person on another device)."""
+        page = self._factory(self.viewport)
+        page.on("dialog", lambda dialog: dialog.accept())
+        return page
+
+    def step(self, page, label: str) -> Path:
+        """Screenshot this step; note it when the page scrolls sideways."""
+        page.wait_for_load_state("load")
+        self.steps += 1
+        # Measured before the screenshot: a full-page shot resizes the viewport for a moment.
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        wide, view = page.evaluate(FITS_WIDTH)
+        if wide > view:  # let a transition (an overlay opening) settle, then measure again
+            try:
+                page.wait_for_function(f"() => {{ const [w, v] = {FITS_WIDTH}; return w <= v; }}",
+                                       timeout=2_000)
+            except PlaywrightTimeout:
+                pass
+            wide, view = page.evaluate(FITS_WIDTH)
+        path = shot(page, f"{self.name}-{self.viewport_name}-{self.steps:02d}-{label}")
+        if wide > view:
+            self.problems.append(f"{label}（{page.url}）：页面宽 {wide}px，视口只有 {view}px，"
+                                 f"出现横向滚动；截图 {path.relative_to(ROOT)}")
+        return path
+
+    def goto(self, page, path: str, label: str):
+        page.goto(path)
+        self.step(page, label)
+        return page
+
+    def finish(self) -> None:
+        problems, self.problems = self.problems, []
+        assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def journey(page_factory):
+    """``journey(name, viewport)`` -> Journey; its sideways-scroll notes fail the test."""
+    made = []
+
+    def make(name: str, viewport: str) -> Journey:
+        made.append(Journey(page_factory, name, viewport))
+        return made[-1]
+
+    yield make
+    left = [p for j in made for p in j.problems]
+    assert not left, "\n".join(left)
+
+
+@pytest.fixture
+def live_store(live_data_dir):
+    """The portal's store, opened on the live server's data folder (for preparing data)."""
+    from portal import store
+    store.open_store(live_data_dir)
+    return store
+
+
+def demo_community(store) -> dict:
+    return next(c for c in store.list_communities() if c["name"] == DEMO_COMMUNITY)
+
+
+def flash(page, kind: str = "success"):
+    """The flash messages of one kind (success, info, error, warning)."""
+    return page.locator(f".flashes .flash-{kind}")
+
+
+def menu(journey: Journey, page, name) -> None:
+    """Follow a main-menu link as the user would: on a phone through the 菜单 button."""
+    if journey.phone:
+        page.locator("details.nav-mobile > summary").click()
+        nav = page.locator("details.nav-mobile nav")
+    else:
+        nav = page.locator("nav.nav-desktop")
+    nav.get_by_role("link", name=name, exact=isinstance(name, str)).click()
+
+
+def login(journey: Journey, page, phone: str, password: str = DEMO_PASSWORD,
+          label: str = "login") -> None:
+    """Log in through the login form (reached from the menu, as a visitor would)."""
+    from playwright.sync_api import expect
+    journey.goto(page, "/portal/", f"{label}-portal")
+    menu(journey, page, "登录")
+    expect(page.locator("h1")).to_have_text("登录")
+    form = page.locator("main form")
+    form.locator("#phone").fill(phone)
+    form.locator("#password").fill(password)
+    journey.step(page, f"{label}-filled")
+    form.get_by_role("button", name="登录").click()
+    expect(flash(page)).to_contain_text("欢迎回来")
+    journey.step(page, f"{label}-done")
