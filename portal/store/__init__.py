@@ -67,9 +67,9 @@ from .resets import erase_reset_codes, issue_reset_code, redeem_reset_code
 from .shift_changes import cancel_shift, cancelled_shifts, get_cancelled_shift, update_shift
 # 街道吹哨、部门报到: whistles, their closed loop and assessment figures.
 from . import whistle_stats
-from .whistles import (create_whistle, decline_request, get_request, get_whistle,
-                       list_requests, list_whistles, open_whistles, request_whistle,
-                       save_whistle_photo, delete_whistle_photo, whistle_photo_path)
+from .whistles import (create_whistle, delete_whistle_photo, get_whistle, list_whistles,
+                       open_whistles, save_whistle_photo, whistle_photo_path)
+from .whistle_requests import decline_request, get_request, list_requests, request_whistle
 from .whistle_flow import (acknowledge, add_progress, arrive, close_whistle, escalate, finish,
                            overdue_steps, return_for_rework, start_verify)
 

@@ -24,7 +24,7 @@ from tinydb import Query
 
 from kb import data as kbdata
 
-from . import _files, needs, places
+from . import _files, needs, places, whistle_requests
 from ._common import NotFound, StoreError, new_id, now, root, stamp, valid_id
 
 # Whistle states, in the order of the loop; 退回重办 comes back from 街道核验.
@@ -96,10 +96,6 @@ def _month_path(street_id: str, month: str) -> Path:
 
 def _open_path(street_id: str) -> Path:
     return _street_dir(street_id) / "open.json"
-
-
-def _requests_path(street_id: str) -> Path:
-    return _street_dir(street_id) / "requests.json"
 
 
 def month_of(wid: str) -> str:
@@ -256,7 +252,7 @@ def create_whistle(street_id: str, actor: dict, *, item_id: str, description: st
             raise StoreError("只能关联本街道社区的需求。")
         needs.get_need(cid, nid)
         refs.append({"community_id": cid, "need_id": nid})
-    request = get_request(street_id, request_id) if request_id else None
+    request = whistle_requests.get_request(street_id, request_id) if request_id else None
     if request is not None and request["status"] != R_PENDING:
         raise StoreError("这条吹哨申请已经处理过了。")
     at = at or now()
@@ -280,7 +276,7 @@ def create_whistle(street_id: str, actor: dict, *, item_id: str, description: st
     with _files.transaction(_month_path(street_id, month)) as db:
         db.table("whistles").insert(whistle)
     if request is not None:
-        _set_request(street_id, request_id, status=R_WHISTLED, whistle_id=wid,
+        whistle_requests.set_request(street_id, request_id, status=R_WHISTLED, whistle_id=wid,
                      decided_by=actor["uid"], decided_at=stamp(at))
     return whistle
 
@@ -289,65 +285,3 @@ def forget_open(street_id: str, wid: str) -> None:
     """Drop a closed whistle from the street's open index."""
     with _files.transaction(_open_path(street_id)) as db:
         db.table("open").remove(Query().id == wid)
-
-
-# ---------------------------------------------------------------- community requests
-
-def request_whistle(cid: str, nid: str, actor: dict, note: str, item_id: str | None = None,
-                    at=None) -> dict:
-    """A community asks its street to whistle for one of its needs (待街道处理)."""
-    community = places.get_community(cid)
-    need = needs.get_need(cid, nid)
-    if need["status"] == needs.DONE:
-        raise StoreError("已办结的需求不需要再提请吹哨。")
-    note = clean_text(note, True, "提请理由")
-    if item_id:
-        get_item(item_id)
-    sid = community["street_id"]
-    if any(r["need_id"] == nid and r["status"] == R_PENDING
-           for r in list_requests(sid, community_id=cid)):
-        raise StoreError("这条需求已经提请过，正在等待街道处理。")
-    at = at or now()
-    row = {"id": new_id(), "street_id": sid, "community_id": cid, "need_id": nid,
-           "item_id": item_id or None, "note": note, "status": R_PENDING,
-           "created_by": actor["uid"], "created_by_name": actor["name"], "created_at": stamp(at),
-           "decided_by": None, "decided_at": None, "reason": "", "whistle_id": None}
-    with _files.transaction(_requests_path(sid)) as db:
-        db.table("requests").insert(row)
-    return row
-
-
-def list_requests(street_id: str, status: str | None = None,
-                  community_id: str | None = None) -> list[dict]:
-    """The street's requests, newest first, optionally of one status or community."""
-    rows = _files.view(_requests_path(street_id), "requests",
-                       lambda t: list(t.get("requests", {}).values()))
-    rows = sorted(rows, key=lambda r: (r["created_at"], r["id"]), reverse=True)
-    return [r for r in rows if (status is None or r["status"] == status)
-            and (community_id is None or r["community_id"] == community_id)]
-
-
-def get_request(street_id: str, rid: str) -> dict:
-    for row in list_requests(street_id):
-        if row["id"] == rid:
-            return row
-    raise NotFound("没有找到这条吹哨申请。")
-
-
-def _set_request(street_id: str, rid: str, **fields) -> dict:
-    with _files.transaction(_requests_path(street_id)) as db:
-        table = db.table("requests")
-        found = table.get(Query().id == rid)
-        if found is None:
-            raise NotFound("没有找到这条吹哨申请。")
-        if found["status"] != R_PENDING:
-            raise StoreError("这条吹哨申请已经处理过了。")
-        table.update(fields, doc_ids=[found.doc_id])
-    return dict(found, **fields)
-
-
-def decline_request(street_id: str, rid: str, actor: dict, reason: str, at=None) -> dict:
-    """The street declines to whistle (未予吹哨), with the reason the community will read."""
-    reason = clean_text(reason, True, "不予吹哨的理由")
-    return _set_request(street_id, rid, status=R_DECLINED, reason=reason,
-                        decided_by=actor["uid"], decided_at=stamp(at or now()))

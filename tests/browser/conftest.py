@@ -239,6 +239,10 @@ class Journey:
             except PlaywrightTimeout:
                 pass
             wide, view = page.evaluate(FITS_WIDTH)
+        # A full-page shot resizes the view for a moment, and chromium answers a resize by
+        # scrolling the focused field back into view, late enough to move the page under
+        # the next click. Nothing keeps the focus during a shot, then.
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
         path = shot(page, f"{self.name}-{self.viewport_name}-{self.steps:02d}-{label}")
         if wide > view:
             self.problems.append(f"{label}（{page.url}）：页面宽 {wide}px，视口只有 {view}px，"

@@ -1,0 +1,259 @@
+"""Every route × every role: the exact set of roles let in, and no data for the others.
+
+Roles: anonymous, member (reported in to community A), volunteer, admin of A, admin of B
+(same street), street admin of A's street, district admin. Every rule in the app's URL
+map must be classified here, so a new route cannot ship without its row.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from portal import store
+from tests.conftest import PASSWORD, World, csrf_token
+
+ROLES = ("anonymous", "member", "volunteer", "admin_a", "admin_b", "street", "district")
+EVERYONE = set(ROLES)
+LOGGED_IN = EVERYONE - {"anonymous"}
+PARTICIPANTS = {"member", "volunteer"}
+ADMINS_OF_A = {"admin_a", "street", "district"}
+ADMINS = {"admin_a", "admin_b", "street", "district"}
+AREA = {"street", "district"}
+
+
+class Objects(World):
+    """The world plus one object of every kind, all in community A (``ca``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.report = store.submit_report_in(self.member["uid"], "ca")
+        store.confirm_report_in("ca", self.report["id"], self.admin_a["uid"])
+        self.pending = store.submit_report_in(self.member["uid"], "cb")  # member moving to B
+        self.post_a, self.shift = self.post(capacity=3)
+        store.sign_up("ca", self.shift["id"], self.member["uid"])
+        past_day = (date.today() - timedelta(days=2)).isoformat()
+        _p, self.past = self.post(day=past_day, title="已结束岗位")
+        self.signup = store.sign_up("ca", self.past["id"], self.member["uid"],
+                                    at=datetime.now() - timedelta(days=5))
+        store.mark_attendance("ca", self.past["id"], self.signup["id"], store.PRESENT,
+                              self.admin_a["uid"])
+        store.confirm_hours("ca", self.past["id"], self.admin_a["uid"])
+        self.certificate = store.issue_certificate(self.member["uid"], date.today() - timedelta(days=30),
+                                                   date.today())
+        self.need = store.create_need("ca", category="legal", description="需求", raised_by="resident",
+                                      phone="13600000001")
+        self.resource = store.create_resource("ca", self.admin_a["uid"], name="活动室", kind="venue",
+                                              provider="某单位", provider_type="unit",
+                                              contact="13600000002")
+        self.project = store.create_project("ca", self.admin_a["uid"], name="项目")
+        self.note = store.notify(self.member["uid"], "report_confirmed", "已确认")
+        self.ical = store.new_calendar_token(self.member["uid"])["ical_token"]
+
+
+def _routes(o: Objects) -> dict:
+    """endpoint -> (method, url, roles let in)."""
+    c, sid, past = "/portal/admin/c/ca", o.shift["id"], o.past["id"]
+    lists = f"{c}/lists"
+    return {
+        # public
+        "public.index": ("GET", "/portal/", EVERYONE),
+        "public.posts": ("GET", "/portal/posts", EVERYONE),
+        "public.post_detail": ("GET", f"/portal/c/ca/posts/{o.post_a['id']}", EVERYONE),
+        "public.communities": ("GET", "/portal/communities", EVERYONE),
+        "public.community": ("GET", "/portal/c/ca", EVERYONE),
+        "public.join": ("GET", "/portal/join/ca", EVERYONE),
+        "public.join_qr": ("GET", "/portal/c/ca/qr.svg", EVERYONE),
+        "kb_site.page": ("GET", "/", EVERYONE),
+        "kb_site.favicon": ("GET", "/favicon.ico", EVERYONE),
+        "static": ("GET", "/portal/static/portal.css", EVERYONE),
+        "records.verify": ("GET", f"/portal/verify/{o.certificate['serial']}", EVERYONE),
+        "records.qr": ("GET", f"/portal/verify/{o.certificate['serial']}/qr.svg", EVERYONE),
+        "records.feed": ("GET", f"/portal/calendar/{o.member['uid']}/{o.ical}.ics", EVERYONE),
+        "needs_public.new": ("GET", "/portal/needs/new/ca", EVERYONE),
+        "needs_public.status": ("GET", "/portal/needs/status/" + o.need["status_token"], EVERYONE),
+        "needs_public.photo": ("GET", "/portal/needs/status/" + o.need["status_token"] + "/photo",
+                               set()),  # this need has no photo: 404 for everyone
+        "account.login": ("GET", "/portal/login", EVERYONE),
+        "account.register": ("GET", "/portal/register", EVERYONE),  # logged in: redirect home
+        "privacy.reset": ("GET", "/portal/reset", EVERYONE),
+        # any logged-in account
+        "account.logout": ("POST", "/portal/logout", EVERYONE),
+        "account.password": ("GET", "/portal/password", LOGGED_IN),
+        "account.profile": ("GET", "/portal/profile", LOGGED_IN),
+        "inbox.index": ("GET", "/portal/inbox/", LOGGED_IN),
+        "inbox.read_all": ("POST", "/portal/inbox/read", LOGGED_IN),
+        "inbox.open_item": ("POST", f"/portal/inbox/{o.note['id']}/open", {"member"}),
+        # members and volunteers
+        "member.home": ("GET", "/portal/me", PARTICIPANTS),
+        "member.recommend": ("GET", "/portal/recommend", PARTICIPANTS),
+        "member.sign_up": ("POST", f"/portal/c/ca/shifts/{sid}/signup", PARTICIPANTS),
+        "member.cancel": ("POST", f"/portal/c/ca/shifts/{sid}/cancel", PARTICIPANTS),
+        "member.report_in": ("POST", "/portal/c/ca/report-in", LOGGED_IN),  # refused with a message
+        "member.withdraw": ("POST", f"/portal/me/report-ins/cb/{o.pending['id']}/withdraw", {"member"}),
+        "records.hours": ("GET", "/portal/me/hours", PARTICIPANTS),
+        "records.certificates": ("GET", "/portal/me/certificates", PARTICIPANTS),
+        "records.certificate": ("GET", f"/portal/me/certificates/{o.certificate['serial']}", {"member"}),
+        "records.calendar": ("GET", "/portal/me/calendar", PARTICIPANTS),
+        "records.new_token": ("POST", "/portal/me/calendar/token", PARTICIPANTS),
+        "privacy.consent": ("GET", "/portal/consent", PARTICIPANTS),
+        "privacy.my_data": ("GET", "/portal/me/data", PARTICIPANTS),
+        "privacy.export_json": ("GET", "/portal/me/data.json", PARTICIPANTS),
+        "privacy.delete_account": ("GET", "/portal/me/delete", PARTICIPANTS),
+        # admins of community A (its street and the district included)
+        "community_admin.dashboard": ("GET", f"{c}/", ADMINS_OF_A),
+        "community_admin.report_ins": ("GET", f"{c}/report-ins", ADMINS_OF_A),
+        "community_admin.confirm_report_in": ("POST", f"{c}/report-ins/{o.report['id']}/confirm", ADMINS_OF_A),
+        "community_admin.return_report_in": ("POST", f"{c}/report-ins/{o.report['id']}/return", ADMINS_OF_A),
+        "community_admin.members": ("GET", f"{c}/members", ADMINS_OF_A),
+        "community_admin.confirm_skills": ("GET", f"{c}/members/{o.member['uid']}/skills", ADMINS_OF_A),
+        "community_admin.posts": ("GET", f"{c}/posts", ADMINS_OF_A),
+        "community_admin.new_post": ("GET", f"{c}/posts/new", ADMINS_OF_A),
+        "community_admin.post": ("GET", f"{c}/posts/{o.post_a['id']}", ADMINS_OF_A),
+        "community_admin.set_post_status": ("POST", f"{c}/posts/{o.post_a['id']}/status/closed", ADMINS_OF_A),
+        "community_admin.copy_post": ("POST", f"{c}/posts/{o.post_a['id']}/copy", ADMINS_OF_A),
+        "community_admin.roster": ("GET", f"{c}/shifts/{sid}/roster", ADMINS_OF_A),
+        "attendance_admin.attendance": ("GET", f"{c}/shifts/{past}/attendance", ADMINS_OF_A),
+        "attendance_admin.mark": ("POST", f"{c}/shifts/{past}/attendance/{o.signup['id']}", ADMINS_OF_A),
+        "attendance_admin.adjust": ("POST", f"{c}/shifts/{past}/hours/{o.signup['id']}", ADMINS_OF_A),
+        "attendance_admin.confirm": ("POST", f"{c}/shifts/{past}/confirm-hours", ADMINS_OF_A),
+        "attendance_admin.no_shows": ("GET", f"{c}/no-shows", ADMINS_OF_A),
+        "attendance_admin.clear_block": ("POST", f"{c}/no-shows/{o.member['uid']}/clear", set()),
+        "attendance_admin.export_members": ("GET", f"{c}/export/members.xlsx", ADMINS_OF_A),
+        "attendance_admin.export_roster": ("GET", f"{c}/export/shifts/{sid}.csv", ADMINS_OF_A),
+        "attendance_admin.export_quarterly": ("GET", f"{c}/export/quarterly-2026-Q4.csv", ADMINS_OF_A),
+        "attendance_admin.quarterly": ("GET", f"{c}/quarterly", ADMINS_OF_A),
+        "attendance_admin.quarterly_letter": ("GET", f"{c}/quarterly/{o.member['uid']}", ADMINS_OF_A),
+        "shift_admin.change": ("GET", f"{c}/shifts/{sid}/change", ADMINS_OF_A),
+        "shift_admin.cancel": ("POST", f"{c}/shifts/{sid}/cancel", ADMINS_OF_A),
+        "shift_admin.message": ("POST", f"{c}/shifts/{sid}/message", ADMINS_OF_A),
+        "community_lists.index": ("GET", f"{lists}/", ADMINS_OF_A),
+        "community_lists.needs": ("GET", f"{lists}/needs", ADMINS_OF_A),
+        "community_lists.new_need": ("GET", f"{lists}/needs/new", ADMINS_OF_A),
+        "community_lists.need": ("GET", f"{lists}/needs/{o.need['id']}", ADMINS_OF_A),
+        "community_lists.start_need": ("POST", f"{lists}/needs/{o.need['id']}/start", ADMINS_OF_A),
+        "community_lists.note_need": ("POST", f"{lists}/needs/{o.need['id']}/note", ADMINS_OF_A),
+        "community_lists.close_need": ("POST", f"{lists}/needs/{o.need['id']}/close", ADMINS_OF_A),
+        "community_lists.reopen_need": ("POST", f"{lists}/needs/{o.need['id']}/reopen", ADMINS_OF_A),
+        "community_lists.need_project": ("POST", f"{lists}/needs/{o.need['id']}/project", ADMINS_OF_A),
+        "community_lists.need_photo": ("GET", f"{lists}/needs/{o.need['id']}/photo", set()),  # no photo
+        "community_lists.need_post": ("GET", f"{lists}/needs/{o.need['id']}/post", ADMINS_OF_A),
+        "community_lists.resources": ("GET", f"{lists}/resources", ADMINS_OF_A),
+        "community_lists.new_resource": ("GET", f"{lists}/resources/new", ADMINS_OF_A),
+        "community_lists.edit_resource": ("GET", f"{lists}/resources/{o.resource['id']}/edit", ADMINS_OF_A),
+        "community_lists.projects": ("GET", f"{lists}/projects", ADMINS_OF_A),
+        "community_lists.new_project": ("GET", f"{lists}/projects/new", ADMINS_OF_A),
+        "community_lists.project": ("GET", f"{lists}/projects/{o.project['id']}", ADMINS_OF_A),
+        "community_lists.link": ("POST", f"{lists}/projects/{o.project['id']}/link/need", ADMINS_OF_A),
+        "community_lists.unlink": ("POST", f"{lists}/projects/{o.project['id']}/unlink/need/{o.need['id']}",
+                                   ADMINS_OF_A),
+        "community_lists.project_status": ("POST", f"{lists}/projects/{o.project['id']}/status/finished",
+                                           ADMINS_OF_A),
+        "admin_accounts.reset_code": ("GET", "/portal/admin/accounts/c/ca/reset-code", ADMINS_OF_A),
+        # every admin; street and district admins
+        "area_admin.index": ("GET", "/portal/admin/", ADMINS),
+        "admin_accounts.index": ("GET", "/portal/admin/accounts/", ADMINS),
+        # a street admin manages its communities' admins; the district manages street admins
+        "admin_accounts.set_disabled": ("POST", f"/portal/admin/accounts/{o.admin_a['uid']}/disable",
+                                        {"street"}),
+        "area_admin.new_community": ("GET", "/portal/admin/communities/new", AREA),
+        "dashboards.dashboard": ("GET", "/portal/admin/dashboard", AREA),
+        "dashboards.audit": ("GET", "/portal/admin/audit", AREA),
+    }
+
+
+@pytest.fixture
+def app(data_dir, built_site):
+    """The app with the real KB built, so that KB routes answer as in production."""
+    from portal import create_app
+    return create_app({"TESTING": True, "DATA_DIR": str(data_dir), "SITE_DIR": str(built_site),
+                       "SECRET_KEY": "test-secret-" + "k" * 40})
+
+
+def _login(client, who, objects):
+    if who == "anonymous":
+        return
+    response = client.post("/portal/login", data={
+        "phone": getattr(objects, who)["phone"], "password": PASSWORD,
+        "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, who
+
+
+def _let_in(response) -> bool:
+    """A role is let in unless sent to log in, forbidden or told the object does not exist."""
+    if response.status_code in (401, 403, 404):
+        return False
+    if response.status_code in (301, 302, 303):
+        return "/portal/login" not in response.headers.get("Location", "")
+    return response.status_code < 400
+
+
+def test_every_route_is_in_the_matrix(app, world):
+    o = Objects.__new__(Objects)  # only the endpoint names are needed here
+    for name in ("member", "admin_a"):
+        setattr(o, name, {"uid": "u", "phone": "p"})
+    for name in ("report", "pending", "post_a", "shift", "past", "signup", "certificate", "need",
+                 "resource", "project", "note"):
+        setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
+    o.ical = "t"
+    known = set(_routes(o))
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - known == set(), "routes missing from the access matrix"
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_get_routes_let_in_exactly_their_roles(app, who):
+    objects = Objects()
+    client = app.test_client()
+    _login(client, who, objects)
+    wrong = []
+    for endpoint, (method, url, allowed) in _routes(objects).items():
+        if method != "GET":
+            continue
+        response = client.get(url)
+        if _let_in(response) != (who in allowed):
+            wrong.append(f"{endpoint} {url}: {response.status_code}")
+        if who == "admin_b" and allowed == ADMINS_OF_A and response.status_code != 404:
+            wrong.append(f"{endpoint}: another community's admin must get 404, got {response.status_code}")
+        if who not in allowed and who != "anonymous":
+            html = response.get_data(as_text=True)
+            assert objects.member["phone"] not in html or endpoint.startswith("account."), endpoint
+    assert not wrong, f"{who}: " + "; ".join(wrong)
+
+
+def _post_routes():
+    o = Objects.__new__(Objects)
+    for name in ("member", "admin_a"):
+        setattr(o, name, {"uid": "u", "phone": "p"})
+    for name in ("report", "pending", "post_a", "shift", "past", "signup", "certificate", "need",
+                 "resource", "project", "note"):
+        setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
+    o.ical = "t"
+    return sorted(e for e, (m, _u, _a) in _routes(o).items() if m == "POST")
+
+
+def _store_bytes(data_dir):
+    return {str(p.relative_to(data_dir)): p.read_bytes() for p in sorted(data_dir.rglob("*.json"))
+            if p.relative_to(data_dir).parts[0] not in ("throttle", "notifications", "audit")}
+
+
+@pytest.mark.parametrize("endpoint", _post_routes())
+def test_post_routes_refuse_other_roles_and_change_nothing(app, data_dir, endpoint):
+    objects = Objects()
+    method, url, allowed = _routes(objects)[endpoint]
+    for who in ROLES:
+        if who in allowed:
+            continue
+        client = app.test_client()
+        _login(client, who, objects)
+        before = _store_bytes(data_dir)
+        response = client.post(url, data={"csrf_token": csrf_token(client), "reason": "x",
+                                          "days": "7", "text": "x", "satisfaction": "5"})
+        assert not _let_in(response), f"{who} got into {endpoint}: {response.status_code}"
+        assert _store_bytes(data_dir) == before, f"{who} changed data through {endpoint}"
+    for who in sorted(allowed):
+        client = app.test_client()
+        _login(client, who, objects)
+        response = client.post(url, data={"csrf_token": csrf_token(client)})
+        assert _let_in(response), f"{who} refused by {endpoint}: {response.status_code}"
+        break  # one allowed role suffices: the action may change what the next would see
