@@ -49,3 +49,36 @@ def test_processes_race_for_one_shift(app, data_dir):
     first_waiter = roster["waiting"][0]["uid"]
     result = store.cancel_signup("ca", shift["id"], confirmed[0]["uid"])
     assert result["promoted"]["uid"] == first_waiter
+
+
+def _report_in_all(data_dir, pairs, barrier, results):
+    store.open_store(data_dir)
+    barrier.wait()
+    for uid, cid in pairs:
+        try:
+            results.put((uid, cid, store.submit_report_in(uid, cid)["id"]))
+        except store.StoreError:
+            results.put((uid, cid, None))
+
+
+def test_processes_race_report_ins(app, data_dir):
+    World()
+    members = [make_user(f"1361000{n:04d}", "member")["uid"] for n in range(12)]
+    # every member asks two communities at once from different processes: one pending each
+    pairs = [[(uid, "ca" if k % 2 == 0 else "cb") for uid in members] for k in range(4)]
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(4), ctx.Queue()
+    procs = [ctx.Process(target=_report_in_all, args=(data_dir, pairs[k], barrier, results))
+             for k in range(4)]
+    for p in procs:
+        p.start()
+    acked = [results.get(timeout=60) for _ in range(4 * len(members))]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    accepted = [(u, c, r) for u, c, r in acked if r]
+    assert sorted(u for u, _c, _r in accepted) == sorted(members)  # exactly one per member
+    on_disk = {r["id"] for cid in ("ca", "cb") for r in store.list_report_ins(cid)}
+    assert {r for _u, _c, r in accepted} == on_disk
+    for uid in members:
+        assert store.current_report_state(uid)["pending"] is not None

@@ -314,3 +314,19 @@ def login(journey: Journey, page, phone: str, password: str = DEMO_PASSWORD,
     form.get_by_role("button", name="登录").click()
     expect(flash(page)).to_contain_text("欢迎回来")
     journey.step(page, f"{label}-done")
+
+
+def new_person(store, name: str, role: str = "member", community: dict | None = None,
+               skills=("arts",), availability=("weekend",)) -> tuple[dict, str]:
+    """(account, phone) of a new member or volunteer who agreed to the current consent text;
+    the password is DEMO_PASSWORD."""
+    from portal.config import DEFAULTS
+    phone = new_phone()
+    member = role == "member"
+    user = store.create_user(phone=phone, password=DEMO_PASSWORD, name=name, role=role,
+                             work_unit="东城区测试单位" if member else "",
+                             party_org="测试单位第一党支部" if member else "",
+                             home_cid=community["id"] if community else None,
+                             skills=list(skills), availability=list(availability),
+                             consent_version=DEFAULTS["CONSENT_VERSION"])
+    return user, phone

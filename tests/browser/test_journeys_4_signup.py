@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (DEMO_COMMUNITY_ADMIN, DEMO_PASSWORD, VIEWPORTS,
-                                    demo_community, flash, login, menu, new_phone, unique)
+from tests.browser.conftest import (DEMO_COMMUNITY_ADMIN, VIEWPORTS, demo_community, flash,
+                                    login, menu, new_person, unique)
 
 pytestmark = pytest.mark.browser
 
@@ -39,17 +39,12 @@ def test_member_signs_up_waits_is_promoted_and_cancels(journey, viewport, live_s
                                      {"date": day_b.isoformat(), "start": "14:00", "end": "16:00",
                                       "capacity": 1}])
     shift_b = store.post_shifts(community["id"], post["id"])[1]
-    other_phone = new_phone()
-    other = store.create_user(phone=other_phone, password=DEMO_PASSWORD, name=f"周先报{n:02d}",
-                              role="volunteer", home_cid=community["id"], skills=["photography"],
-                              availability=["weekend"], consent_version="test")
+    other, other_phone = new_person(store, f"周先报{n:02d}", "volunteer", community,
+                                    skills=["photography"])
     store.sign_up(community["id"], shift_b["id"], other["uid"])
-    member_phone = new_phone()
-    store.create_user(phone=member_phone, password=DEMO_PASSWORD, name=f"吴摄影{n:02d}",
-                      role="member", work_unit="测试单位", party_org="测试党支部",
-                      home_cid=community["id"], skills=["photography"],
-                      availability=["weekday_day", "weekday_evening", "weekend"],
-                      consent_version="test")
+    _member, member_phone = new_person(store, f"吴摄影{n:02d}", "member", community,
+                                       skills=["photography"],
+                                       availability=["weekday_day", "weekday_evening", "weekend"])
 
     j = journey("j4-signup", viewport)
     page = j.page()

@@ -1,0 +1,33 @@
+"""Secrets and session cookies: generated key in the data folder, cookie flags."""
+import stat
+
+from portal import create_app
+from tests.conftest import PASSWORD, csrf_token
+
+
+def test_secret_key_is_generated_once_into_the_data_folder(tmp_path):
+    data = tmp_path / "data"
+    first = create_app({"DATA_DIR": str(data), "SITE_DIR": str(tmp_path)})
+    key_file = data / "secret_key"
+    assert key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(first.config["SECRET_KEY"]) >= 32
+    second = create_app({"DATA_DIR": str(data), "SITE_DIR": str(tmp_path)})
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    other = create_app({"DATA_DIR": str(tmp_path / "other"), "SITE_DIR": str(tmp_path)})
+    assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def _login_cookie(app, phone):
+    client = app.test_client()
+    response = client.post("/portal/login", data={"phone": phone, "password": PASSWORD,
+                                                  "csrf_token": csrf_token(client)})
+    return response.headers["Set-Cookie"]
+
+
+def test_session_cookie_flags(app, world):
+    cookie = _login_cookie(app, world.member["phone"])
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    app.config["SESSION_COOKIE_SECURE"] = True
+    assert "Secure" in _login_cookie(app, world.member["phone"])
