@@ -49,6 +49,10 @@ class Objects(World):
         self.project = store.create_project("ca", self.admin_a["uid"], name="项目")
         self.note = store.notify(self.member["uid"], "report_confirmed", "已确认")
         self.ical = store.new_calendar_token(self.member["uid"])["ical_token"]
+        # 街道吹哨: a whistle of A's street that came from A's need, and A's request.
+        self.whistle = store.create_whistle("dongsi", self.street, item_id="W05-1", description="违停",
+                                            place="胡同口", need_refs=[("ca", self.need["id"])])
+        self.whistle_request = store.request_whistle("ca", self.need["id"], self.admin_a, "请吹哨")
 
 
 def _routes(o: Objects) -> dict:
@@ -159,6 +163,30 @@ def _routes(o: Objects) -> dict:
         "area_admin.new_community": ("GET", "/portal/admin/communities/new", AREA),
         "dashboards.dashboard": ("GET", "/portal/admin/dashboard", AREA),
         "dashboards.audit": ("GET", "/portal/admin/audit", AREA),
+        # 街道吹哨、部门报到 (no role here is a department liaison: tests/test_views_whistles.py)
+        "whistles_public.index": ("GET", "/portal/whistles/items/", EVERYONE),
+        "whistles_public.item": ("GET", "/portal/whistles/items/W05-1", EVERYONE),
+        "whistles.index": ("GET", "/portal/whistles/", ADMINS),  # community admins: their requests
+        "whistles.requests": ("GET", "/portal/whistles/requests", ADMINS),
+        "whistles.request_for_need": ("GET", f"/portal/whistles/c/ca/needs/{o.need['id']}/request",
+                                      {"admin_a"}),
+        "whistles.new": ("GET", "/portal/whistles/new", {"street"}),
+        "whistles.whistle": ("GET", f"/portal/whistles/s/dongsi/{o.whistle['id']}", ADMINS_OF_A),
+        "whistles.photo": ("GET", f"/portal/whistles/s/dongsi/{o.whistle['id']}/photo/none.jpg", set()),
+        "whistles.verify": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/verify", {"street"}),
+        "whistles.send_back": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/return", {"street"}),
+        "whistles.close": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/close", {"street"}),
+        "whistles.escalate": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/escalate", {"street"}),
+        "whistles.decline": ("POST", f"/portal/whistles/requests/dongsi/{o.whistle_request['id']}/decline",
+                             {"street"}),
+        "whistles.figures": ("GET", "/portal/whistles/figures", AREA),
+        "whistles.export": ("GET", "/portal/whistles/export/departments.xlsx", AREA),
+        "whistles.report": ("GET", "/portal/whistles/report/dongsi/2026-01", AREA),
+        "whistles.liaisons": ("GET", "/portal/whistles/liaisons", {"district"}),
+        "departments.index": ("GET", "/portal/dept/", set()),
+        "departments.whistle": ("GET", f"/portal/dept/w/dongsi/{o.whistle['id']}", set()),
+        "departments.photo": ("GET", f"/portal/dept/w/dongsi/{o.whistle['id']}/photo/none.jpg", set()),
+        "departments.act": ("POST", f"/portal/dept/w/dongsi/{o.whistle['id']}/acknowledge", set()),
     }
 
 
@@ -193,7 +221,7 @@ def test_every_route_is_in_the_matrix(app, world):
     for name in ("member", "admin_a"):
         setattr(o, name, {"uid": "u", "phone": "p"})
     for name in ("report", "pending", "post_a", "shift", "past", "signup", "certificate", "need",
-                 "resource", "project", "note"):
+                 "resource", "project", "note", "whistle", "whistle_request"):
         setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
     o.ical = "t"
     known = set(_routes(o))
@@ -226,7 +254,7 @@ def _post_routes():
     for name in ("member", "admin_a"):
         setattr(o, name, {"uid": "u", "phone": "p"})
     for name in ("report", "pending", "post_a", "shift", "past", "signup", "certificate", "need",
-                 "resource", "project", "note"):
+                 "resource", "project", "note", "whistle", "whistle_request"):
         setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
     o.ical = "t"
     return sorted(e for e, (m, _u, _a) in _routes(o).items() if m == "POST")

@@ -17,6 +17,7 @@ keeps goes through this module instead:
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 import fcntl
 import json
 import os
@@ -36,13 +37,18 @@ class CorruptFile(Exception):
         super().__init__(f"数据文件已损坏或无法读取：{path}（{detail}）")
 
 
-_cache: dict[str, tuple[tuple, dict]] = {}
-_views: dict[tuple[str, str], tuple[tuple, object]] = {}
+# Per-process cache: path -> _Entry, least recently used first. It is bounded by
+# the bytes of the files it holds, so a worker that has touched every file of the
+# district keeps only the ones in use (the recent months), not the whole history.
+MAX_CACHED_BYTES = 48 * 1024 * 1024
+_cache: OrderedDict[str, "_Entry"] = OrderedDict()
+_cached_bytes = 0
 _thread_locks: dict[str, threading.Lock] = {}
 _registry_lock = threading.Lock()
+_cache_lock = threading.Lock()
 
 
-def _stat_key(path: Path):
+def stat_key(path: Path):
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -94,31 +100,63 @@ def write_atomic(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
+class _Entry:
+    """One file's parsed tables and the views built from them, for one version of it."""
+
+    __slots__ = ("key", "tables", "views")
+
+    def __init__(self, key, tables):
+        self.key, self.tables, self.views = key, tables, {}
+
+
+def _entry(path: Path, key) -> _Entry:
+    global _cached_bytes
+    name = str(path)
+    with _cache_lock:
+        hit = _cache.get(name)
+        if hit is not None and hit.key == key:
+            _cache.move_to_end(name)
+            return hit
+    entry = _Entry(key, _load(Path(path)))
+    with _cache_lock:
+        old = _cache.pop(name, None)
+        _cached_bytes += key[1] - (old.key[1] if old else 0)
+        _cache[name] = entry
+        while _cached_bytes > MAX_CACHED_BYTES and len(_cache) > 1:
+            _gone, evicted = _cache.popitem(last=False)
+            _cached_bytes -= evicted.key[1]
+    return entry
+
+
+def _forget(path: Path) -> None:
+    global _cached_bytes
+    with _cache_lock:
+        old = _cache.pop(str(path), None)
+        if old is not None:
+            _cached_bytes -= old.key[1]
+
+
 def read_tables(path: Path) -> dict:
     """All tables of a file (raw dicts), from cache unless the file changed. Do not mutate."""
-    path = Path(path)
-    key = _stat_key(path)
-    if key is None:
-        return {}
-    hit = _cache.get(str(path))
-    if hit and hit[0] == key:
-        return hit[1]
-    data = _load(path)
-    _cache[str(path)] = (key, data)
-    return data
+    key = stat_key(path)
+    return _entry(path, key).tables if key else {}
 
 
 def view(path: Path, name: str, build):
-    """``build(tables)`` computed once per version of the file and cached per process."""
-    path = Path(path)
-    tables = read_tables(path)
-    key = _stat_key(path)
-    hit = _views.get((str(path), name))
-    if hit and hit[0] == key and key is not None:
-        return hit[1]
-    value = build(tables)
-    _views[(str(path), name)] = (key, value)
-    return value
+    """``build(tables)`` computed once per version of the file and cached per process.
+
+    Costs one ``stat`` when nothing changed. ``build`` may annotate the raw rows it is
+    given (they belong to this cache), but must not remove or change their fields.
+    """
+    key = stat_key(path)
+    if key is None:
+        return build({})
+    entry = _entry(path, key)
+    try:
+        return entry.views[name]
+    except KeyError:
+        value = entry.views[name] = build(entry.tables)
+        return value
 
 
 class _AtomicStorage(Storage):
@@ -142,7 +180,7 @@ class _AtomicStorage(Storage):
             write_atomic(self._path, text)
         finally:
             # Whatever happened, the next plain read must look at the disk again.
-            _cache.pop(str(self._path), None)
+            _forget(self._path)
 
 
 def _thread_lock(path: Path) -> threading.Lock:
@@ -183,5 +221,7 @@ def check_file(path: Path) -> None:
 
 def forget_caches() -> None:
     """Drop every cached file and view (used when the data folder is switched)."""
-    _cache.clear()
-    _views.clear()
+    global _cached_bytes
+    with _cache_lock:
+        _cache.clear()
+        _cached_bytes = 0

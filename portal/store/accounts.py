@@ -89,7 +89,6 @@ def create_user(*, phone: str, password: str, name: str, role: str, scope: str |
         "skills": list(skills), "skills_confirmed": [], "availability": list(availability),
         "consent_at": moment if consent_version else None, "consent_version": consent_version,
         "created_at": moment, "disabled": False, "demo": bool(demo),
-        "reports": [], "signup_parts": [],
     }
     with _files.transaction(account_path(shard)) as db:
         users = db.table("users")
@@ -147,22 +146,6 @@ def confirm_skills(uid: str, skills) -> dict:
     def change(user):
         user["skills_confirmed"] = [s for s in user["skills"] if s in set(skills)]
     return _update(uid, change)
-
-
-def remember_report(uid: str, cid: str, rid: str) -> None:
-    """Add a report-in to the user's history pointers."""
-    _update(uid, lambda u: u["reports"].append([cid, rid]))
-
-
-def remember_signup_partition(uid: str, cid: str, month: str) -> None:
-    """Note that the user has sign-ups in this community-month (written before the sign-up)."""
-    if [cid, month] in get_user(uid)["signup_parts"]:
-        return
-
-    def change(user):
-        if [cid, month] not in user["signup_parts"]:
-            user["signup_parts"].append([cid, month])
-    _update(uid, change)
 
 
 def has_any_user() -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from tinydb import Query
 
-from . import _files, accounts, places, posts
+from . import _files, accounts, people, places, posts
 from ._common import NotFound, StoreError, now, signups_path, stamp
 
 PRESENT, ABSENT = "present", "absent"
@@ -157,7 +157,7 @@ def user_no_shows(uid: str, at: datetime | None = None, days: int = 90) -> list[
     cleared = user.get("no_show_cleared_at")
     first, last = _window_months(since, at)
     found = []
-    for cid, month in user["signup_parts"]:
+    for cid, month in people.signup_parts(uid):
         if month == "standing" or not first <= month <= last:
             continue
         for row in month_rows(cid, month)["by_user"].get(uid, []):
@@ -217,9 +217,8 @@ def clear_no_show_block(uid: str, at: datetime | None = None) -> dict:
 
 def hours_rows(uid: str) -> list[dict]:
     """Every present sign-up of the user with shift, post, community and hours, by date."""
-    user = accounts.get_user(uid)
     rows = []
-    for cid, month in user["signup_parts"]:
+    for cid, month in people.signup_parts(uid):
         for row in month_rows(cid, month)["by_user"].get(uid, []):
             if row.get("attendance") != PRESENT or row["status"] != _CONFIRMED:
                 continue

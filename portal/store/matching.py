@@ -1,22 +1,30 @@
 """为我推荐: open shifts ranked for one person, each with the reasons why."""
 from __future__ import annotations
 
+import functools
+import heapq
 from datetime import date, datetime
 
 from kb import data as kbdata
 
 from . import accounts, reports, signups
+from ._common import now
 
 SLOT_NAMES = {"weekday_day": "工作日白天", "weekday_evening": "工作日晚间", "weekend": "周末"}
 
 
+@functools.lru_cache(maxsize=4096)
+def _slot(day: str | None, start: str | None) -> str | None:
+    if not day:
+        return None
+    if date.fromisoformat(day).weekday() >= 5:
+        return "weekend"
+    return "weekday_evening" if start >= "17:00" else "weekday_day"
+
+
 def shift_slot(shift: dict) -> str | None:
     """Which availability slot a shift falls in (None for a standing role)."""
-    if not shift["date"]:
-        return None
-    if date.fromisoformat(shift["date"]).weekday() >= 5:
-        return "weekend"
-    return "weekday_evening" if shift["start"] >= "17:00" else "weekday_day"
+    return _slot(shift["date"], shift["start"])
 
 
 def wanted_skills(post: dict) -> list[str]:
@@ -32,28 +40,38 @@ def recommend_shifts(uid: str, at: datetime | None = None, only_matching: bool =
                      limit: int = 60) -> list[dict]:
     """Open shifts ranked by skill match, own community, availability, then date."""
     user = accounts.get_user(uid)
-    skill_names = kbdata.taxonomy()["skill_by_id"]
-    mine = set(user["skills"])
+    mine, free_time = set(user["skills"]), set(user["availability"])
     own = reports.active_community_id(uid) or user.get("home_cid")
-    signed = {s["shift_id"]: s for s in signups.user_signups(uid)}
-    ranked = []
-    for row in signups.district_open_shifts(at):
-        matched = [s for s in wanted_skills(row["post"]) if s in mine]
-        if only_matching and not matched:
+    signed = {s["shift_id"]: s for s in signups.user_signups(uid, upcoming_at=at or now())}
+    rows = signups.district_open_shifts(at)
+    wanted_by_post: dict[str, list] = {}
+    scored = []
+    # Score every open shift cheaply; build the shown rows for the best ones only.
+    for n, row in enumerate(rows):
+        post, shift = row["post"], row["shift"]
+        wanted = wanted_by_post.get(post["id"])
+        if wanted is None:
+            wanted = wanted_by_post[post["id"]] = wanted_skills(post)
+        matches = sum(1 for s in wanted if s in mine)
+        if only_matching and not matches:
             continue
+        slot = _slot(shift["date"], shift["start"])
+        fits_time = slot is None or slot in free_time
+        scored.append((-matches, row["community"]["id"] != own, not fits_time,
+                       shift["date"] or "9999", shift["start"] or "", n))
+    skill_names = kbdata.taxonomy()["skill_by_id"]
+    result = []
+    for score in heapq.nsmallest(limit, scored):
+        row = rows[score[-1]]
+        matched = [s for s in wanted_by_post[row["post"]["id"]] if s in mine]
         slot = shift_slot(row["shift"])
-        in_own = row["community"]["id"] == own
-        fits_time = slot is None or slot in user["availability"]
         reasons = []
         if matched:
             reasons.append("匹配您的专长：" + "、".join(skill_names[s]["name"] for s in matched))
-        if in_own:
+        if not score[1]:
             reasons.append("在您所在的社区")
-        if fits_time and slot:
+        if not score[2] and slot:
             reasons.append("符合您的空闲时间：" + SLOT_NAMES[slot])
-        key = (-len(matched), not in_own, not fits_time,
-               row["shift"]["date"] or "", row["shift"]["start"] or "")
-        ranked.append((key, dict(row, reasons=reasons, matched=matched,
-                                 mine=signed.get(row["shift"]["id"]))))
-    ranked.sort(key=lambda pair: pair[0])
-    return [row for _key, row in ranked[:limit]]
+        result.append(dict(row, reasons=reasons, matched=matched,
+                           mine=signed.get(row["shift"]["id"])))
+    return result

@@ -16,6 +16,7 @@ from . import _files, places
 from ._common import NotFound, StoreError, community_path, new_id, now, stamp
 
 OPEN, CLOSED = "open", "closed"
+STANDING_KEY = "9999-99-99 99:99"  # sorts after every dated shift
 
 
 def _index(tables) -> dict:
@@ -24,23 +25,23 @@ def _index(tables) -> dict:
     by_post: dict[str, list] = {}
     for shift in sorted(shifts.values(), key=shift_sort_key):
         by_post.setdefault(shift["post_id"], []).append(shift)
-    # Open shifts sorted by start, so that "not started yet" is a bisect and a
-    # request never walks the community's whole history of past shifts.
-    dated, standing = [], []
+    # Open shifts sorted by start (standing roles last, as always open), so that "not
+    # started yet" is a bisect and a request never walks the community's past shifts.
+    open_sorted, open_months = [], set()
     for shift in shifts.values():
         post = posts.get(shift["post_id"])
         if post is None or post["status"] != OPEN:
             continue
-        if shift["date"] is None:
-            standing.append((shift, post))
-        else:
-            dated.append((f"{shift['date']} {shift['start']}", shift["id"], shift, post))
-    dated.sort(key=lambda row: row[:2])
-    return {"posts": posts, "shifts": shifts, "by_post": by_post, "standing": standing,
-            "dated": dated, "dated_keys": [row[0] for row in dated]}
+        key = f"{shift['date']} {shift['start']}" if shift["date"] else STANDING_KEY
+        open_sorted.append((key, shift["id"], shift, post))
+        open_months.add(shift_month(shift))
+    open_sorted.sort(key=lambda row: row[:2])
+    return {"posts": posts, "shifts": shifts, "by_post": by_post, "open_months": open_months,
+            "open_sorted": [(key, shift, post) for key, _sid, shift, post in open_sorted]}
 
 
-def _community_index(cid: str) -> dict:
+def community_index(cid: str) -> dict:
+    """Posts, shifts and open shifts of a community (cached per version of its file)."""
     return _files.view(community_path(cid), "posts", _index)
 
 
@@ -67,19 +68,19 @@ def shift_end(shift: dict) -> datetime | None:
 
 def get_post(cid: str, pid: str) -> dict:
     """A post of the community, or NotFound."""
-    post = _community_index(cid)["posts"].get(pid)
+    post = community_index(cid)["posts"].get(pid)
     if post is None:
         raise NotFound("没有找到这个岗位。")
     return post
 
 
 def post_shifts(cid: str, pid: str) -> list[dict]:
-    return _community_index(cid)["by_post"].get(pid, [])
+    return community_index(cid)["by_post"].get(pid, [])
 
 
 def get_shift(cid: str, sid: str) -> tuple[dict, dict]:
     """(shift, post) for a shift of the community, or NotFound."""
-    index = _community_index(cid)
+    index = community_index(cid)
     shift = index["shifts"].get(sid)
     if shift is None:
         raise NotFound("没有找到这个班次。")
@@ -88,7 +89,7 @@ def get_shift(cid: str, sid: str) -> tuple[dict, dict]:
 
 def list_posts(cid: str, status: str | None = None) -> list[dict]:
     """A community's posts, newest first."""
-    rows = sorted(_community_index(cid)["posts"].values(), key=lambda p: p["created_at"],
+    rows = sorted(community_index(cid)["posts"].values(), key=lambda p: p["created_at"],
                   reverse=True)
     return [p for p in rows if status is None or p["status"] == status]
 
@@ -161,10 +162,3 @@ def copy_post(cid: str, pid: str, by: str, days: int = 7, at=None) -> dict:
     return create_post(cid, by, title=post["title"], category=post["category"],
                        description=post["description"], place=post["place"], kind="shifts",
                        shifts=moved, skills=post["skills"], need_id=post.get("need_id"), at=at)
-
-
-def open_shifts_of(cid: str, at: datetime) -> list[tuple[dict, dict]]:
-    """(shift, post) pairs of open posts whose shift has not started yet."""
-    index = _community_index(cid)
-    first = bisect.bisect_right(index["dated_keys"], at.strftime("%Y-%m-%d %H:%M"))
-    return index["standing"] + [(row[2], row[3]) for row in index["dated"][first:]]

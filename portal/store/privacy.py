@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-from . import accounts, notifications, posts, places, reports, resets, shift_changes, signups
+from . import (accounts, notifications, people, places, posts, reports, resets, shift_changes,
+               signups)
 from ._common import NotFound, StoreError, now, stamp
 
 SECRET_FIELDS = ("pw_hash", "ical_token")
@@ -21,7 +22,7 @@ def _community_name(cid: str) -> str:
 
 def _signup_rows(uid: str, user: dict) -> list[dict]:
     rows = []
-    for cid, month in user["signup_parts"]:
+    for cid, month in people.signup_parts(uid):
         for row in signups._view(cid, month)["by_user"].get(uid, []):
             try:
                 shift, post = posts.get_shift(cid, row["shift_id"])
@@ -79,8 +80,6 @@ def personal_data(uid: str, at=None) -> dict:
     """Everything the platform holds about the person, as plain JSON-able data."""
     user = accounts.get_user(uid)
     account = {k: v for k, v in user.items() if k not in SECRET_FIELDS}
-    account.pop("reports", None)
-    account.pop("signup_parts", None)
     if account.get("home_cid"):
         account["home_community"] = _community_name(account["home_cid"])
     history = [{k: v for k, v in r.items() if k not in ("community", "uid")}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tinydb import Query
 
-from . import _files, accounts, places
+from . import _files, accounts, people, places
 from ._common import NotFound, StoreError, community_path, new_id, now, stamp, user_lock_path
 
 PENDING, ACTIVE, RETURNED, MOVED, WITHDRAWN = "待确认", "已报到", "已退回", "已转出", "已撤回"
@@ -35,7 +35,7 @@ def list_report_ins(cid: str, status: str | None = None) -> list[dict]:
 def report_history(uid: str) -> list[dict]:
     """The user's report-ins, newest first, each with its community."""
     rows = []
-    for cid, rid in accounts.get_user(uid)["reports"]:
+    for cid, rid in people.report_pointers(uid):
         report = _reports(cid).get(rid)
         if report:  # a pointer is written first; a crash may leave it without a report
             rows.append(dict(report, community=places.get_community(cid)))
@@ -70,7 +70,7 @@ def submit_report_in(uid: str, cid: str, at=None) -> dict:
         if state["active"] and state["active"]["community_id"] == cid:
             raise StoreError("您已经在这个社区报到了。")
         rid = new_id()
-        accounts.remember_report(uid, cid, rid)
+        people.add_report_pointer(uid, cid, rid)
         report = {"id": rid, "uid": uid, "community_id": cid, "status": PENDING,
                   "reason": "", "created_at": stamp(at), "decided_at": None, "decided_by": None,
                   "history": [{"at": stamp(at), "status": PENDING, "by": uid}]}

@@ -7,11 +7,12 @@ capacity check); the order is always person then file, so no deadlock.
 """
 from __future__ import annotations
 
+import bisect
 from datetime import datetime, timedelta
 
 from tinydb import Query
 
-from . import _files, accounts, attendance, places, posts
+from . import _files, accounts, attendance, people, places, posts
 from ._common import NotFound, StoreError, new_id, now, signups_path, stamp, user_lock_path
 
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
@@ -23,8 +24,9 @@ def _partition(tables) -> dict:
     by_shift: dict[str, dict] = {}
     by_user: dict[str, list] = {}
     # TinyDB doc ids grow with each insert under the file lock: they are the arrival order.
+    # The rows are this process's cached copy: annotate them in place rather than copy.
     for doc_id, row in sorted(tables.get("signups", {}).items(), key=lambda kv: int(kv[0])):
-        row = dict(row, seq=int(doc_id))
+        row["seq"] = int(doc_id)
         by_user.setdefault(row["uid"], []).append(row)
         if row["status"] in ACTIVE:
             slot = by_shift.setdefault(row["shift_id"], {CONFIRMED: [], WAITING: []})
@@ -55,10 +57,17 @@ def roster(cid: str, sid: str) -> dict:
             "waiting": attach(slot[WAITING])}
 
 
-def user_signups(uid: str, include_cancelled: bool = False) -> list[dict]:
-    """The user's sign-ups with shift, post, community and waiting position, by start time."""
+def user_signups(uid: str, include_cancelled: bool = False, months=None,
+                 upcoming_at: datetime | None = None) -> list[dict]:
+    """The user's sign-ups with shift, post, community and waiting position, by start time.
+
+    ``months`` (a set of "YYYY-MM" / "standing") limits the search to those partitions;
+    ``upcoming_at`` to the partitions that can hold shifts not over at that time.
+    """
     rows = []
-    for cid, month in accounts.get_user(uid)["signup_parts"]:
+    for cid, month in people.signup_parts(uid, months):
+        if upcoming_at is not None and not is_upcoming(month, upcoming_at):
+            continue
         view = _view(cid, month)
         for row in view["by_user"].get(uid, []):
             if row["status"] == CANCELLED and not include_cancelled:
@@ -74,6 +83,11 @@ def user_signups(uid: str, include_cancelled: bool = False) -> list[dict]:
             rows.append(dict(row, shift=shift, post=post, position=position,
                              community=places.get_community(cid)))
     return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
+
+
+def is_upcoming(month: str, at: datetime) -> bool:
+    """Whether a partition can hold shifts not over yet: this month on, or standing roles."""
+    return month == "standing" or month >= at.strftime("%Y-%m")
 
 
 def _overlaps(a: dict, b: dict) -> bool:
@@ -101,7 +115,9 @@ def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None, *,
         start = posts.shift_start(shift)
         if start is not None and at >= start:
             raise StoreError("这个班次已经开始，报名已截止。")
-        for mine in user_signups(uid):
+        month = posts.shift_month(shift)
+        # Overlaps happen on one date, so the shift's own month is all there is to check.
+        for mine in user_signups(uid, months={month}):
             if mine["shift_id"] == sid:
                 raise StoreError("您已经报名了这个班次。" if mine["status"] == CONFIRMED
                                  else f"您已在这个班次的候补名单上（第 {mine['position']} 位）。")
@@ -109,10 +125,9 @@ def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None, *,
                 raise StoreError(f"与您已报名的“{mine['post']['title']}”"
                                  f"（{mine['shift']['date']} {mine['shift']['start']}–"
                                  f"{mine['shift']['end']}）时间冲突。")
-        month = posts.shift_month(shift)
         # The pointer goes first: a crash after it leaves a pointer to nothing, never
         # a sign-up that the member cannot see.
-        accounts.remember_signup_partition(uid, cid, month)
+        people.add_signup_part(uid, cid, month)
         with _files.transaction(signups_path(cid, month)) as db:
             table = db.table("signups")
             taken = table.count((Query().shift_id == sid) & (Query().status == CONFIRMED))
@@ -154,13 +169,40 @@ def cancel_signup(cid: str, sid: str, uid: str, at: datetime | None = None,
     return {"cancelled": dict(mine, status=CANCELLED), "promoted": promoted}
 
 
+_blocks: dict[str, tuple] = {}
+
+
+def _open_block(community: dict, at: datetime) -> tuple[list[str], list[dict]]:
+    """A community's open shifts with their counts, sorted by start, cached per process
+    until the community's file or one of the month files involved changes."""
+    cid = community["id"]
+    index = posts.community_index(cid)
+    # Only months not over yet: the cost does not grow with the community's history.
+    months = sorted(m for m in index["open_months"] if is_upcoming(m, at))
+    stamps = tuple(_files.stat_key(signups_path(cid, m)) for m in months)
+    hit = _blocks.get(cid)
+    if hit and hit[0] is index and hit[1] == stamps:
+        return hit[2], hit[3]
+    keys, rows = [], []
+    for key, shift, post in index["open_sorted"]:
+        if posts.shift_month(shift) not in months:
+            continue
+        keys.append(key)
+        rows.append({"shift": shift, "post": post, "community": community,
+                     **shift_counts(cid, shift)})
+    _blocks[cid] = (index, stamps, keys, rows)
+    return keys, rows
+
+
 def district_open_shifts(at: datetime | None = None) -> list[dict]:
-    """Every shift open for sign-up in the district, with post, community and free places."""
+    """Every shift open for sign-up in the district, with post, community and free places.
+
+    The rows are shared, cached values: copy one before changing it.
+    """
     at = at or now()
+    moment = at.strftime("%Y-%m-%d %H:%M")
     rows = []
     for community in places.list_communities():
-        cid = community["id"]
-        for shift, post in posts.open_shifts_of(cid, at):
-            rows.append({"shift": shift, "post": post, "community": community,
-                         **shift_counts(cid, shift)})
+        keys, block = _open_block(community, at)
+        rows.extend(block[bisect.bisect_right(keys, moment):])
     return rows

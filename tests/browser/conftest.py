@@ -8,6 +8,10 @@
   errors, failed requests and every requested URL, and after the test asserts
   that nothing failed and that nothing was requested from another host.
 * ``shot(page, name)`` saves a screenshot into ``tests/artifacts/``.
+* ``live_data_dir`` is the live server's data folder and ``live_store`` the portal's
+  store opened on it, for tests that prepare data the server then sees.
+* ``journey(name, viewport)`` and the helpers below it serve the journeys of
+  ``test_journeys_*.py``: numbered screenshots per step, no sideways scroll, log-in.
 """
 from __future__ import annotations
 
@@ -128,6 +132,13 @@ class PageLog:
         self.requests: list[str] = []
 
 
+def _icon_cut_short(request) -> bool:
+    """The tab icon's own fetch, abandoned because the test already left the page: nothing
+    a visitor would notice (an icon that fails to load still fails with its HTTP status)."""
+    path = urlsplit(request.url).path
+    return request.failure == "net::ERR_ABORTED" and path.rsplit("/", 1)[-1].startswith("favicon.")
+
+
 @pytest.fixture
 def page_factory(browser, live_server):
     """``page_factory(viewport=DESKTOP) -> page``; checks the page's traffic after the test."""
@@ -143,7 +154,8 @@ def page_factory(browser, live_server):
             f"{msg.text} @ {msg.location.get('url', '')}"))
         page.on("pageerror", lambda exc: log.console_errors.append(f"pageerror: {exc}"))
         context.on("request", lambda req: log.requests.append(req.url))
-        context.on("requestfailed", lambda req: log.failed.append(f"{req.url} ({req.failure})"))
+        context.on("requestfailed", lambda req: None if _icon_cut_short(req) else log.failed.append(
+            f"{req.url} ({req.failure})"))
         context.on("response", lambda resp: resp.status >= 400 and log.failed.append(
             f"{resp.url} (HTTP {resp.status})"))
         page.kb_log = log
