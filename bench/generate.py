@@ -57,7 +57,7 @@ SMALL = Sizes(communities=34, members=2_000, posts=340, signups=20_000, bench_me
 def real_templates() -> dict:
     """Raw documents written by the store's own functions in a scratch store."""
     from portal import store
-    from portal.store import _common, _files
+    from portal.store import _common, _files, people
     from kb import data as kbdata
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-templates-"))
@@ -126,7 +126,8 @@ class District:
     sizes: Sizes
     now: datetime
     communities: list      # dicts as add_community writes them
-    users: list            # account documents (without signup_parts yet)
+    users: list            # account documents
+    report_ptrs: dict      # uid -> [(cid, report id)] (the people/ pointer files)
     reports: dict          # cid -> [report docs]
     posts: dict            # cid -> [post docs]
     shifts: dict           # cid -> [shift docs]
@@ -175,7 +176,7 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
         base = tpl["admin"] if role not in ("member", "volunteer") else tpl["user"]
         return _like(base, uid=shard + next(ids6), phone=phone, name=name, role=role,
                      pw_hash=tpl["pw_hash"], created_at=stamp(now - timedelta(days=400)),
-                     reports=[], signup_parts=[], **fields)
+                     **fields)
 
     users, admin_of = [], {}
     district_admin = user("13600000000", "区级管理员（测试）", "district_admin", scope=None)
@@ -190,6 +191,7 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
         admin_of[community["id"]] = admin["uid"]
 
     reports: dict[str, list] = {cid: [] for cid in cids}
+    report_ptrs: dict[str, list] = {}
     members = []
     for n in range(sizes.members):
         home = cids[n % len(cids)]
@@ -213,7 +215,7 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
             reports[home].append(_like(tpl["report"], id=rid, uid=member["uid"], community_id=home,
                                        created_at=stamp(asked), decided_at=stamp(decided),
                                        decided_by=admin_of[home], history=history))
-            member["reports"].append([home, rid])
+            report_ptrs.setdefault(member["uid"], []).append((home, rid))
         users.append(member)
         members.append(member)
     in_service = [m for m in members if m["role"] == "member"]
@@ -259,7 +261,7 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
                           capacity=rng.randint(10, 30) if standing else rng.randint(3, 15))
             shifts[cid].append(shift)
             shift_meta[sid] = (cid, post, shift, (day, s_start) if day else None)
-    return District(sizes, now, communities, users, reports, posts, shifts, shift_meta,
+    return District(sizes, now, communities, users, report_ptrs, reports, posts, shifts, shift_meta,
                     bench_uids, cancel_uids, admin_of, district_admin["uid"], tpl)
 
 
@@ -393,7 +395,7 @@ def write_store(d: District, folder: Path, signups_total: int, secret_key: str |
     """Write the district with ``signups_total`` sign-ups (plus the cancel members' ones
     when cancel_targets) into an empty folder; returns counts."""
     from portal import store
-    from portal.store import _common, _files
+    from portal.store import _common, _files, people
     from portal.store.accounts import SHARDS
 
     folder = Path(folder)
@@ -404,7 +406,11 @@ def write_store(d: District, folder: Path, signups_total: int, secret_key: str |
     _files.write_atomic(_common.places_path(), _tables(communities=d.communities))
     shards: dict[str, list] = {s: [] for s in SHARDS}
     for user in d.users:
-        shards[user["uid"][0]].append(dict(user, signup_parts=parts.get(user["uid"], [])))
+        shards[user["uid"][0]].append(user)
+        pointers = [{"kind": "reports", "at": list(p)} for p in d.report_ptrs.get(user["uid"], [])]
+        pointers += [{"kind": "signups", "at": list(p)} for p in parts.get(user["uid"], [])]
+        if pointers:
+            _files.write_atomic(people._path(user["uid"]), _tables(pointers=pointers))
     for shard, rows in shards.items():
         if rows:
             _files.write_atomic(_common.account_path(shard), _tables(users=rows))

@@ -1,6 +1,7 @@
 """What every store module shares: the data folder, ids, the clock, refusals."""
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -52,27 +53,44 @@ def valid_id(value: str) -> bool:
     return isinstance(value, str) and bool(ID_RE.match(value))
 
 
+# Paths are built on every read of the hot paths; building them once per (folder,
+# name) keeps pathlib's parsing out of each request. The folder is part of the key
+# because tests switch folders.
+@functools.lru_cache(maxsize=65536)
+def _under(base: Path, *parts: str) -> Path:
+    return base.joinpath(*parts)
+
+
 def places_path() -> Path:
-    return root() / "places.json"
+    return _under(root(), "places.json")
 
 
 def account_path(shard: str) -> Path:
-    return root() / "accounts" / f"{shard}.json"
+    return _under(root(), "accounts", f"{shard}.json")
 
 
 def community_path(cid: str) -> Path:
     if not valid_id(cid):
         raise NotFound("没有找到这个社区。")
-    return root() / "communities" / cid / "main.json"
+    return _under(root(), "communities", cid, "main.json")
+
+
+_MONTH_RE = re.compile(r"^(\d{4}-\d{2}|standing)$")
 
 
 def signups_path(cid: str, month: str) -> Path:
     """Sign-ups are kept per community and per month of the shift: a write never
     touches more than one community's month, however long the history grows."""
-    if not valid_id(cid) or not re.match(r"^(\d{4}-\d{2}|standing)$", month):
+    if not valid_id(cid) or not _MONTH_RE.match(month):
         raise NotFound("没有找到这个班次。")
-    return root() / "communities" / cid / f"signups-{month}.json"
+    return _under(root(), "communities", cid, f"signups-{month}.json")
+
+
+def person_path(uid: str) -> Path:
+    if not valid_id(uid):
+        raise NotFound("没有找到这个用户。")
+    return _under(root(), "people", uid[:2], f"{uid}.json")
 
 
 def user_lock_path(uid: str) -> Path:
-    return root() / "locks" / f"user-{uid}.lock"
+    return _under(root(), "locks", f"user-{uid}.lock")

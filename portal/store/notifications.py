@@ -13,7 +13,7 @@ from pathlib import Path
 from tinydb import Query
 
 from . import _files, posts, signups
-from ._common import NotFound, StoreError, new_id, now, root, stamp, valid_id
+from ._common import NotFound, StoreError, _under, new_id, now, root, stamp, valid_id
 
 KINDS = {
     "report_confirmed": "报到已确认",
@@ -33,7 +33,7 @@ KEEP = 200  # newest notifications kept per person; older ones are dropped on wr
 def _path(uid: str) -> Path:
     if not valid_id(uid):
         raise NotFound("没有找到这个用户。")
-    return root() / "notifications" / uid[0] / f"{uid}.json"
+    return _under(root(), "notifications", uid[0], f"{uid}.json")
 
 
 def _rows(uid: str) -> list[dict]:
@@ -110,7 +110,7 @@ def remind_upcoming(uid: str, at=None, hours: int = 24, link: str | None = None)
     """
     at = at or now()
     made = []
-    for row in signups.user_signups(uid):
+    for row in signups.user_signups(uid, upcoming_at=at):
         if row["status"] != signups.CONFIRMED:
             continue
         start = posts.shift_start(row["shift"])

@@ -9,13 +9,10 @@ leaves a pointer to nothing (harmless), never a record nobody can find.
 from __future__ import annotations
 
 from . import _files
-from ._common import NotFound, root, valid_id
+from ._common import person_path
 
 
-def _path(uid: str):
-    if not valid_id(uid):
-        raise NotFound("没有找到这个用户。")
-    return root() / "people" / uid[:2] / f"{uid}.json"
+_path = person_path
 
 
 def _pointers(tables) -> dict:

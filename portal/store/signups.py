@@ -135,7 +135,10 @@ def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None, *,
                    "status": CONFIRMED if taken < shift["capacity"] else WAITING,
                    "created_at": stamp(at), "cancelled_at": None, "promoted_at": None}
             table.insert(row)
-    return row
+            waiting = 0 if row["status"] == CONFIRMED else \
+                table.count((Query().shift_id == sid) & (Query().status == WAITING))
+    # The caller learns the place on the waiting list without reading the file again.
+    return dict(row, position=waiting or None)
 
 
 def cancel_signup(cid: str, sid: str, uid: str, at: datetime | None = None,

@@ -1,6 +1,8 @@
 """What a member or volunteer does: home, 为我推荐, sign up and cancel, report in."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from forms.posts import ActionForm
@@ -10,6 +12,7 @@ from ..templating import shift_label
 
 bp = Blueprint("member", __name__, url_prefix="/portal")
 PARTICIPANTS = ("member", "volunteer")
+RECOMMEND_PAGE = 20
 
 
 @bp.route("/me")
@@ -18,7 +21,8 @@ def home():
     """Member home: community and report-in state, upcoming shifts, waiting list, hours."""
     uid = g.user["uid"]
     now = store.now()
-    mine = store.user_signups(uid)
+    # Upcoming shifts and last month's: the full history is on the hours page.
+    mine = store.user_signups(uid, upcoming_at=now - timedelta(days=31))
     upcoming = [s for s in mine if s["shift"]["date"] is None
                 or store.shift_end(s["shift"]) >= now]
     return render_template("member/home.html", report=store.current_report_state(uid),
@@ -33,8 +37,15 @@ def home():
 def recommend():
     """为我推荐: open shifts ranked by my skills, my community, my time, then date."""
     only = request.args.get("only") == "1"
-    rows = store.recommend_shifts(g.user["uid"], only_matching=only)
-    return render_template("member/recommend.html", rows=rows, only=only, action=ActionForm())
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # One page at a time: ranking is cheap, drawing sixty cards on a phone is not.
+    rows = store.recommend_shifts(g.user["uid"], only_matching=only,
+                                  limit=page * RECOMMEND_PAGE + 1)
+    more = len(rows) > page * RECOMMEND_PAGE
+    return render_template("member/recommend.html",
+                           rows=rows[(page - 1) * RECOMMEND_PAGE:page * RECOMMEND_PAGE],
+                           only=only, page=page, pages=page + 1 if more else page,
+                           action=ActionForm())
 
 
 def _back(default: str) -> str:
@@ -56,9 +67,8 @@ def sign_up(cid: str, sid: str):
         if row["status"] == "confirmed":
             flash(f"报名成功：{post['title']}。", "success")
         else:
-            position = next(s["position"] for s in store.user_signups(g.user["uid"])
-                            if s["id"] == row["id"])
-            flash(f"该班次已满，您已进入候补名单第 {position} 位；有人取消时按顺序递补。", "info")
+            flash(f"该班次已满，您已进入候补名单第 {row['position']} 位；有人取消时按顺序递补。",
+                  "info")
     return redirect(_back(url_for("member.home")))
 
 
