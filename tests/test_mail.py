@@ -5,7 +5,7 @@ import email
 import email.policy
 import logging
 import socket
-from datetime import datetime, timedelta
+
 
 import pytest
 from aiosmtpd.controller import Controller

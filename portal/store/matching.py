@@ -56,9 +56,8 @@ def recommend_shifts(uid: str, at: datetime | None = None, only_matching: bool =
         if only_matching and not matches:
             continue
         slot = _slot(shift["date"], shift["start"])
-        fits_time = slot is None or slot in free_time
-        scored.append((-matches, row["community"]["id"] != own, not fits_time,
-                       shift["date"] or "9999", shift["start"] or "", n))
+        scored.append((-matches, row["community"]["id"] != own,
+                       slot is not None and slot not in free_time, row["date_key"], n))
     skill_names = kbdata.taxonomy()["skill_by_id"]
     result = []
     for score in heapq.nsmallest(limit, scored):

@@ -5,7 +5,6 @@ stored as one undated shift. Sign-ups live elsewhere (``signups.py``).
 """
 from __future__ import annotations
 
-import bisect
 from datetime import date, datetime, timedelta
 
 from tinydb import Query

@@ -65,8 +65,9 @@ def user_signups(uid: str, include_cancelled: bool = False, months=None,
     ``upcoming_at`` to the partitions that can hold shifts not over at that time.
     """
     rows = []
+    since = upcoming_at.strftime("%Y-%m") if upcoming_at is not None else None
     for cid, month in people.signup_parts(uid, months):
-        if upcoming_at is not None and not is_upcoming(month, upcoming_at):
+        if since is not None and not is_upcoming(month, since):
             continue
         view = _view(cid, month)
         for row in view["by_user"].get(uid, []):
@@ -85,9 +86,12 @@ def user_signups(uid: str, include_cancelled: bool = False, months=None,
     return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
 
 
-def is_upcoming(month: str, at: datetime) -> bool:
-    """Whether a partition can hold shifts not over yet: this month on, or standing roles."""
-    return month == "standing" or month >= at.strftime("%Y-%m")
+def is_upcoming(month: str, at: datetime | str) -> bool:
+    """Whether a partition can hold shifts not over yet: this month on, or standing roles.
+
+    ``at`` is a time or, to save formatting it per call, its "YYYY-MM".
+    """
+    return month == "standing" or month >= (at if isinstance(at, str) else at.strftime("%Y-%m"))
 
 
 def _overlaps(a: dict, b: dict) -> bool:
@@ -175,13 +179,13 @@ def cancel_signup(cid: str, sid: str, uid: str, at: datetime | None = None,
 _blocks: dict[str, tuple] = {}
 
 
-def _open_block(community: dict, at: datetime) -> tuple[list[str], list[dict]]:
+def _open_block(community: dict, this_month: str) -> tuple[list[str], list[dict]]:
     """A community's open shifts with their counts, sorted by start, cached per process
     until the community's file or one of the month files involved changes."""
     cid = community["id"]
     index = posts.community_index(cid)
     # Only months not over yet: the cost does not grow with the community's history.
-    months = sorted(m for m in index["open_months"] if is_upcoming(m, at))
+    months = sorted(m for m in index["open_months"] if is_upcoming(m, this_month))
     stamps = tuple(_files.stat_key(signups_path(cid, m)) for m in months)
     hit = _blocks.get(cid)
     if hit and hit[0] is index and hit[1] == stamps:
@@ -193,6 +197,7 @@ def _open_block(community: dict, at: datetime) -> tuple[list[str], list[dict]]:
         keys.append(key)
         rows.append({"shift": shift, "post": post, "community": community,
                      **shift_counts(cid, shift)})
+        rows[-1]["date_key"] = (shift["date"] or "9999", shift["start"] or "")
     _blocks[cid] = (index, stamps, keys, rows)
     return keys, rows
 
@@ -206,6 +211,6 @@ def district_open_shifts(at: datetime | None = None) -> list[dict]:
     moment = at.strftime("%Y-%m-%d %H:%M")
     rows = []
     for community in places.list_communities():
-        keys, block = _open_block(community, at)
+        keys, block = _open_block(community, moment[:7])
         rows.extend(block[bisect.bisect_right(keys, moment):])
     return rows

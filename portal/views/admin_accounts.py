@@ -12,16 +12,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from forms.admin_accounts import NewAdminForm, ResetCodeForm
 from forms.posts import ActionForm
 
+from . import _admin
 from .. import auth, store
 from ..templating import mask_phone
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/portal/admin/accounts")
 
 
-@bp.before_request
-@auth.roles_required(*auth.ADMIN_ROLES)
-def _admins_only():
-    """Only admins get past here; each view checks its scope."""
+_admin.admins_only(bp)
 
 
 def _managed() -> tuple[str, list[tuple[str, str]]]:

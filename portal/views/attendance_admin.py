@@ -16,6 +16,7 @@ from forms.posts import ActionForm
 from forms.records import AttendanceForm, HoursForm
 from kb import data as kbdata
 
+from . import _admin
 from .. import auth, mail, store
 from ..templating import SIGNUP_STATUS, category_name
 
@@ -23,19 +24,7 @@ bp = Blueprint("attendance_admin", __name__, url_prefix="/portal/admin/c/<cid>")
 FORMATS = ("xlsx", "csv")
 
 
-@bp.before_request
-@auth.roles_required(*auth.ADMIN_ROLES)
-def _admins_only():
-    """Only admins get past here; the scope is checked per view."""
-
-
-def _audit(community: dict, action: str, target: str, before=None, after=None) -> None:
-    store.record_audit(g.user, action, community_id=community["id"],
-                       street_id=community["street_id"], target=target, before=before, after=after)
-
-
-def _form_errors(form) -> str:
-    return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
+_admin.admins_only(bp)
 
 
 def _attendance_state(row: dict) -> dict | None:
@@ -76,11 +65,11 @@ def mark(cid: str, sid: str, signup_id: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _audit(community, "登记到岗", f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
+            _admin.audit(community, "登记到岗", f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
                    _attendance_state(before), _attendance_state(row))
             flash(f"已登记为“{store.ATTENDANCE_NAMES[row['attendance']]}”。", "success")
     else:
-        flash(_form_errors(form), "error")
+        flash(_admin.form_errors(form), "error")
     return redirect(url_for(".attendance", cid=cid, sid=sid))
 
 
@@ -97,11 +86,11 @@ def adjust(cid: str, sid: str, signup_id: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _audit(community, "调整工时", f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
+            _admin.audit(community, "调整工时", f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
                    _attendance_state(before), _attendance_state(row))
             flash(f"工时已调整为 {row['hours']:g} 小时，待确认。", "success")
     else:
-        flash(_form_errors(form), "error")
+        flash(_admin.form_errors(form), "error")
     return redirect(url_for(".attendance", cid=cid, sid=sid))
 
 
@@ -117,7 +106,7 @@ def confirm(cid: str, sid: str):
             flash(str(exc), "error")
         else:
             total = sum(float(r["hours"]) for r in rows)
-            _audit(community, "确认工时", f"班次 {sid}", "待确认",
+            _admin.audit(community, "确认工时", f"班次 {sid}", "待确认",
                    {"人数": len(rows), "工时合计": total})
             mail.notify_many([(r["uid"], "hours_confirmed", f"{community['name']}已确认您的服务时长："
                                f"{float(r['hours']):g} 小时。", url_for("member.home")) for r in rows])
@@ -151,7 +140,7 @@ def clear_block(cid: str, uid: str):
         abort(404)
     if ActionForm().validate_on_submit():
         store.clear_no_show_block(uid)
-        _audit(community, "解除缺席限制", f"成员 {uid}（{blocked[uid]['user']['name']}）",
+        _admin.audit(community, "解除缺席限制", f"成员 {uid}（{blocked[uid]['user']['name']}）",
                f"缺席 {len(blocked[uid]['no_shows'])} 次，暂停报名", "已解除")
         flash(f"已解除{blocked[uid]['user']['name']}的报名限制。", "success")
     return redirect(url_for(".no_shows", cid=cid))
@@ -229,7 +218,7 @@ def export_roster(cid: str, sid: str, fmt: str):
                      store.ATTENDANCE_NAMES.get(r.get("attendance"), ""),
                      r.get("hours") if r.get("attendance") == store.PRESENT else "",
                      _hours_state(r), r.get("attendance_note") or r.get("hours_reason") or ""])
-    _audit(community, "导出名单", f"班次 {sid}（{fmt}）", None, f"{len(rows)} 行")
+    _admin.audit(community, "导出名单", f"班次 {sid}（{fmt}）", None, f"{len(rows)} 行")
     title = f"{roster['post']['title']}-{roster['shift']['date'] or '长期'}-名单"
     return export_response(title, fmt, header, rows)
 
@@ -248,7 +237,7 @@ def export_members(cid: str, fmt: str):
              "、".join(skills[s]["name"] for s in u.get("skills", []) if s in skills),
              (reports[uid].get("decided_at") or "")[:16]]
             for uid, u in sorted(users.items(), key=lambda kv: kv[1]["name"])]
-    _audit(community, "导出名单", f"成员名单（{fmt}）", None, f"{len(rows)} 行")
+    _admin.audit(community, "导出名单", f"成员名单（{fmt}）", None, f"{len(rows)} 行")
     return export_response(f"{community['name']}-成员名单", fmt, header, rows)
 
 
@@ -308,6 +297,6 @@ def export_quarterly(cid: str, quarter: str, fmt: str):
              s["total_hours"], _categories(s["by_category"]),
              "；".join(f"{i['date']} {i['title']} {i['hours']:g} 小时" for i in s["items"])]
             for s in store.community_quarter_summaries(cid, quarter)]
-    _audit(community, "导出季度汇总", f"{quarter}（{fmt}）", None, f"{len(rows)} 行")
+    _admin.audit(community, "导出季度汇总", f"{quarter}（{fmt}）", None, f"{len(rows)} 行")
     return export_response(f"{community['name']}-{quarter}-在职党员服务汇总", fmt, header, rows)
 

@@ -10,20 +10,13 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from forms.posts import ActionForm, ConfirmSkillsForm, CopyPostForm, PostForm, ReturnReportForm
 from kb import data as kbdata
 
+from . import _admin
 from .. import auth, mail, store
 
 bp = Blueprint("community_admin", __name__, url_prefix="/portal/admin/c/<cid>")
 
 
-@bp.before_request
-@auth.roles_required(*auth.ADMIN_ROLES)
-def _admins_only():
-    """Only admins get past here; the scope is checked per view."""
-
-
-def _audit(community: dict, action: str, target: str, before=None, after=None) -> None:
-    store.record_audit(g.user, action, community_id=community["id"],
-                       street_id=community["street_id"], target=target, before=before, after=after)
+_admin.admins_only(bp)
 
 
 @bp.route("/")
@@ -57,7 +50,7 @@ def confirm_report_in(cid: str, rid: str):
     if ActionForm().validate_on_submit():
         try:
             report = store.confirm_report_in(cid, rid, g.user["uid"])
-            _audit(community, "确认报到", f"报到 {rid}（成员 {report['uid']}）", "待确认", "已报到")
+            _admin.audit(community, "确认报到", f"报到 {rid}（成员 {report['uid']}）", "待确认", "已报到")
             mail.notify_user(report["uid"], "report_confirmed",
                              f"您向{community['name']}提交的报到申请已确认，报到成功。",
                              url_for("member.home"))
@@ -76,7 +69,7 @@ def return_report_in(cid: str, rid: str):
     if form.validate_on_submit():
         try:
             report = store.return_report_in(cid, rid, g.user["uid"], form.reason.data)
-            _audit(community, "退回报到", f"报到 {rid}（成员 {report['uid']}）", "待确认",
+            _admin.audit(community, "退回报到", f"报到 {rid}（成员 {report['uid']}）", "待确认",
                    f"已退回：{report['reason']}")
             mail.notify_user(report["uid"], "report_returned",
                              f"您向{community['name']}提交的报到申请被退回，原因：{report['reason']}",
@@ -114,7 +107,7 @@ def confirm_skills(cid: str, uid: str):
                            for s in member["skills"] if s in kbdata.taxonomy()["skill_by_id"]]
     if form.validate_on_submit():
         store.confirm_skills(uid, form.skills.data)
-        _audit(community, "确认专长", f"成员 {uid}", member["skills_confirmed"], form.skills.data)
+        _admin.audit(community, "确认专长", f"成员 {uid}", member["skills_confirmed"], form.skills.data)
         flash(f"已更新{member['name']}的专长确认。", "success")
         return redirect(url_for(".members", cid=cid))
     return render_template("community_admin/skills.html", community=community, member=member,
@@ -151,7 +144,7 @@ def new_post(cid: str):
         except store.StoreError as exc:
             form.title.errors.append(str(exc))
         else:
-            _audit(community, "发布岗位", f"岗位 {post['id']}", None, post["title"])
+            _admin.audit(community, "发布岗位", f"岗位 {post['id']}", None, post["title"])
             flash("岗位已发布。", "success")
             return redirect(url_for(".post", cid=cid, pid=post["id"]))
     return render_template("community_admin/new_post.html", community=community, form=form)
@@ -176,7 +169,7 @@ def set_post_status(cid: str, pid: str, status: str):
         raise store.NotFound("没有这个操作。")
     if ActionForm().validate_on_submit():
         store.set_post_status(cid, pid, status)
-        _audit(community, "开放报名" if status == "open" else "停止报名", f"岗位 {pid}", before, status)
+        _admin.audit(community, "开放报名" if status == "open" else "停止报名", f"岗位 {pid}", before, status)
         flash("岗位已开放报名。" if status == "open" else "岗位已停止报名。", "success")
     return redirect(url_for(".post", cid=cid, pid=pid))
 
@@ -193,7 +186,7 @@ def copy_post(cid: str, pid: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _audit(community, "复制岗位", f"岗位 {pid}", None, f"新岗位 {new['id']}")
+            _admin.audit(community, "复制岗位", f"岗位 {pid}", None, f"新岗位 {new['id']}")
             flash(f"已复制到 {form.days.data} 天后的新日期。", "success")
             return redirect(url_for(".post", cid=cid, pid=new["id"]))
     else:

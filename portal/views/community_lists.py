@@ -14,6 +14,7 @@ from forms.lists import (AdminNeedForm, ButtonForm, CloseForm, NoteForm, PickFor
 from forms.posts import PostForm
 from kb import data as kbdata
 
+from . import _admin
 from .. import auth, store
 from ..store import needs as needs_store
 from ..store import resources as resources_store
@@ -21,19 +22,7 @@ from ..store import resources as resources_store
 bp = Blueprint("community_lists", __name__, url_prefix="/portal/admin/c/<cid>/lists")
 
 
-@bp.before_request
-@auth.roles_required(*auth.ADMIN_ROLES)
-def _admins_only():
-    """Only admins get past here; the scope is checked per view."""
-
-
-def _audit(community: dict, action: str, target: str, before=None, after=None) -> None:
-    store.record_audit(g.user, action, community_id=community["id"],
-                       street_id=community["street_id"], target=target, before=before, after=after)
-
-
-def _errors(form) -> str:
-    return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
+_admin.admins_only(bp)
 
 
 def _labels() -> dict:
@@ -91,7 +80,7 @@ def new_need(cid: str):
         except store.StoreError as exc:
             form.description.errors.append(str(exc))
         else:
-            _audit(community, "登记需求", f"需求 {need['id']}", None, need["description"][:60])
+            _admin.audit(community, "登记需求", f"需求 {need['id']}", None, need["description"][:60])
             link = url_for("needs_public.status", token=need["status_token"], _external=True)
             flash(f"需求已登记。请把进度查询链接告知提出人（只显示这一次）：{link}", "success")
             return redirect(url_for(".need", cid=cid, nid=need["id"]))
@@ -133,10 +122,10 @@ def _need_action(cid: str, nid: str, form, action: str, message: str, call):
             after = need["status"]
             if need.get("evaluation") and action == "办结需求":
                 after = f"{after}（满意度 {need['evaluation']['satisfaction']}）"
-            _audit(community, action, f"需求 {nid}", before, after)
+            _admin.audit(community, action, f"需求 {nid}", before, after)
             flash(message, "success")
     else:
-        flash(_errors(form) or "提交的内容有误。", "error")
+        flash(_admin.form_errors(form) or "提交的内容有误。", "error")
     return redirect(url_for(".need", cid=cid, nid=nid))
 
 
@@ -178,11 +167,11 @@ def need_project(cid: str, nid: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _audit(community, "需求加入项目", f"需求 {nid}", need.get("project_id"),
+            _admin.audit(community, "需求加入项目", f"需求 {nid}", need.get("project_id"),
                    f"项目 {form.item.data}")
             flash("已加入项目。", "success")
     else:
-        flash(_errors(form), "error")
+        flash(_admin.form_errors(form), "error")
     return redirect(url_for(".need", cid=cid, nid=nid))
 
 
@@ -223,7 +212,7 @@ def need_post(cid: str, nid: str):
         except store.StoreError as exc:
             form.title.errors.append(str(exc))
         else:
-            _audit(community, "由需求发布岗位", f"需求 {nid}", None, f"岗位 {post['id']}")
+            _admin.audit(community, "由需求发布岗位", f"需求 {nid}", None, f"岗位 {post['id']}")
             flash("岗位已发布，并已关联到这条需求。", "success")
             return redirect(url_for(".need", cid=cid, nid=nid))
     return render_template("community_lists/need_post.html", community=community, need=need,
@@ -264,7 +253,7 @@ def new_resource(cid: str):
         except store.StoreError as exc:
             form.name.errors.append(str(exc))
         else:
-            _audit(community, "登记资源", f"资源 {resource['id']}", None, resource["name"])
+            _admin.audit(community, "登记资源", f"资源 {resource['id']}", None, resource["name"])
             flash("资源已登记。", "success")
             return redirect(url_for(".resources", cid=cid))
     return render_template("community_lists/resource_form.html", community=community, form=form,
@@ -285,7 +274,7 @@ def edit_resource(cid: str, rid: str):
         else:
             keys = ("name", "kind", "provider", "provider_type", "contact", "description",
                     "availability", "active")
-            _audit(community, "修改资源", f"资源 {rid}", {k: resource[k] for k in keys},
+            _admin.audit(community, "修改资源", f"资源 {rid}", {k: resource[k] for k in keys},
                    {k: updated[k] for k in keys})
             flash("资源已更新。", "success")
             return redirect(url_for(".resources", cid=cid))
@@ -313,7 +302,7 @@ def new_project(cid: str):
         except store.StoreError as exc:
             form.name.errors.append(str(exc))
         else:
-            _audit(community, "创建项目", f"项目 {project['id']}", None, project["name"])
+            _admin.audit(community, "创建项目", f"项目 {project['id']}", None, project["name"])
             flash("项目已创建。", "success")
             return redirect(url_for(".project", cid=cid, prid=project["id"]))
     return render_template("community_lists/project_form.html", community=community, form=form)
@@ -370,11 +359,11 @@ def link(cid: str, prid: str, what: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _audit(community, f"项目关联{_LINKS[what][2]}", f"项目 {prid}", None,
+            _admin.audit(community, f"项目关联{_LINKS[what][2]}", f"项目 {prid}", None,
                    f"{_LINKS[what][2]} {item}")
             flash(f"已关联{_LINKS[what][2]}。", "success")
     else:
-        flash(_errors(form), "error")
+        flash(_admin.form_errors(form), "error")
     return redirect(url_for(".project", cid=cid, prid=prid))
 
 
@@ -391,7 +380,7 @@ def unlink(cid: str, prid: str, what: str, oid: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _audit(community, f"项目移除{_LINKS[what][2]}", f"项目 {prid}",
+            _admin.audit(community, f"项目移除{_LINKS[what][2]}", f"项目 {prid}",
                    f"{_LINKS[what][2]} {oid}", None)
             flash(f"已移除{_LINKS[what][2]}。", "success")
     return redirect(url_for(".project", cid=cid, prid=prid))
@@ -406,6 +395,6 @@ def project_status(cid: str, prid: str, status: str):
     value = "进行中" if status == "active" else "已完成"
     if ButtonForm().validate_on_submit():
         store.set_project_status(cid, prid, value)
-        _audit(community, "项目状态", f"项目 {prid}", before, value)
+        _admin.audit(community, "项目状态", f"项目 {prid}", before, value)
         flash(f"项目已标记为{value}。", "success")
     return redirect(url_for(".project", cid=cid, prid=prid))

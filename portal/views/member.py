@@ -12,7 +12,7 @@ from ..templating import shift_label
 
 bp = Blueprint("member", __name__, url_prefix="/portal")
 PARTICIPANTS = ("member", "volunteer")
-RECOMMEND_PAGE = 20
+RECOMMEND_PAGE = 12
 
 
 @bp.route("/me")

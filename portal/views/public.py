@@ -11,7 +11,7 @@ from kb import data as kbdata
 from .. import store
 
 bp = Blueprint("public", __name__, url_prefix="/portal")
-PAGE_SIZE = 30
+PAGE_SIZE = 15
 
 
 @bp.route("/")

@@ -9,21 +9,14 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from forms.admin_accounts import CancelShiftForm, ShiftChangeForm, ShiftMessageForm
 
+from . import _admin
 from .. import auth, mail, store
 from ..templating import shift_label
 
 bp = Blueprint("shift_admin", __name__, url_prefix="/portal/admin/c/<cid>/shifts/<sid>")
 
 
-@bp.before_request
-@auth.roles_required(*auth.ADMIN_ROLES)
-def _admins_only():
-    """Only admins get past here; the scope is checked per view."""
-
-
-def _audit(community: dict, action: str, target: str, before=None, after=None) -> None:
-    store.record_audit(g.user, action, community_id=community["id"],
-                       street_id=community["street_id"], target=target, before=before, after=after)
+_admin.admins_only(bp)
 
 
 def _roster_url(cid: str, sid: str) -> str:
@@ -56,7 +49,7 @@ def change(cid: str, sid: str):
             items += [(row["uid"], "promoted", f"名额增加，您已从候补转为正式报名：“{post['title']}”"
                        f"（{after}），请按时参加。", link) for row in result["promoted"]]
             mail.notify_many(items)
-            _audit(community, "调整班次", f"岗位 {post['id']} 班次 {sid}",
+            _admin.audit(community, "调整班次", f"岗位 {post['id']} 班次 {sid}",
                    f"{before}，名额 {result['before']['capacity']}",
                    f"{after}，名额 {result['shift']['capacity']}" + (f"（{reason}）" if reason else ""))
             flash(f"班次已调整，已通知 {len(result['uids'])} 人。", "success")
@@ -83,7 +76,7 @@ def cancel(cid: str, sid: str):
     text = f"{community['name']}取消了“{post['title']}”（{shift_label(shift)}）的班次，原因：{reason}。您的报名已随之取消。"
     mail.notify_many([(row["uid"], "shift_cancelled", text, url_for("member.home"))
                       for row in result["cancelled"]])
-    _audit(community, "取消班次", f"岗位 {post['id']} 班次 {sid}", shift_label(shift),
+    _admin.audit(community, "取消班次", f"岗位 {post['id']} 班次 {sid}", shift_label(shift),
            f"已取消：{reason}")
     flash(f"班次已取消，已通知 {len(result['cancelled'])} 人。", "success")
     return redirect(url_for("community_admin.post", cid=cid, pid=post["id"]))
@@ -104,7 +97,7 @@ def message(cid: str, sid: str):
     text = (f"{community['name']}关于“{roster['post']['title']}”（{shift_label(roster['shift'])}）"
             f"的消息：{form.text.data.strip()}")
     mail.notify_many([(row["uid"], "message", text, url_for("member.home")) for row in rows])
-    _audit(community, "发送班次消息", f"岗位 {roster['post']['id']} 班次 {sid}", None,
+    _admin.audit(community, "发送班次消息", f"岗位 {roster['post']['id']} 班次 {sid}", None,
            f"{len(rows)} 人：{form.text.data.strip()[:100]}")
     flash(f"消息已发送给 {len(rows)} 人。", "success")
     return redirect(_roster_url(cid, sid))

@@ -16,6 +16,7 @@ from forms.admin_accounts import NewAdminForm
 from forms.whistles import (RATING_LABELS, NoteForm, ReasonForm, RequestForm, ReturnForm,
                             WhistleForm, close_form)
 
+from . import _admin
 from .. import auth, mail, store
 from ..store import whistle_stats, whistles as wstore
 from ..svgchart import bar_chart
@@ -27,10 +28,7 @@ AREA = ("street_admin", "district_admin")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-@bp.before_request
-@auth.roles_required(*auth.ADMIN_ROLES)
-def _admins_only():
-    """Only admins get past here; each view checks its role and scope."""
+_admin.admins_only(bp)
 
 
 # ---------------------------------------------------------------- helpers
@@ -66,10 +64,6 @@ def _audit(whistle: dict, action: str, before=None, after=None) -> None:
     store.record_audit(g.user, action, community_id=whistle.get("community_id"),
                        street_id=whistle["street_id"], target=f"吹哨 {whistle['id']}",
                        before=before, after=after)
-
-
-def _errors(form) -> str:
-    return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
 
 
 def _link(whistle: dict) -> str:
@@ -231,7 +225,7 @@ def _street_action(sid: str, wid: str, form, action: str, message: str, call, no
                 notify(after)
             flash(message, "success")
     else:
-        flash(_errors(form) or "提交的内容有误。", "error")
+        flash(_admin.form_errors(form) or "提交的内容有误。", "error")
     return redirect(_link(whistle))
 
 
@@ -320,7 +314,7 @@ def decline(sid: str, rid: str):
                     url_for("community_lists.need", cid=row["community_id"], nid=row["need_id"]))
             flash("已答复社区。", "success")
     else:
-        flash(_errors(form), "error")
+        flash(_admin.form_errors(form), "error")
     return redirect(url_for(".requests"))
 
 
