@@ -40,7 +40,8 @@ from .audit import audit_months, list_audit, record_audit
 from .certificates import (community_quarter_summaries, get_certificate, issue_certificate,
                            mask_name, member_quarter_summary, quarter_of, quarter_range,
                            service_record, user_certificates)
-from .matching import SLOT_NAMES, recommend_shifts, shift_slot
+from .listing import open_post_count, open_posts
+from .matching import SLOT_NAMES, recommend_shifts
 from .needs import (add_need_note, close_need, create_need, create_post_for_need,
                     delete_need_photo, get_need, list_needs, need_by_token, need_photo_path,
                     needs_stats, reopen_need, save_need_photo, start_need, top_need_category)
@@ -50,7 +51,7 @@ from .notifications import (erase_inbox, get_notification, inbox, mark_read, not
 from .places import (add_community, community_index, get_community, get_street,
                      list_communities, list_streets)
 from .posts import (copy_post, create_post, get_post, get_shift, list_posts, post_shifts,
-                    set_post_status, shift_end, shift_start)
+                    set_post_status, shift_end, shift_slot, shift_start, wanted_skills)
 from .privacy import delete_account, personal_data
 from .projects import (create_project, get_project, link_need, link_post, link_resource,
                        list_projects, set_project_status, unlink_need, unlink_post,
@@ -82,6 +83,8 @@ def open_store(data_dir) -> Path:
     _files.forget_caches()
     for path in data_files(folder):
         _files.check_file(path)
+    if not (folder / _files.DISTRICT_STAMP).exists():
+        _files.touch_district_stamp(folder)
     return folder
 
 

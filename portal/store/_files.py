@@ -17,12 +17,13 @@ keeps goes through this module instead:
 from __future__ import annotations
 
 import contextlib
-from collections import OrderedDict
 import fcntl
 import json
 import os
 import tempfile
 import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 from tinydb import TinyDB
@@ -181,6 +182,26 @@ class _AtomicStorage(Storage):
         finally:
             # Whatever happened, the next plain read must look at the disk again.
             _forget(self._path)
+        if self._path.name == "places.json" or self._path.parent.parent.name == "communities":
+            touch_district_stamp(self._path.parent if self._path.name == "places.json"
+                                 else self._path.parent.parent.parent)
+
+
+DISTRICT_STAMP = "communities.stamp"
+
+
+def touch_district_stamp(folder: Path) -> None:
+    """Mark that some community's posts, shifts or sign-ups changed (in any process).
+
+    Readers of district-wide lists stat this one file instead of every community's
+    files; its modification time is all it carries, so no fsync is needed.
+    """
+    path = Path(folder) / DISTRICT_STAMP
+    stamp = time.time_ns()
+    try:
+        os.utime(path, ns=(stamp, stamp))
+    except FileNotFoundError:
+        path.touch()
 
 
 def _thread_lock(path: Path) -> threading.Lock:

@@ -1,9 +1,8 @@
 """为我推荐: open shifts ranked for one person, each with the reasons why."""
 from __future__ import annotations
 
-import functools
 import heapq
-from datetime import date, datetime
+from datetime import datetime
 
 from kb import data as kbdata
 
@@ -11,29 +10,6 @@ from . import accounts, reports, signups
 from ._common import now
 
 SLOT_NAMES = {"weekday_day": "工作日白天", "weekday_evening": "工作日晚间", "weekend": "周末"}
-
-
-@functools.lru_cache(maxsize=4096)
-def _slot(day: str | None, start: str | None) -> str | None:
-    if not day:
-        return None
-    if date.fromisoformat(day).weekday() >= 5:
-        return "weekend"
-    return "weekday_evening" if start >= "17:00" else "weekday_day"
-
-
-def shift_slot(shift: dict) -> str | None:
-    """Which availability slot a shift falls in (None for a standing role)."""
-    return _slot(shift["date"], shift["start"])
-
-
-def wanted_skills(post: dict) -> list[str]:
-    """The skills a post asks for, or its category's skills when it names none."""
-    named = [item["skill"] for item in post.get("skills", [])]
-    if named:
-        return named
-    category = kbdata.taxonomy()["category_by_id"].get(post["category"])
-    return list(category["skills"]) if category else []
 
 
 def recommend_shifts(uid: str, at: datetime | None = None, only_matching: bool = False,
@@ -44,26 +20,22 @@ def recommend_shifts(uid: str, at: datetime | None = None, only_matching: bool =
     own = reports.active_community_id(uid) or user.get("home_cid")
     signed = {s["shift_id"]: s for s in signups.user_signups(uid, upcoming_at=at or now())}
     rows = signups.district_open_shifts(at)
-    wanted_by_post: dict[str, list] = {}
     scored = []
-    # Score every open shift cheaply; build the shown rows for the best ones only.
+    # Score every open shift cheaply (its wanted skills and time slot were worked out
+    # when the district list was cached); build the shown rows for the best ones only.
     for n, row in enumerate(rows):
-        post, shift = row["post"], row["shift"]
-        wanted = wanted_by_post.get(post["id"])
-        if wanted is None:
-            wanted = wanted_by_post[post["id"]] = wanted_skills(post)
-        matches = sum(1 for s in wanted if s in mine)
+        matches = sum(1 for s in row["wanted"] if s in mine)
         if only_matching and not matches:
             continue
-        slot = _slot(shift["date"], shift["start"])
+        slot = row["slot"]
         scored.append((-matches, row["community"]["id"] != own,
                        slot is not None and slot not in free_time, row["date_key"], n))
     skill_names = kbdata.taxonomy()["skill_by_id"]
     result = []
     for score in heapq.nsmallest(limit, scored):
         row = rows[score[-1]]
-        matched = [s for s in wanted_by_post[row["post"]["id"]] if s in mine]
-        slot = shift_slot(row["shift"])
+        matched = [s for s in row["wanted"] if s in mine]
+        slot = row["slot"]
         reasons = []
         if matched:
             reasons.append("匹配您的专长：" + "、".join(skill_names[s]["name"] for s in matched))

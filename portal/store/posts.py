@@ -5,6 +5,7 @@ stored as one undated shift. Sign-ups live elsewhere (``signups.py``).
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 from tinydb import Query
@@ -161,3 +162,26 @@ def copy_post(cid: str, pid: str, by: str, days: int = 7, at=None) -> dict:
     return create_post(cid, by, title=post["title"], category=post["category"],
                        description=post["description"], place=post["place"], kind="shifts",
                        shifts=moved, skills=post["skills"], need_id=post.get("need_id"), at=at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _slot(day: str | None, start: str | None) -> str | None:
+    if not day:
+        return None
+    if date.fromisoformat(day).weekday() >= 5:
+        return "weekend"
+    return "weekday_evening" if start >= "17:00" else "weekday_day"
+
+
+def shift_slot(shift: dict) -> str | None:
+    """Which availability slot a shift falls in (None for a standing role)."""
+    return _slot(shift["date"], shift["start"])
+
+
+def wanted_skills(post: dict) -> list[str]:
+    """The skills a post asks for, or its category's skills when it names none."""
+    named = [item["skill"] for item in post.get("skills", [])]
+    if named:
+        return named
+    category = kbdata.taxonomy()["category_by_id"].get(post["category"])
+    return list(category["skills"]) if category else []

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from tinydb import Query
 
 from . import _files, accounts, attendance, people, places, posts
-from ._common import NotFound, StoreError, new_id, now, signups_path, stamp, user_lock_path
+from ._common import NotFound, StoreError, new_id, now, root, signups_path, stamp, user_lock_path
 
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
 ACTIVE = (CONFIRMED, WAITING)
@@ -198,19 +198,30 @@ def _open_block(community: dict, this_month: str) -> tuple[list[str], list[dict]
         rows.append({"shift": shift, "post": post, "community": community,
                      **shift_counts(cid, shift)})
         rows[-1]["date_key"] = (shift["date"] or "9999", shift["start"] or "")
+        rows[-1]["slot"] = posts.shift_slot(shift)
+        rows[-1]["wanted"] = tuple(posts.wanted_skills(post))
     _blocks[cid] = (index, stamps, keys, rows)
     return keys, rows
+
+
+_district: list = [None, None]  # [(district stamp, minute), rows]
 
 
 def district_open_shifts(at: datetime | None = None) -> list[dict]:
     """Every shift open for sign-up in the district, with post, community and free places.
 
-    The rows are shared, cached values: copy one before changing it.
+    Cached per process until a community's file changes anywhere (one ``stat`` of the
+    district stamp) or the minute turns. The rows are shared: copy one before changing it.
     """
     at = at or now()
     moment = at.strftime("%Y-%m-%d %H:%M")
+    # A new community also touches the stamp (places.json is one of the files it watches).
+    key = (_files.stat_key(root() / _files.DISTRICT_STAMP), moment)
+    if _district[0] == key and key[0] is not None:
+        return _district[1]
     rows = []
     for community in places.list_communities():
         keys, block = _open_block(community, moment[:7])
         rows.extend(block[bisect.bisect_right(keys, moment):])
+    _district[:] = [key, rows]
     return rows

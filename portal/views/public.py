@@ -17,21 +17,8 @@ PAGE_SIZE = 15
 @bp.route("/")
 def index():
     """Portal home: what one can do here, and the three entry points."""
-    shifts = store.district_open_shifts()
-    return render_template("public/index.html", open_posts=len({r["post"]["id"] for r in shifts}),
+    return render_template("public/index.html", open_posts=store.open_post_count(),
                            communities=len(store.list_communities()))
-
-
-def _group_by_post(rows: list[dict]) -> list[dict]:
-    posts: dict[str, dict] = {}
-    for row in rows:
-        entry = posts.setdefault(row["post"]["id"], {"post": row["post"],
-                                                     "community": row["community"],
-                                                     "shifts": [], "free": 0})
-        entry["shifts"].append(row)
-        entry["free"] += row["free"]
-    return sorted(posts.values(), key=lambda e: (e["shifts"][0]["shift"]["date"] or "",
-                                                 e["post"]["title"]))
 
 
 @bp.route("/posts")
@@ -39,10 +26,7 @@ def posts():
     """Open posts of the district with their free places; filter by street and category."""
     street = request.args.get("street", "")
     category = request.args.get("category", "")
-    rows = [r for r in store.district_open_shifts()
-            if (not street or r["community"]["street_id"] == street)
-            and (not category or r["post"]["category"] == category)]
-    grouped = _group_by_post(rows)
+    grouped = store.open_posts(street=street, category=category)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     pages = max((len(grouped) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("public/posts.html", posts=grouped[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
@@ -77,10 +61,9 @@ def communities():
 def community(cid: str):
     """A community's page: its open posts and how to report in."""
     community = store.get_community(cid)
-    rows = [r for r in store.district_open_shifts() if r["community"]["id"] == cid]
     return render_template("public/community.html", community=community,
                            street=store.get_street(community["street_id"]),
-                           posts=_group_by_post(rows))
+                           posts=store.open_posts(community=cid))
 
 
 @bp.route("/join/<cid>")
