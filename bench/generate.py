@@ -40,7 +40,7 @@ class Sizes:
     signups: int = 200_000
     bench_members: int = 64      # members the load run logs in (no future sign-ups of their own)
     cancel_members: int = 64     # members holding sign-ups for the cancel run
-    cancel_each: int = 40        # future sign-ups each of them holds (largest store only)
+    cancel_each: int = 120       # future sign-ups each of them holds (largest store only)
     history_days: int = 365      # sign-ups reach this far back
     future_days: int = 42        # shifts are published this far ahead
     standing_share: float = 0.03  # share of posts that are standing roles
