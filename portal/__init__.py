@@ -5,11 +5,22 @@ from flask import Flask
 
 from . import auth, errors, security, store, templating
 from .config import DEFAULTS, default_data_dir, load_secret_key
-from .views import (account, area_admin, community_admin, community_lists, kb_site, member,
-                    needs_public, public)
-from .views import attendance_admin, dashboards, records
+from .views import (account, area_admin, community_admin, community_lists, community_projects,
+                    kb_site, member, needs_public, public)
+from .views import attendance_admin, dashboards, exports, records
 from .views import admin_accounts, inbox, privacy, shift_admin
-from .views import departments, whistles, whistles_public
+from .views import (departments, whistle_figures, whistle_requests_views, whistles,
+                    whistles_public)
+
+# Every view module, in the order its blueprint is registered. community_projects,
+# exports, whistle_figures and whistle_requests_views add their routes to the blueprint
+# of community_lists, attendance_admin or whistles; each blueprint is registered once.
+VIEW_MODULES = (public, account, member, community_admin, area_admin,
+                community_lists, community_projects, needs_public,
+                records, attendance_admin, exports, dashboards,
+                admin_accounts, shift_admin, inbox, privacy,
+                whistles_public, whistles, whistle_figures, whistle_requests_views, departments,
+                kb_site)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -39,10 +50,5 @@ def register_store(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (public.bp, account.bp, member.bp, community_admin.bp, area_admin.bp,
-                      community_lists.bp, needs_public.bp,
-                      records.bp, attendance_admin.bp, dashboards.bp,
-                      admin_accounts.bp, shift_admin.bp, inbox.bp, privacy.bp,
-                      whistles_public.bp, whistles.bp, departments.bp,
-                      kb_site.bp):
+    for blueprint in dict.fromkeys(module.bp for module in VIEW_MODULES):
         app.register_blueprint(blueprint)

@@ -42,9 +42,10 @@ from .certificates import (community_quarter_summaries, get_certificate, issue_c
                            service_record, user_certificates)
 from .listing import open_post_count, open_posts
 from .matching import SLOT_NAMES, recommend_shifts
-from .needs import (add_need_note, close_need, create_need, create_post_for_need,
-                    delete_need_photo, get_need, list_needs, need_by_token, need_photo_path,
-                    needs_stats, reopen_need, save_need_photo, start_need, top_need_category)
+from .need_photos import delete_need_photo, need_photo_path, save_need_photo
+from .need_stats import needs_stats, top_need_category
+from .needs import (add_need_note, close_need, create_need, create_post_for_need, get_need,
+                    list_needs, need_by_token, reopen_need, start_need)
 from .notifications import KINDS as NOTIFICATION_KINDS
 from .notifications import (erase_inbox, get_notification, inbox, mark_read, notify,
                             remind_upcoming, unread_count)

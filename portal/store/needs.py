@@ -4,27 +4,21 @@ Needs live in the community's file (table ``needs``). A need carries its dated
 status notes, the closing evaluation (满意度 1–5 and a comment) and the earlier
 evaluations of a need that was reopened. Whoever raised it gets a private
 status link: the token is ``<cid>.<secret>`` and only a digest of it is stored.
-
-Photos of needs are re-encoded from their pixels (no EXIF, no location) and kept
-under ``uploads/<cid>/<random>.jpg`` in the data folder.
+Photos are handled in ``need_photos``, the figures in ``need_stats``.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
-import os
 import re
 import secrets
-import tempfile
-from pathlib import Path
 
 from tinydb import Query
 
 from kb import data as kbdata
 
 from . import _files, places, posts
-from ._common import NotFound, StoreError, community_path, new_id, now, root, stamp, valid_id
+from ._common import NotFound, StoreError, community_path, new_id, now, stamp, valid_id
+from .need_photos import _PHOTO_RE
 
 PENDING, IN_PROGRESS, DONE = "待处理", "处理中", "已办结"
 STATUSES = (PENDING, IN_PROGRESS, DONE)
@@ -32,10 +26,6 @@ RAISERS = {"resident": "居民", "building_head": "楼门院长", "alley_steward
            "worker": "社区工作者代提"}
 URGENCIES = {"normal": "一般", "urgent": "较急", "critical": "紧急"}
 
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_MAX_SIDE = 2048
-_PHOTO_RE = re.compile(r"^[0-9a-f]{32}\.jpg$")
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -248,148 +238,3 @@ def create_post_for_need(cid: str, nid: str, by: str, *, at=None, **post_fields)
                     projects.update({"post_ids": project["post_ids"] + [post["id"]]},
                                     doc_ids=[project.doc_id])
     return post
-
-
-# ---------------------------------------------------------------- photos
-
-def _uploads(cid: str) -> Path:
-    if not valid_id(cid):
-        raise NotFound("没有找到这个社区。")
-    return root() / "uploads" / cid
-
-
-def save_need_photo(cid: str, data: bytes, max_bytes: int = PHOTO_MAX_BYTES) -> str:
-    """Check a JPEG/PNG upload, re-encode it from its pixels (dropping EXIF and every
-    other metadata) and store it under a generated name; return that name."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if not data:
-        raise StoreError("照片文件是空的。")
-    if len(data) > max_bytes:
-        raise StoreError(f"照片不能超过 {max_bytes // (1024 * 1024)} MB，请压缩后重试。")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format not in ("JPEG", "PNG"):
-                raise StoreError("照片只能是 JPG 或 PNG 格式。")
-            width, height = img.size
-            if width * height > PHOTO_MAX_PIXELS:
-                raise StoreError("照片尺寸过大，请缩小后重试。")
-            img.load()
-            img = ImageOps.exif_transpose(img)  # keep the picture upright, then drop EXIF
-            if img.mode in ("RGBA", "LA", "P", "PA"):
-                img = img.convert("RGBA")
-                background = Image.new("RGB", img.size, (255, 255, 255))
-                background.paste(img, mask=img.getchannel("A"))
-                img = background
-            rgb = img.convert("RGB")
-            # A new image from raw pixels only: no info, no EXIF, no ICC, no comments.
-            clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
-    except StoreError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise StoreError("无法识别这张照片，请上传 JPG 或 PNG 格式的图片。") from None
-    clean.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    out = io.BytesIO()
-    clean.save(out, "JPEG", quality=85, optimize=True)
-    name = f"{secrets.token_hex(16)}.jpg"
-    folder = _uploads(cid)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".photo.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(out.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, folder / name)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return name
-
-
-def delete_need_photo(cid: str, name: str) -> None:
-    """Remove a stored photo (e.g. when the need it was for could not be saved)."""
-    if name and _PHOTO_RE.match(name):
-        with contextlib.suppress(FileNotFoundError):
-            (_uploads(cid) / name).unlink()
-
-
-def need_photo_path(need: dict) -> Path:
-    """The file of a need's photo, or NotFound."""
-    name = need.get("photo")
-    if not name or not _PHOTO_RE.match(name):
-        raise NotFound("这条需求没有照片。")
-    path = _uploads(need["community_id"]) / name
-    if not path.is_file():
-        raise NotFound("这条需求没有照片。")
-    return path
-
-
-# ---------------------------------------------------------------- statistics
-
-def _month_list(month: str, count: int) -> list[str]:
-    """``count`` months ending with ``month`` (YYYY-MM), oldest first."""
-    year, mon = int(month[:4]), int(month[5:7])
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{mon:02d}")
-        mon -= 1
-        if mon == 0:
-            year, mon = year - 1, 12
-    return out[::-1]
-
-
-def _all_needs(cids: list[str]):
-    for cid in cids:
-        if valid_id(cid):
-            yield from _needs_index(cid)["needs"].values()
-
-
-def needs_stats(cids: list[str], months: list[str]) -> dict:
-    """Needs opened (by created_at) and closed (by closed_at) per month, the mean
-    satisfaction of the needs closed in those months, and opened needs per category."""
-    wanted = set(months)
-    opened = {m: 0 for m in months}
-    closed = {m: 0 for m in months}
-    by_category: dict[str, dict[str, int]] = {m: {} for m in months}
-    scores = []
-    for need in _all_needs(cids):
-        month = need["created_at"][:7]
-        if month in wanted:
-            opened[month] += 1
-            cats = by_category[month]
-            cats[need["category"]] = cats.get(need["category"], 0) + 1
-        if need["status"] == DONE and need.get("closed_at"):
-            month = need["closed_at"][:7]
-            if month in wanted:
-                closed[month] += 1
-                if need.get("evaluation"):
-                    scores.append(need["evaluation"]["satisfaction"])
-    mean = round(sum(scores) / len(scores), 2) if scores else None
-    return {"opened": opened, "closed": closed, "mean_satisfaction": mean,
-            "by_category": by_category}
-
-
-def top_need_category(cids: list[str], month: str) -> dict | None:
-    """每月一题: the most frequent need category of the month (ties: taxonomy order),
-    its trend over the 6 months up to ``month`` and that month's needs of it."""
-    if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month or ""):
-        raise StoreError("月份格式应为 YYYY-MM。")
-    trend_months = _month_list(month, 6)
-    counts: dict[str, dict[str, int]] = {m: {} for m in trend_months}
-    of_month: list[dict] = []
-    for need in _all_needs(cids):
-        created = need["created_at"][:7]
-        if created in counts:
-            counts[created][need["category"]] = counts[created].get(need["category"], 0) + 1
-        if created == month:
-            of_month.append(need)
-    if not counts[month]:
-        return None
-    order = {c["id"]: n for n, c in enumerate(kbdata.taxonomy()["categories"])}
-    top = min(counts[month], key=lambda c: (-counts[month][c], order.get(c, 999), c))
-    needs = sorted((n for n in of_month if n["category"] == top),
-                   key=lambda n: (n["created_at"], n["id"]))
-    return {"category": top, "count": counts[month][top],
-            "trend": [(m, counts[m].get(top, 0)) for m in trend_months], "needs": needs}

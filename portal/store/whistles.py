@@ -24,7 +24,7 @@ from tinydb import Query
 
 from kb import data as kbdata
 
-from . import _files, needs, places, whistle_requests
+from . import _files, need_photos, needs, places, whistle_requests
 from ._common import NotFound, StoreError, new_id, now, root, stamp, valid_id
 
 # Whistle states, in the order of the loop; 退回重办 comes back from 街道核验.
@@ -182,11 +182,11 @@ def _photo_folder(street_id: str) -> str:
 
 def save_whistle_photo(street_id: str, data: bytes) -> str:
     """Re-encode an upload exactly like a need's photo (no EXIF) and return its name."""
-    return needs.save_need_photo(_photo_folder(street_id), data)
+    return need_photos.save_need_photo(_photo_folder(street_id), data)
 
 
 def delete_whistle_photo(street_id: str, name: str) -> None:
-    needs.delete_need_photo(_photo_folder(street_id), name)
+    need_photos.delete_need_photo(_photo_folder(street_id), name)
 
 
 def whistle_photo_path(whistle: dict, name: str) -> Path:
@@ -194,9 +194,9 @@ def whistle_photo_path(whistle: dict, name: str) -> Path:
     names = set(whistle.get("photos") or [])
     for entry in whistle["timeline"]:
         names.update(entry.get("photos") or [])
-    if name not in names or not needs._PHOTO_RE.match(name):
+    if name not in names or not need_photos._PHOTO_RE.match(name):
         raise NotFound("没有找到这张照片。")
-    path = needs._uploads(_photo_folder(whistle["street_id"])) / name
+    path = need_photos._uploads(_photo_folder(whistle["street_id"])) / name
     if not path.is_file():
         raise NotFound("没有找到这张照片。")
     return path
@@ -206,7 +206,7 @@ def check_photos(photos) -> list[str]:
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
         raise StoreError(f"最多上传 {MAX_PHOTOS} 张照片。")
-    if not all(isinstance(p, str) and needs._PHOTO_RE.match(p) for p in photos):
+    if not all(isinstance(p, str) and need_photos._PHOTO_RE.match(p) for p in photos):
         raise StoreError("照片无效。")
     return photos
 

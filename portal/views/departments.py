@@ -12,7 +12,7 @@ from forms.whistles import DeptNoteForm
 
 from .. import auth, mail, store
 from ..store import whistle_stats, whistles as wstore
-from .whistles import _pct, labels, save_photo
+from ._whistle_common import _pct, labels, save_photo
 
 bp = Blueprint("departments", __name__, url_prefix="/portal/dept")
 

@@ -3,105 +3,29 @@ admins see every street, the figures and create department liaisons; community
 admins ask their street to whistle for a need and follow what came of it.
 
 A street admin sees only its street's whistles, a community admin only those that
-came from its community; anything else is a 404. Every change is audited.
+came from its community; anything else is a 404. Every change is audited. This
+module holds the blueprint, the lists and a whistle's flow; the communities'
+requests are in ``whistle_requests_views``, the figures, exports, reports and
+department liaisons in ``whistle_figures``, the shared helpers in ``_whistle_common``.
 """
 from __future__ import annotations
 
-import re
+from flask import (Blueprint, abort, flash, g, redirect, render_template, request, send_file,
+                   url_for)
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   send_file, url_for)
-
-from forms.admin_accounts import NewAdminForm
-from forms.whistles import (RATING_LABELS, NoteForm, ReasonForm, RequestForm, ReturnForm,
-                            WhistleForm, close_form)
+from forms.whistles import NoteForm, ReasonForm, ReturnForm, WhistleForm, close_form
 
 from . import _admin
-from .. import auth, mail, store
+from .. import auth, store
 from ..store import whistle_stats, whistles as wstore
-from ..svgchart import bar_chart
-from ..templating import mask_phone
-from .attendance_admin import export_response
+from ._whistle_common import (_audit, _item_choices, _item_label, _liaisons, _link, _notify,
+                              _street_admin_of, _street_scope, _whistle_or_404, labels,
+                              save_photo)
 
 bp = Blueprint("whistles", __name__, url_prefix="/portal/whistles")
-AREA = ("street_admin", "district_admin")
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 _admin.admins_only(bp)
-
-
-# ---------------------------------------------------------------- helpers
-
-def _street_scope() -> list[str]:
-    if g.user["role"] == "street_admin":
-        return [g.user["scope"]]
-    if g.user["role"] == "district_admin":
-        return [s["id"] for s in store.list_streets()]
-    abort(403)
-
-
-def _whistle_or_404(sid: str, wid: str) -> dict:
-    """The whistle if the current admin may see it (own street, own community, district)."""
-    user = g.user
-    if user["role"] == "street_admin" and user["scope"] != sid:
-        abort(404)
-    try:
-        whistle = store.get_whistle(sid, wid)
-    except store.NotFound:
-        abort(404)
-    if user["role"] == "community_admin" and whistle.get("community_id") != user["scope"]:
-        abort(404)
-    return whistle
-
-
-def _street_admin_of(whistle: dict) -> None:
-    if g.user["role"] != "street_admin" or g.user["scope"] != whistle["street_id"]:
-        abort(403)
-
-
-def _audit(whistle: dict, action: str, before=None, after=None) -> None:
-    store.record_audit(g.user, action, community_id=whistle.get("community_id"),
-                       street_id=whistle["street_id"], target=f"吹哨 {whistle['id']}",
-                       before=before, after=after)
-
-
-def _link(whistle: dict) -> str:
-    return url_for("whistles.whistle", sid=whistle["street_id"], wid=whistle["id"])
-
-
-def _liaisons(dept_ids) -> list[str]:
-    return [u["uid"] for u in store.list_admins("dept_liaison", dept_ids) if not u.get("disabled")]
-
-
-def _notify(uids, text: str, link: str | None) -> None:
-    mail.notify_many([(uid, "whistle", text, link) for uid in dict.fromkeys(uids)])
-
-
-def _item_label(item_id: str) -> str:
-    item = wstore.get_item(item_id)
-    return f"{item['id']} {item['name']}"
-
-
-def save_photo(form, sid: str) -> list[str]:
-    """The form's photo saved as a whistle photo (empty when none was sent)."""
-    if not form.has_photo():
-        return []
-    limit = int(current_app.config.get("NEED_PHOTO_MAX_BYTES", store.needs.PHOTO_MAX_BYTES))
-    data = form.photo.data.stream.read(limit + 1)
-    if len(data) > limit:
-        raise store.StoreError(f"照片不能超过 {limit // (1024 * 1024)} MB，请压缩后重试。")
-    return [store.save_whistle_photo(sid, data)]
-
-
-def labels() -> dict:
-    """Names the whistle templates use."""
-    data = wstore.whistle_data()
-    return {"items": data["item_by_id"], "depts": data["department_by_id"],
-            "levels": data["level_by_number"], "step_names": wstore.STEPS,
-            "street_names": {s["id"]: s["name"] for s in store.list_streets()},
-            "communities": store.community_index(), "rating_labels": RATING_LABELS,
-            "category_names": {c["id"]: c["name"] for c in data["categories"]}}
 
 
 # ---------------------------------------------------------------- lists
@@ -121,11 +45,6 @@ def index():
     pending = sum(len(store.list_requests(s, wstore.R_PENDING)) for s in streets)
     return render_template("whistles/index.html", rows=rows, overdue=overdue, status=status,
                            statuses=wstore.STATUSES, pending=pending, **labels())
-
-
-def _item_choices() -> list[tuple[str, str]]:
-    return [("", "请选择")] + [(i["id"], f"{i['category_name']} · {i['id']} {i['name']}（{i['level']} 级）")
-                              for i in wstore.whistle_data()["item_by_id"].values()]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -277,182 +196,3 @@ def escalate(sid: str, wid: str):
                 _link(after))
     return _street_action(sid, wid, ReasonForm(), "超时升级", "已升级，区级管理员会收到通知。",
                           lambda f: store.escalate(sid, wid, g.user, f.reason.data), notify)
-
-
-# ---------------------------------------------------------------- community requests
-
-@bp.route("/requests")
-def requests():
-    """Requests to whistle: the street's (to decide), or my community's (to follow)."""
-    if g.user["role"] == "community_admin":
-        community = store.get_community(g.user["scope"])
-        rows = store.list_requests(community["street_id"], community_id=community["id"])
-    else:
-        rows = [r for s in _street_scope() for r in store.list_requests(s)]
-    return render_template("whistles/requests.html", rows=rows, decline_form=ReasonForm(),
-                           **labels())
-
-
-@bp.route("/requests/<sid>/<rid>/decline", methods=["POST"])
-@auth.roles_required("street_admin")
-def decline(sid: str, rid: str):
-    """Decline a community's request, with the reason it will read."""
-    if g.user["scope"] != sid:
-        abort(404)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            row = store.decline_request(sid, rid, g.user, form.reason.data)
-        except store.NotFound:
-            abort(404)
-        except store.StoreError as exc:
-            flash(str(exc), "error")
-        else:
-            store.record_audit(g.user, "不予吹哨", community_id=row["community_id"], street_id=sid,
-                               target=f"吹哨申请 {rid}", before=wstore.R_PENDING, after=row["reason"])
-            _notify([row["created_by"]], f"街道未予吹哨：{row['reason']}",
-                    url_for("community_lists.need", cid=row["community_id"], nid=row["need_id"]))
-            flash("已答复社区。", "success")
-    else:
-        flash(_admin.form_errors(form), "error")
-    return redirect(url_for(".requests"))
-
-
-@bp.route("/c/<cid>/needs/<nid>/request", methods=["GET", "POST"])
-@auth.roles_required("community_admin")
-def request_for_need(cid: str, nid: str):
-    """提请街道吹哨: a community asks its street to whistle for one of its needs."""
-    community = auth.admin_community_or_404(cid)
-    try:
-        need = store.get_need(cid, nid)
-    except store.NotFound:
-        abort(404)
-    form = RequestForm()
-    form.item.choices = _item_choices()
-    if form.validate_on_submit():
-        try:
-            row = store.request_whistle(cid, nid, g.user, form.note.data, form.item.data or None)
-        except store.StoreError as exc:
-            form.note.errors.append(str(exc))
-        else:
-            store.record_audit(g.user, "提请街道吹哨", community_id=cid,
-                               street_id=community["street_id"], target=f"需求 {nid}",
-                               after=row["note"][:60])
-            street_admins = [u["uid"] for u in store.list_admins("street_admin",
-                                                                 [community["street_id"]])]
-            _notify(street_admins, f"{community['name']}提请街道吹哨：{row['note'][:60]}",
-                    url_for(".requests"))
-            flash("已提请街道吹哨，街道处理后会通知您。", "success")
-            return redirect(url_for("community_lists.need", cid=cid, nid=nid))
-    return render_template("whistles/request.html", community=community, need=need, form=form,
-                           **labels())
-
-
-# ---------------------------------------------------------------- figures
-
-def _period() -> list[str]:
-    end = request.args.get("to") or store.now().strftime("%Y-%m")
-    if not MONTH_RE.match(end):
-        abort(404)
-    start = request.args.get("from") or whistle_stats.month_list(end, 6)[0]
-    if not MONTH_RE.match(start):
-        abort(404)
-    try:
-        return whistle_stats.period_of(start, end)
-    except store.StoreError:
-        abort(404)
-
-
-def _figures(months: list[str]) -> dict:
-    streets = _street_scope()
-    at = store.now()
-    return {"scorecard": whistle_stats.department_scorecard(months, streets, at),
-            "streets": [whistle_stats.street_figures(s, months, at) for s in streets],
-            "top": whistle_stats.top_whistle_item(streets, months[-1])}
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-@bp.route("/figures")
-@auth.roles_required(*AREA)
-def figures():
-    """一哨一考: the departments' scorecard, the streets' figures and 每月一题 of whistles."""
-    months = _period()
-    data = _figures(months)
-    label = store.stats.month_label
-    charts = {"received": bar_chart([(c["name"], c["received"]) for c in data["scorecard"]
-                                     if c["received"]], "各部门接收吹哨数", "件")}
-    if data["top"]:
-        charts["trend"] = bar_chart([(label(m), n) for m, n in data["top"]["trend"]],
-                                    f"“{data['top']['item']['name']}”走势", "件")
-    return render_template("whistles/figures.html", months=months, charts=charts, pct=_pct,
-                           **data, **labels())
-
-
-@bp.route("/export/<kind>.<fmt>")
-@auth.roles_required(*AREA)
-def export(kind: str, fmt: str):
-    """The scorecard or the streets' figures of the period as .xlsx (or CSV)."""
-    if fmt not in ("xlsx", "csv") or kind not in ("departments", "streets"):
-        abort(404)
-    months = _period()
-    data = _figures(months)
-    names = labels()
-    if kind == "departments":
-        header = ["部门", "接收吹哨", "响应率", "按时报到率", "按时到场率", "结案数", "解决率",
-                  "街道评分均值", "满意度均值", "退回重办次数"]
-        rows = [[c["name"] + ("（示例）" if c["example"] else ""), c["received"],
-                 _pct(c["response_rate"]), _pct(c["ack_on_time"]), _pct(c["arrive_on_time"]),
-                 c["resolved"], _pct(c["resolution_rate"]), c["mean_rating"],
-                 c["mean_satisfaction"], c["returns"]] for c in data["scorecard"]]
-    else:
-        header = ["街道", "吹哨数", "结案数", "一级", "二级", "三级", "平均结案用时（小时）",
-                  "当前未结案", "当前超时"]
-        rows = [[names["street_names"].get(s["street"], s["street"]), s["raised"], s["closed"],
-                 s["by_level"][1], s["by_level"][2], s["by_level"][3], s["mean_hours_to_close"],
-                 s["open_now"], s["overdue_now"]] for s in data["streets"]]
-    store.record_audit(g.user, "导出吹哨考核", street_id=g.user["scope"]
-                       if g.user["role"] == "street_admin" else None,
-                       target=f"{kind} {months[0]}–{months[-1]}")
-    title = {"departments": "部门考核", "streets": "街道吹哨"}[kind]
-    return export_response(f"{title}-{months[0]}至{months[-1]}", fmt, header, rows)
-
-
-@bp.route("/report/<sid>/<month>")
-@auth.roles_required(*AREA)
-def report(sid: str, month: str):
-    """A street's printable monthly report."""
-    if sid not in _street_scope() or not MONTH_RE.match(month):
-        abort(404)
-    data = whistle_stats.monthly_report(sid, month)
-    return render_template("whistles/report.html", r=data, pct=_pct,
-                           street=store.get_street(sid), **labels())
-
-
-# ---------------------------------------------------------------- department liaisons
-
-@bp.route("/liaisons", methods=["GET", "POST"])
-@auth.roles_required("district_admin")
-def liaisons():
-    """A district admin creates department liaison accounts (部门联络员)."""
-    form = NewAdminForm()
-    form.scope.label.text = "所属部门"
-    form.scope.choices = [(d["id"], d["name"] + ("（示例）" if d["example"] else ""))
-                          for d in wstore.departments()]
-    if form.validate_on_submit():
-        try:
-            user = store.create_user(phone=form.phone.data, password=form.password.data,
-                                     name=form.name.data, role="dept_liaison",
-                                     scope=form.scope.data)
-        except store.StoreError as exc:
-            form.phone.errors.append(str(exc))
-        else:
-            label = f"部门联络员 {user['name']}（{mask_phone(user['phone'])}）"
-            store.record_audit(g.user, "新建部门联络员", target=label,
-                               after=wstore.get_department(user["scope"])["name"])
-            flash(f"已创建{label}。请把初始密码当面告知本人，并提醒其登录后修改。", "success")
-            return redirect(url_for(".liaisons"))
-    return render_template("whistles/liaisons.html", form=form,
-                           rows=store.list_admins("dept_liaison"), **labels())
