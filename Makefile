@@ -30,7 +30,7 @@ build: $(RUNTIME_STAMP)
 ## test: the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
 test: $(DEV_STAMP)
 	@test -x /usr/bin/chromium || echo "注意：未找到 /usr/bin/chromium，浏览器测试将被跳过（以 root 运行 .ci/run 会自动安装）。"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 ## bench: district-scale benchmarks, results in bench/RESULTS.md
 bench: $(DEV_STAMP)

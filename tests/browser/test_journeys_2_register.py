@@ -29,7 +29,9 @@ def test_new_member_registers_and_reports_in(journey, viewport, live_server):
     expect(page.locator("h1")).to_have_text(DEMO_COMMUNITY)
     qr = page.locator("section .qr img")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "报到二维码图片没有加载出来"
+    # Visible is not loaded: wait (bounded) until the image has really decoded.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=qr.element_handle(), timeout=10_000)
     join_url = page.locator(".link-box").first.inner_text().strip()
     assert join_url.startswith(live_server + "/portal/join/"), join_url
     j.step(page, "community-page-with-qr")

@@ -96,7 +96,9 @@ def test_hours_confirmed_certificate_printed_and_verified(journey, viewport, liv
     serial = paper.locator(".paper-serial").inner_text().split("：", 1)[1].strip()
     qr = paper.locator(".paper-qr img")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "核验二维码图片没有加载出来"
+    # Visible is not loaded: wait (bounded) until the image has really decoded.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=qr.element_handle(), timeout=10_000)
     j.step(page, "certificate")
 
     page.get_by_role("button", name="打印证明").click()
