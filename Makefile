@@ -29,7 +29,7 @@ build: $(RUNTIME_STAMP)
 
 ## test: the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
 test: $(DEV_STAMP)
-	@test -x /usr/bin/chromium || echo "注意：未找到 /usr/bin/chromium，浏览器测试将被跳过（以 root 运行 .ci/run 会自动安装）。"
+	@bash .ci/browser-deps.sh
 	$(BIN)/python -m pytest -n 2
 
 ## bench: district-scale benchmarks, results in bench/RESULTS.md
