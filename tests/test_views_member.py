@@ -89,3 +89,16 @@ def test_member_home_lists_upcoming_and_waiting(client, auth, world):
     auth.login(world.member["phone"])
     html = client.get("/portal/me").get_data(as_text=True)
     assert "第一岗" in html and "第二岗" in html and "第 1 位" in html
+
+
+def test_member_home_shows_hours_so_far(client, auth, world):
+    from datetime import datetime as dt
+    day = (dt.now() - timedelta(days=2)).strftime("%Y-%m-%d")
+    _p, past = world.post(day=day, start="09:00", end="11:30")
+    row = store.sign_up("ca", past["id"], world.member["uid"], at=dt.now() - timedelta(days=5))
+    store.mark_attendance("ca", past["id"], row["id"], store.PRESENT, world.admin_a["uid"])
+    auth.login(world.member["phone"])
+    assert "另有 2.5 小时待社区确认" in client.get("/portal/me").get_data(as_text=True)
+    store.confirm_hours("ca", past["id"], world.admin_a["uid"])
+    html = client.get("/portal/me").get_data(as_text=True)
+    assert "累计服务 <strong>2.5</strong> 小时（1 次）" in html and "待社区确认" not in html

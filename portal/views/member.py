@@ -29,6 +29,7 @@ def home():
                            confirmed=[s for s in upcoming if s["status"] == "confirmed"],
                            waiting=[s for s in upcoming if s["status"] == "waiting"],
                            past=[s for s in mine if s not in upcoming][-10:],
+                           hours=store.summarize_hours(store.hours_rows(uid)),
                            action=ActionForm())
 
 
