@@ -132,11 +132,17 @@ class PageLog:
         self.requests: list[str] = []
 
 
+STATIC_SUFFIXES = (".js", ".css", ".svg", ".png", ".ico", ".woff2", ".json")
+
+
 def _icon_cut_short(request) -> bool:
-    """The tab icon's own fetch, abandoned because the test already left the page: nothing
-    a visitor would notice (an icon that fails to load still fails with its HTTP status)."""
+    """A static file (the tab icon, a script, a stylesheet) whose fetch the browser
+    abandoned because the test already went on to the next page: nothing a visitor would
+    notice. Such a file that fails to load still fails here through its HTTP status, and
+    any other failure (refused, reset, DNS) is still counted."""
     path = urlsplit(request.url).path
-    return request.failure == "net::ERR_ABORTED" and path.rsplit("/", 1)[-1].startswith("favicon.")
+    return request.failure == "net::ERR_ABORTED" and (
+        path.rsplit("/", 1)[-1].startswith("favicon.") or path.endswith(STATIC_SUFFIXES))
 
 
 @pytest.fixture
