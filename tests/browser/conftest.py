@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import subprocess
@@ -59,39 +60,47 @@ def live(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("未安装 /usr/bin/chromium：跳过浏览器测试")
     data_dir = tmp_path_factory.mktemp("live-data")
-    logs = tmp_path_factory.mktemp("live-logs")
+    with run_server(data_dir, tmp_path_factory.mktemp("live-logs")) as base:
+        yield LiveServer(base, Path(data_dir))
+
+
+@contextlib.contextmanager
+def run_server(data_dir, logs: Path, *extra: str):
+    """``run.py`` on data_dir and a free port of 127.0.0.1; yields its base URL once
+    ``/portal/`` answers, stops it afterwards. Its output goes to files in ``logs``."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    out = open(logs / "stdout.txt", "wb")
-    err = open(logs / "stderr.txt", "wb")
-    proc = subprocess.Popen([sys.executable, "run.py", "--data-dir", str(data_dir), "--port", str(port)],
-                            cwd=ROOT, stdout=out, stderr=err)
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"服务器启动失败（退出码 {proc.returncode}）：\n"
-                            + (logs / "stderr.txt").read_text(encoding="utf-8", errors="replace"))
-            try:
-                with urllib.request.urlopen(f"{base}/portal/", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"服务器 {START_TIMEOUT:.0f} 秒内未响应 /portal/：\n"
-                            + (logs / "stderr.txt").read_text(encoding="utf-8", errors="replace"))
-            time.sleep(0.2)
-        yield LiveServer(base, Path(data_dir))
-    finally:
-        proc.terminate()
+    with open(logs / "stdout.txt", "wb") as out, open(logs / "stderr.txt", "wb") as err:
+        proc = subprocess.Popen([sys.executable, "run.py", "--data-dir", str(data_dir),
+                                 "--port", str(port), *extra], cwd=ROOT, stdout=out, stderr=err)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()
-        err.close()
+            _wait_until_up(proc, base, logs / "stderr.txt")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_until_up(proc, base: str, stderr: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"服务器启动失败（退出码 {proc.returncode}）：\n"
+                        + stderr.read_text(encoding="utf-8", errors="replace"))
+        try:
+            with urllib.request.urlopen(f"{base}/portal/", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"服务器 {START_TIMEOUT:.0f} 秒内未响应 /portal/：\n"
+                        + stderr.read_text(encoding="utf-8", errors="replace"))
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,11 @@ folder it seeded first, so that the accounts and the need are known; it override
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, START_TIMEOUT, _free_port, shot
+from tests.browser.conftest import DESKTOP, PHONE, run_server, shot
 
 PASSWORD = "journey2026pw"
 PHONES = {"community": "13810000001", "street": "13810000002", "police": "13810000003",
@@ -53,36 +49,8 @@ def seeded(tmp_path_factory):
 @pytest.fixture(scope="module")
 def live_server(seeded, tmp_path_factory):
     """``run.py`` on the seeded folder (no demo data), on 127.0.0.1 and a free port."""
-    logs = tmp_path_factory.mktemp("whistle-logs")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    out, err = open(logs / "stdout.txt", "wb"), open(logs / "stderr.txt", "wb")
-    proc = subprocess.Popen([sys.executable, "run.py", "--data-dir", str(seeded["dir"]),
-                             "--port", str(port), "--no-demo"], cwd=ROOT, stdout=out, stderr=err)
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail("服务器启动失败：\n" + (logs / "stderr.txt").read_text(encoding="utf-8"))
-            try:
-                with urllib.request.urlopen(f"{base}/portal/", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("服务器未响应：\n" + (logs / "stderr.txt").read_text(encoding="utf-8"))
-            time.sleep(0.2)
+    with run_server(seeded["dir"], tmp_path_factory.mktemp("whistle-logs"), "--no-demo") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()
-        err.close()
 
 
 def _login(page, who: str) -> None:
