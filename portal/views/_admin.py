@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
+from forms.posts import PostForm
+from kb import data as kbdata
+
 from .. import auth, store
 
 
@@ -23,3 +26,12 @@ def audit(community: dict, action: str, target: str, before=None, after=None) ->
 def form_errors(form) -> str:
     """A form's messages in one line, for a flash after a POST-only action."""
     return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
+
+
+def post_form() -> PostForm:
+    """The post form with the taxonomy's categories and skills as its choices."""
+    form = PostForm()
+    tax = kbdata.taxonomy()
+    form.set_choices([(c["id"], c["name"]) for c in tax["categories"]],
+                     [(s["id"], s["name"]) for s in tax["skills"]])
+    return form

@@ -62,7 +62,7 @@ def mark(cid: str, sid: str, signup_id: str):
             flash(str(exc), "error")
         else:
             _admin.audit(community, "登记到岗", f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
-                   _attendance_state(before), _attendance_state(row))
+                         _attendance_state(before), _attendance_state(row))
             flash(f"已登记为“{store.ATTENDANCE_NAMES[row['attendance']]}”。", "success")
     else:
         flash(_admin.form_errors(form), "error")
@@ -83,7 +83,7 @@ def adjust(cid: str, sid: str, signup_id: str):
             flash(str(exc), "error")
         else:
             _admin.audit(community, "调整工时", f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
-                   _attendance_state(before), _attendance_state(row))
+                         _attendance_state(before), _attendance_state(row))
             flash(f"工时已调整为 {row['hours']:g} 小时，待确认。", "success")
     else:
         flash(_admin.form_errors(form), "error")
@@ -103,7 +103,7 @@ def confirm(cid: str, sid: str):
         else:
             total = sum(float(r["hours"]) for r in rows)
             _admin.audit(community, "确认工时", f"班次 {sid}", "待确认",
-                   {"人数": len(rows), "工时合计": total})
+                         {"人数": len(rows), "工时合计": total})
             mail.notify_many([(r["uid"], "hours_confirmed", f"{community['name']}已确认您的服务时长："
                                f"{float(r['hours']):g} 小时。", url_for("member.home")) for r in rows])
             flash(f"已确认 {len(rows)} 人的工时，共 {total:g} 小时。", "success")
@@ -137,7 +137,7 @@ def clear_block(cid: str, uid: str):
     if ActionForm().validate_on_submit():
         store.clear_no_show_block(uid)
         _admin.audit(community, "解除缺席限制", f"成员 {uid}（{blocked[uid]['user']['name']}）",
-               f"缺席 {len(blocked[uid]['no_shows'])} 次，暂停报名", "已解除")
+                     f"缺席 {len(blocked[uid]['no_shows'])} 次，暂停报名", "已解除")
         flash(f"已解除{blocked[uid]['user']['name']}的报名限制。", "success")
     return redirect(url_for(".no_shows", cid=cid))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from forms.posts import ActionForm, ConfirmSkillsForm, CopyPostForm, PostForm, ReturnReportForm
+from forms.posts import ActionForm, ConfirmSkillsForm, CopyPostForm, ReturnReportForm
 from kb import data as kbdata
 
 from . import _admin
@@ -70,7 +70,7 @@ def return_report_in(cid: str, rid: str):
         try:
             report = store.return_report_in(cid, rid, g.user["uid"], form.reason.data)
             _admin.audit(community, "退回报到", f"报到 {rid}（成员 {report['uid']}）", "待确认",
-                   f"已退回：{report['reason']}")
+                         f"已退回：{report['reason']}")
             mail.notify_user(report["uid"], "report_returned",
                              f"您向{community['name']}提交的报到申请被退回，原因：{report['reason']}",
                              url_for("member.home"))
@@ -122,19 +122,11 @@ def posts(cid: str):
                            posts=store.list_posts(cid))
 
 
-def _post_form() -> PostForm:
-    form = PostForm()
-    tax = kbdata.taxonomy()
-    form.set_choices([(c["id"], c["name"]) for c in tax["categories"]],
-                     [(s["id"], s["name"]) for s in tax["skills"]])
-    return form
-
-
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new_post(cid: str):
     """Create a post with dated shifts or as a standing role."""
     community = auth.admin_community_or_404(cid)
-    form = _post_form()
+    form = _admin.post_form()
     if form.validate_on_submit():
         try:
             post = store.create_post(cid, g.user["uid"], title=form.title.data,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 
 from forms.lists import AdminNeedForm, CloseForm, NoteForm, PickForm, ReopenForm, StartForm
-from forms.posts import PostForm
 from kb import data as kbdata
 
 from . import _admin
@@ -132,18 +131,21 @@ def _need_action(cid: str, nid: str, form, action: str, message: str, call):
 
 @bp.route("/needs/<nid>/start", methods=["POST"])
 def start_need(cid: str, nid: str):
+    """Start handling a need (待处理 → 处理中), with an optional note."""
     return _need_action(cid, nid, StartForm(), "受理需求", "已开始处理。",
                         lambda f: store.start_need(cid, nid, g.user["uid"], f.note.data or ""))
 
 
 @bp.route("/needs/<nid>/note", methods=["POST"])
 def note_need(cid: str, nid: str):
+    """Add a dated status note the person who raised the need can read."""
     return _need_action(cid, nid, NoteForm(), "记录需求进展", "已记录进展。",
                         lambda f: store.add_need_note(cid, nid, g.user["uid"], f.text.data))
 
 
 @bp.route("/needs/<nid>/close", methods=["POST"])
 def close_need(cid: str, nid: str):
+    """Close a need with the resident's satisfaction (1–5) and a comment."""
     return _need_action(cid, nid, CloseForm(), "办结需求", "需求已办结，评价已记录。",
                         lambda f: store.close_need(cid, nid, g.user["uid"], f.satisfaction.data,
                                                    f.comment.data or "", f.note.data or ""))
@@ -151,6 +153,7 @@ def close_need(cid: str, nid: str):
 
 @bp.route("/needs/<nid>/reopen", methods=["POST"])
 def reopen_need(cid: str, nid: str):
+    """Reopen a closed need (back to 处理中) with a reason."""
     return _need_action(cid, nid, ReopenForm(), "重新打开需求", "需求已重新打开。",
                         lambda f: store.reopen_need(cid, nid, g.user["uid"], f.note.data))
 
@@ -169,7 +172,7 @@ def need_project(cid: str, nid: str):
             flash(str(exc), "error")
         else:
             _admin.audit(community, "需求加入项目", f"需求 {nid}", need.get("project_id"),
-                   f"项目 {form.item.data}")
+                         f"项目 {form.item.data}")
             flash("已加入项目。", "success")
     else:
         flash(_admin.form_errors(form), "error")
@@ -184,20 +187,12 @@ def need_photo(cid: str, nid: str):
     return send_file(store.need_photo_path(need), mimetype="image/jpeg", max_age=0)
 
 
-def _post_form() -> PostForm:
-    form = PostForm()
-    tax = kbdata.taxonomy()
-    form.set_choices([(c["id"], c["name"]) for c in tax["categories"]],
-                     [(s["id"], s["name"]) for s in tax["skills"]])
-    return form
-
-
 @bp.route("/needs/<nid>/post", methods=["GET", "POST"])
 def need_post(cid: str, nid: str):
     """Create a post straight from a need: the form starts from the need's fields."""
     community = auth.admin_community_or_404(cid)
     need = store.get_need(cid, nid)
-    form = _post_form()
+    form = _admin.post_form()
     if request.method == "GET":
         form.category.data = need["category"]
         form.description.data = need["description"]

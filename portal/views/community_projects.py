@@ -21,6 +21,7 @@ from .community_lists import _labels, bp
 
 @bp.route("/resources")
 def resources(cid: str):
+    """The resources list (资源清单) of the community."""
     community = auth.admin_community_or_404(cid)
     return render_template("community_lists/resources.html", community=community,
                            resources=store.list_resources(cid), **_labels())
@@ -43,6 +44,7 @@ def _resource_fields(form: ResourceForm) -> dict:
 
 @bp.route("/resources/new", methods=["GET", "POST"])
 def new_resource(cid: str):
+    """Add a resource offered by a unit, a member or an organisation."""
     community = auth.admin_community_or_404(cid)
     form = _resource_form()
     if form.validate_on_submit():
@@ -60,6 +62,7 @@ def new_resource(cid: str):
 
 @bp.route("/resources/<rid>/edit", methods=["GET", "POST"])
 def edit_resource(cid: str, rid: str):
+    """Edit a resource, or mark it no longer available."""
     community = auth.admin_community_or_404(cid)
     resource = store.get_resource(cid, rid)
     form = _resource_form(resource)
@@ -73,7 +76,7 @@ def edit_resource(cid: str, rid: str):
             keys = ("name", "kind", "provider", "provider_type", "contact", "description",
                     "availability", "active")
             _admin.audit(community, "修改资源", f"资源 {rid}", {k: resource[k] for k in keys},
-                   {k: updated[k] for k in keys})
+                         {k: updated[k] for k in keys})
             flash("资源已更新。", "success")
             return redirect(url_for(".resources", cid=cid))
     return render_template("community_lists/resource_form.html", community=community, form=form,
@@ -84,6 +87,7 @@ def edit_resource(cid: str, rid: str):
 
 @bp.route("/projects")
 def projects(cid: str):
+    """The projects list (项目清单) of the community."""
     community = auth.admin_community_or_404(cid)
     return render_template("community_lists/projects.html", community=community,
                            projects=store.list_projects(cid))
@@ -91,6 +95,7 @@ def projects(cid: str):
 
 @bp.route("/projects/new", methods=["GET", "POST"])
 def new_project(cid: str):
+    """Start a project that will link needs, resources and posts."""
     community = auth.admin_community_or_404(cid)
     form = ProjectForm()
     if form.validate_on_submit():
@@ -158,7 +163,7 @@ def link(cid: str, prid: str, what: str):
             flash(str(exc), "error")
         else:
             _admin.audit(community, f"项目关联{_LINKS[what][2]}", f"项目 {prid}", None,
-                   f"{_LINKS[what][2]} {item}")
+                         f"{_LINKS[what][2]} {item}")
             flash(f"已关联{_LINKS[what][2]}。", "success")
     else:
         flash(_admin.form_errors(form), "error")
@@ -179,13 +184,14 @@ def unlink(cid: str, prid: str, what: str, oid: str):
             flash(str(exc), "error")
         else:
             _admin.audit(community, f"项目移除{_LINKS[what][2]}", f"项目 {prid}",
-                   f"{_LINKS[what][2]} {oid}", None)
+                         f"{_LINKS[what][2]} {oid}", None)
             flash(f"已移除{_LINKS[what][2]}。", "success")
     return redirect(url_for(".project", cid=cid, prid=prid))
 
 
 @bp.route("/projects/<prid>/status/<status>", methods=["POST"])
 def project_status(cid: str, prid: str, status: str):
+    """Mark a project active or finished."""
     community = auth.admin_community_or_404(cid)
     before = store.get_project(cid, prid)["status"]
     if status not in ("active", "finished"):

@@ -66,6 +66,7 @@ def whistle(sid: str, wid: str):
 
 @bp.route("/w/<sid>/<wid>/photo/<name>")
 def photo(sid: str, wid: str, name: str):
+    """A photo of a whistle that summons the liaison's department."""
     w = _whistle_or_404(sid, wid)
     try:
         path = store.whistle_photo_path(w, name)

@@ -50,8 +50,8 @@ def change(cid: str, sid: str):
                        f"（{after}），请按时参加。", link) for row in result["promoted"]]
             mail.notify_many(items)
             _admin.audit(community, "调整班次", f"岗位 {post['id']} 班次 {sid}",
-                   f"{before}，名额 {result['before']['capacity']}",
-                   f"{after}，名额 {result['shift']['capacity']}" + (f"（{reason}）" if reason else ""))
+                         f"{before}，名额 {result['before']['capacity']}",
+                         f"{after}，名额 {result['shift']['capacity']}" + (f"（{reason}）" if reason else ""))
             flash(f"班次已调整，已通知 {len(result['uids'])} 人。", "success")
             return redirect(_roster_url(cid, sid))
     return render_template("shift_admin/change.html", community=community, shift=shift,
@@ -77,7 +77,7 @@ def cancel(cid: str, sid: str):
     mail.notify_many([(row["uid"], "shift_cancelled", text, url_for("member.home"))
                       for row in result["cancelled"]])
     _admin.audit(community, "取消班次", f"岗位 {post['id']} 班次 {sid}", shift_label(shift),
-           f"已取消：{reason}")
+                 f"已取消：{reason}")
     flash(f"班次已取消，已通知 {len(result['cancelled'])} 人。", "success")
     return redirect(url_for("community_admin.post", cid=cid, pid=post["id"]))
 
@@ -98,6 +98,6 @@ def message(cid: str, sid: str):
             f"的消息：{form.text.data.strip()}")
     mail.notify_many([(row["uid"], "message", text, url_for("member.home")) for row in rows])
     _admin.audit(community, "发送班次消息", f"岗位 {roster['post']['id']} 班次 {sid}", None,
-           f"{len(rows)} 人：{form.text.data.strip()[:100]}")
+                 f"{len(rows)} 人：{form.text.data.strip()[:100]}")
     flash(f"消息已发送给 {len(rows)} 人。", "success")
     return redirect(_roster_url(cid, sid))

@@ -150,12 +150,14 @@ def _street_action(sid: str, wid: str, form, action: str, message: str, call, no
 
 @bp.route("/s/<sid>/<wid>/verify", methods=["POST"])
 def verify(sid: str, wid: str):
+    """The street starts verifying the departments' work (街道核验)."""
     return _street_action(sid, wid, NoteForm(), "街道核验", "已开始核验。",
                           lambda f: store.start_verify(sid, wid, g.user, f.note.data or ""))
 
 
 @bp.route("/s/<sid>/<wid>/return", methods=["POST"])
 def send_back(sid: str, wid: str):
+    """Return the whistle to departments for rework (退回重办), with a reason."""
     whistle = _whistle_or_404(sid, wid)
     form = ReturnForm()
     form.departments.choices = [(d, d) for d in whistle["departments"]]
@@ -170,6 +172,7 @@ def send_back(sid: str, wid: str):
 
 @bp.route("/s/<sid>/<wid>/close", methods=["POST"])
 def close(sid: str, wid: str):
+    """Close the whistle with the assessment of each department (一哨一考)."""
     whistle = _whistle_or_404(sid, wid)
     depts = [(d, wstore.get_department(d)["name"]) for d in whistle["departments"]]
     form = close_form(depts)
@@ -189,6 +192,7 @@ def close(sid: str, wid: str):
 
 @bp.route("/s/<sid>/<wid>/escalate", methods=["POST"])
 def escalate(sid: str, wid: str):
+    """Escalate an overdue whistle to the next level, with a reason."""
     def notify(after):
         uids = [u["uid"] for u in store.list_admins("district_admin") if not u.get("disabled")]
         _notify(uids + _liaisons(list(after["departments"])),
