@@ -57,7 +57,7 @@ SMALL = Sizes(communities=34, members=2_000, posts=340, signups=20_000, bench_me
 def real_templates() -> dict:
     """Raw documents written by the store's own functions in a scratch store."""
     from portal import store
-    from portal.store import _common, _files
+    from portal.store import base as _common, _files
     from kb import data as kbdata
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-templates-"))
@@ -150,7 +150,7 @@ def _ids(rng: random.Random, nbytes: int):
 
 def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> District:
     """Communities, accounts, report-ins, posts and shifts (no sign-ups): same seed, same district."""
-    from portal.store import accounts as store_accounts
+    from portal.store.accounts import users as store_accounts
     from kb import data as kbdata
 
     rng = random.Random(seed)
@@ -395,8 +395,8 @@ def write_store(d: District, folder: Path, signups_total: int, secret_key: str |
     """Write the district with ``signups_total`` sign-ups (plus the cancel members' ones
     when cancel_targets) into an empty folder; returns counts."""
     from portal import store
-    from portal.store import _common, _files
-    from portal.store.accounts import SHARDS
+    from portal.store import base as _common, _files
+    from portal.store.accounts.users import SHARDS
 
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -472,7 +472,7 @@ def check(d: District, folder: Path) -> None:
     stored = set(row) - {"position"}  # sign_up also tells the caller its waiting position
     assert stored == expected, \
         f"sign-up row shape differs: real {sorted(stored)} generated {sorted(expected)}"
-    raw = _files._load(store._common.signups_path(cid, shift["date"][:7]))["signups"]
+    raw = _files._load(store.base.signups_path(cid, shift["date"][:7]))["signups"]
     assert set(next(r for r in raw.values() if r["id"] == row["id"])) == expected
     assert len(store.user_signups(uid)) == before + 1
     store.cancel_signup(cid, shift["id"], uid)

@@ -5,22 +5,14 @@ from flask import Flask
 
 from . import auth, errors, security, store, templating
 from .config import DEFAULTS, default_data_dir, load_secret_key
-from .views import (account, area_admin, community_admin, community_lists, community_projects,
-                    kb_site, member, needs_public, public)
-from .views import attendance_admin, dashboards, exports, records
-from .views import admin_accounts, inbox, privacy, shift_admin
-from .views import (departments, whistle_figures, whistle_requests_views, whistles,
-                    whistles_public)
+from . import (accounts, dashboards, inbox, kb_site, lists, posts, public, records, reports,
+               signups, whistles)
 
-# Every view module, in the order its blueprint is registered. community_projects,
-# exports, whistle_figures and whistle_requests_views add their routes to the blueprint
-# of community_lists, attendance_admin or whistles; each blueprint is registered once.
-VIEW_MODULES = (public, account, member, community_admin, area_admin,
-                community_lists, community_projects, needs_public,
-                records, attendance_admin, exports, dashboards,
-                admin_accounts, shift_admin, inbox, privacy,
-                whistles_public, whistles, whistle_figures, whistle_requests_views, departments,
-                kb_site)
+# One package per feature, each with its blueprints, in the order they are registered: the
+# inbox's reminders run before the consent gate of accounts, as they always have.
+# kb_site comes last: its catch-all route serves the built knowledge base at "/".
+FEATURES = (public, inbox, accounts, signups, reports, posts, dashboards, lists, records,
+            whistles, kb_site)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -50,5 +42,6 @@ def register_store(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in dict.fromkeys(module.bp for module in VIEW_MODULES):
-        app.register_blueprint(blueprint)
+    for feature in FEATURES:
+        for blueprint in feature.blueprints:
+            app.register_blueprint(blueprint)

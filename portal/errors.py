@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import store
-from .views.kb_site import kb_not_found
+from .kb_site.views import kb_not_found
 
 MESSAGES = {
     400: ("请求有误", "提交的内容无法处理，请返回检查后重试。"),

@@ -16,7 +16,7 @@ TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>
 @pytest.fixture(autouse=True)
 def _cheaper_scrypt(monkeypatch):
     """Still werkzeug's scrypt, at a lower cost: the suite creates hundreds of accounts."""
-    monkeypatch.setattr(store.accounts, "PASSWORD_METHOD", "scrypt:4096:8:1")
+    monkeypatch.setattr(store.accounts.users, "PASSWORD_METHOD", "scrypt:4096:8:1")
 
 
 @pytest.fixture

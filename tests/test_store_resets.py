@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal import store
-from portal.store import resets
+from portal.store.accounts import resets
 
 from tests.conftest import PASSWORD, make_user
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal import store
-from portal.store import whistles as wstore
+from portal.store.whistles import core as wstore
 from tests.conftest import make_user
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
@@ -130,7 +130,7 @@ def test_overdue_flags_follow_the_injected_clock(w):
     assert store.overdue_steps(whistle, at=_h(1.9)) == []
     late = store.overdue_steps(whistle, at=_h(2.5))
     assert {(s["dept"], s["step"]) for s in late} == {("gongan", "arrive"), ("jiaotong", "arrive")}
-    from portal.store.whistle_flow import was_on_time
+    from portal.store.whistles.flow import was_on_time
     assert was_on_time(whistle, "gongan", "acknowledge") is True
     assert was_on_time(whistle, "jiaotong", "acknowledge") is False
     assert was_on_time(whistle, "gongan", "arrive", at=_h(1)) is None

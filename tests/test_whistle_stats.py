@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal import store
-from portal.store import whistle_stats
+from portal.store.whistles import stats as whistle_stats
 from tests.conftest import make_user
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)

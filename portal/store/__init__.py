@@ -1,7 +1,24 @@
 """The portal's store: the one package that touches TinyDB.
 
-Views and templates call the named functions re-exported here; none of them
-builds a query. Layout of the data folder::
+Views, templates, the mail and demo modules use only the names in ``__all__``
+below; none of them imports a module of this package or builds a query. Inside,
+one module or subpackage per feature, beside the shared parts:
+
+    base.py        the data folder, document paths, ids, the clock, refusals
+    _files.py      safe TinyDB files: atomic writes, cross-process locks, caches
+    places.py      streets and communities        people.py   a person's pointers
+    audit.py       the admins' audit log          throttle.py rate limits
+    backup.py      consistent snapshots            photos.py   re-encoded photos
+    notifications.py  each person's inbox          stats.py    dashboard figures
+    reports.py     在职党员报到 (report-in, move, return, withdraw)
+    posts.py       分类设岗: posts and their shifts
+    accounts/      users, reset codes, personal data (export, deletion)
+    signups/       sign-up with a waiting list, shift changes, open lists, 为我推荐
+    records/       attendance and hours, certificates and quarterly summaries
+    lists/         三个清单: needs (and their figures), resources, projects
+    whistles/      街道吹哨、部门报到: the list, raising, the flow, requests, figures
+
+Layout of the data folder::
 
     places.json                      communities
     accounts/<0-f>.json              accounts, sharded by phone number
@@ -25,26 +42,26 @@ from __future__ import annotations
 from pathlib import Path
 
 # The names below are the store's interface: views and templates use only these.
-from . import _files, backup, stats, throttle, whistle_stats
-from ._common import NotFound, StoreError, now, root, set_root, valid_id
+from . import _files, backup, stats, throttle
+from .base import NotFound, StoreError, now, root, set_root, valid_id
 from ._files import CorruptFile
-from .accounts import (DELETED_NAME, all_users, anonymise_user, authenticate, change_password,
+from .accounts.users import (DELETED_NAME, all_users, anonymise_user, authenticate, change_password,
                        confirm_skills, create_user, find_user_by_phone, get_user, has_any_user,
                        list_admins, new_calendar_token, record_consent, set_disabled,
                        set_password, update_profile, users_by_ids)
-from .attendance import (ABSENT, ATTENDANCE_NAMES, PRESENT, adjust_hours, blocked_members,
+from .records.attendance import (ABSENT, ATTENDANCE_NAMES, PRESENT, adjust_hours, blocked_members,
                          clear_no_show_block, confirm_hours, confirmed_hours_between,
                          get_signup, hours_rows, mark_attendance, no_show_block, shift_hours,
                          summarize_hours, user_no_shows)
 from .audit import audit_months, list_audit, record_audit
-from .certificates import (community_quarter_summaries, get_certificate, issue_certificate,
+from .records.certificates import (community_quarter_summaries, get_certificate, issue_certificate,
                            mask_name, member_quarter_summary, quarter_of, quarter_range,
                            service_record, user_certificates)
-from .listing import open_post_count, open_posts
-from .matching import SLOT_NAMES, recommend_shifts
-from .need_photos import delete_need_photo, need_photo_path, save_need_photo
-from .need_stats import needs_stats, top_need_category
-from .needs import (add_need_note, close_need, create_need, create_post_for_need, get_need,
+from .signups.listing import open_post_count, open_posts
+from .signups.matching import SLOT_NAMES, recommend_shifts
+from .photos import PHOTO_MAX_BYTES, delete_need_photo, need_photo_path, save_need_photo
+from .lists.need_stats import needs_stats, top_need_category
+from .lists.needs import (add_need_note, close_need, create_need, create_post_for_need, get_need,
                     list_needs, need_by_token, reopen_need, start_need)
 from .notifications import KINDS as NOTIFICATION_KINDS
 from .notifications import (erase_inbox, get_notification, inbox, mark_read, notify,
@@ -53,23 +70,43 @@ from .places import (add_community, community_index, get_community, get_street,
                      list_communities, list_streets)
 from .posts import (copy_post, create_post, get_post, get_shift, list_posts, post_shifts,
                     set_post_status, shift_end, shift_slot, shift_start, wanted_skills)
-from .privacy import delete_account, personal_data
-from .projects import (create_project, get_project, link_need, link_post, link_resource,
+from .accounts.privacy import delete_account, personal_data
+from .lists.projects import (create_project, get_project, link_need, link_post, link_resource,
                        list_projects, set_project_status, unlink_need, unlink_post,
                        unlink_resource)
 from .reports import (community_member_ids, confirm_report_in, current_report_state,
                       get_report_in, list_report_ins, report_history, return_report_in,
                       submit_report_in, withdraw_report_in)
-from .resets import erase_reset_codes, issue_reset_code, redeem_reset_code
-from .resources import create_resource, get_resource, list_resources, update_resource
-from .shift_changes import cancel_shift, cancelled_shifts, get_cancelled_shift, update_shift
-from .signups import (cancel_signup, district_open_shifts, roster, shift_counts, sign_up,
+from .accounts.resets import erase_reset_codes, issue_reset_code, redeem_reset_code
+from .lists.resources import create_resource, get_resource, list_resources, update_resource
+from .signups.shift_changes import cancel_shift, cancelled_shifts, get_cancelled_shift, update_shift
+from .signups.signup import (cancel_signup, district_open_shifts, roster, shift_counts, sign_up,
                       user_signups)
-from .whistle_flow import (acknowledge, add_progress, arrive, close_whistle, escalate, finish,
+from .whistles.flow import (acknowledge, add_progress, arrive, close_whistle, escalate, finish,
                            overdue_steps, return_for_rework, start_verify)
-from .whistle_requests import decline_request, get_request, list_requests, request_whistle
-from .whistles import (create_whistle, delete_whistle_photo, get_whistle, list_whistles,
+from .whistles.requests import decline_request, get_request, list_requests, request_whistle
+from .whistles.core import (create_whistle, delete_whistle_photo, get_whistle, list_whistles,
                        open_whistles, save_whistle_photo, whistle_photo_path)
+
+from .lists.needs import RAISERS as NEED_RAISERS
+from .lists.needs import STATUSES as NEED_STATUSES
+from .lists.needs import URGENCIES as NEED_URGENCIES
+from .lists.resources import KINDS as RESOURCE_KINDS
+from .lists.resources import PROVIDERS as RESOURCE_PROVIDERS
+from .stats import (hours_by_category, hours_by_category_and_month, hours_by_month, last_months,
+                    month_label, no_show_rate, pending_report_ins_by_community, posts_fill_rate,
+                    reported_members_by_community)
+from .throttle import blocked as throttle_blocked
+from .throttle import clear as throttle_clear
+from .throttle import hit as throttle_hit
+from .whistles.catalog import DEPTS_DONE as WHISTLE_DEPTS_DONE
+from .whistles.catalog import R_PENDING as REQUEST_PENDING
+from .whistles.catalog import REPORTED as WHISTLE_REPORTED
+from .whistles.catalog import STATUSES as WHISTLE_STATUSES
+from .whistles.catalog import STEPS as WHISTLE_STEPS
+from .whistles.catalog import departments, get_department, get_item, whistle_data
+from .whistles.stats import (department_scorecard, item_counts, month_list, monthly_report,
+                             period_of, street_figures, top_whistle_item)
 
 
 def data_files(folder: Path | None = None) -> list[Path]:
@@ -91,3 +128,45 @@ def open_store(data_dir) -> Path:
 
 def is_empty() -> bool:
     return not data_files()
+
+# The store's interface: views, templates, mail and demo use only these names.
+__all__ = [
+    "_files", "ABSENT", "acknowledge", "add_community", "add_need_note", "add_progress",
+    "adjust_hours", "all_users", "anonymise_user", "arrive", "ATTENDANCE_NAMES", "audit_months",
+    "authenticate", "backup", "blocked_members", "cancel_shift", "cancel_signup",
+    "cancelled_shifts", "change_password", "clear_no_show_block", "close_need", "close_whistle",
+    "community_index", "community_member_ids", "community_quarter_summaries", "confirm_hours",
+    "confirm_report_in", "confirm_skills", "confirmed_hours_between", "copy_post", "CorruptFile",
+    "create_need", "create_post", "create_post_for_need", "create_project", "create_resource",
+    "create_user", "create_whistle", "current_report_state", "data_files", "decline_request",
+    "delete_account", "delete_need_photo", "delete_whistle_photo", "DELETED_NAME",
+    "department_scorecard", "departments", "district_open_shifts", "erase_inbox",
+    "erase_reset_codes", "escalate", "find_user_by_phone", "finish", "get_cancelled_shift",
+    "get_certificate", "get_community", "get_department", "get_item", "get_need",
+    "get_notification", "get_post", "get_project", "get_report_in", "get_request", "get_resource",
+    "get_shift", "get_signup", "get_street", "get_user", "get_whistle", "has_any_user",
+    "hours_by_category", "hours_by_category_and_month", "hours_by_month", "hours_rows", "inbox",
+    "is_empty", "issue_certificate", "issue_reset_code", "item_counts", "last_months", "link_need",
+    "link_post", "link_resource", "list_admins", "list_audit", "list_communities", "list_needs",
+    "list_posts", "list_projects", "list_report_ins", "list_requests", "list_resources",
+    "list_streets", "list_whistles", "mark_attendance", "mark_read", "mask_name",
+    "member_quarter_summary", "month_label", "month_list", "monthly_report", "need_by_token",
+    "need_photo_path", "NEED_RAISERS", "NEED_STATUSES", "NEED_URGENCIES", "needs_stats",
+    "new_calendar_token", "no_show_block", "no_show_rate", "NotFound", "NOTIFICATION_KINDS",
+    "notify", "now", "open_post_count", "open_posts", "open_store", "open_whistles",
+    "overdue_steps", "pending_report_ins_by_community", "period_of", "personal_data",
+    "post_shifts", "posts_fill_rate", "PRESENT", "quarter_of", "quarter_range", "recommend_shifts",
+    "record_audit", "record_consent", "redeem_reset_code", "remind_upcoming", "reopen_need",
+    "report_history", "reported_members_by_community", "REQUEST_PENDING", "request_whistle",
+    "RESOURCE_KINDS", "RESOURCE_PROVIDERS", "return_for_rework", "return_report_in", "root",
+    "roster", "save_need_photo", "save_whistle_photo", "service_record", "set_disabled",
+    "set_password", "set_post_status", "set_project_status", "set_root", "shift_counts",
+    "shift_end", "shift_hours", "shift_slot", "shift_start", "sign_up", "SLOT_NAMES", "start_need",
+    "start_verify", "stats", "StoreError", "street_figures", "submit_report_in", "summarize_hours",
+    "throttle", "throttle_blocked", "throttle_clear", "throttle_hit", "top_need_category",
+    "top_whistle_item", "unlink_need", "unlink_post", "unlink_resource", "unread_count",
+    "update_profile", "update_resource", "update_shift", "user_certificates", "user_no_shows",
+    "user_signups", "users_by_ids", "valid_id", "wanted_skills", "whistle_data",
+    "WHISTLE_DEPTS_DONE", "whistle_photo_path", "WHISTLE_REPORTED", "WHISTLE_STATUSES",
+    "WHISTLE_STEPS", "withdraw_report_in",
+]

@@ -6,7 +6,7 @@ few, and a month's file bounds the cost of each write.
 from __future__ import annotations
 
 from . import _files
-from ._common import new_id, now, root, stamp
+from .base import new_id, now, root, stamp
 
 
 def _path(month: str):

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from . import _files
-from ._common import root
+from .base import root
 
 BACKUP_DIR = "backups"
 # What a snapshot leaves out: lock files, temp files, earlier backups.

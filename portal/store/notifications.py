@@ -12,8 +12,9 @@ from pathlib import Path
 
 from tinydb import Query
 
-from . import _files, posts, signups
-from ._common import NotFound, StoreError, _under, new_id, now, root, stamp, valid_id
+from . import _files, posts
+from .signups import signup as signups
+from .base import NotFound, StoreError, _under, new_id, now, root, stamp, valid_id
 
 KINDS = {
     "report_confirmed": "报到已确认",

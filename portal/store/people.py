@@ -9,7 +9,7 @@ leaves a pointer to nothing (harmless), never a record nobody can find.
 from __future__ import annotations
 
 from . import _files
-from ._common import person_path
+from .base import person_path
 
 
 _path = person_path

@@ -6,7 +6,7 @@ from tinydb import Query
 from kb import data as kbdata
 
 from . import _files
-from ._common import NotFound, StoreError, new_id, now, places_path, stamp
+from .base import NotFound, StoreError, new_id, now, places_path, stamp
 
 
 def list_streets() -> list[dict]:

@@ -13,7 +13,7 @@ from tinydb import Query
 from kb import data as kbdata
 
 from . import _files, places
-from ._common import NotFound, StoreError, community_path, new_id, now, stamp
+from .base import NotFound, StoreError, community_path, new_id, now, stamp
 
 OPEN, CLOSED = "open", "closed"
 STANDING_KEY = "9999-99-99 99:99"  # sorts after every dated shift

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from tinydb import Query
 
-from . import _files, accounts, people, places
-from ._common import NotFound, StoreError, community_path, new_id, now, stamp, user_lock_path
+from . import _files, people, places
+from .accounts import users as accounts
+from .base import NotFound, StoreError, community_path, new_id, now, stamp, user_lock_path
 
 PENDING, ACTIVE, RETURNED, MOVED, WITHDRAWN = "待确认", "已报到", "已退回", "已转出", "已撤回"
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import attendance, posts, reports
-from ._common import NotFound, now
+from .records import attendance
+from . import posts, reports
+from .base import NotFound, now
 
 
 def last_months(n: int = 6, at: datetime | None = None) -> list[str]:

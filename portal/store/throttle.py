@@ -10,7 +10,7 @@ import hashlib
 import time
 
 from . import _files
-from ._common import root
+from .base import root
 
 
 def _path(kind: str):

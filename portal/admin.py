@@ -1,0 +1,37 @@
+"""What the admin blueprints share: the admins-only gate, the audit entry, form errors."""
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from forms.posts import PostForm
+from kb import data as kbdata
+
+from . import auth, store
+
+
+def admins_only(bp: Blueprint, roles=auth.ADMIN_ROLES) -> None:
+    """Let only these roles into the blueprint; each view still checks its scope."""
+    @bp.before_request
+    @auth.roles_required(*roles)
+    def _gate():
+        """Only admins get past here."""
+
+
+def audit(community: dict, action: str, target: str, before=None, after=None) -> None:
+    """Record an admin action on a community (read by its street's and the district's admins)."""
+    store.record_audit(g.user, action, community_id=community["id"],
+                       street_id=community["street_id"], target=target, before=before, after=after)
+
+
+def form_errors(form) -> str:
+    """A form's messages in one line, for a flash after a POST-only action."""
+    return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
+
+
+def post_form() -> PostForm:
+    """The post form with the taxonomy's categories and skills as its choices."""
+    form = PostForm()
+    tax = kbdata.taxonomy()
+    form.set_choices([(c["id"], c["name"]) for c in tax["categories"]],
+                     [(s["id"], s["name"]) for s in tax["skills"]])
+    return form

@@ -1,0 +1,99 @@
+"""Community administration: report-in queue, members' skills, posts and rosters.
+
+Every view takes the community from the URL and goes through
+``auth.admin_community_or_404``: an admin outside its scope gets a 404.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+
+from forms.posts import ActionForm, ConfirmSkillsForm, CopyPostForm, ReturnReportForm
+from kb import data as kbdata
+
+from .. import admin as _admin
+from .. import auth, mail, store
+
+bp = Blueprint("posts_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>")
+
+
+_admin.admins_only(bp)
+
+
+@bp.route("/posts")
+def posts(cid: str):
+    """All posts of the community, open and closed."""
+    community = auth.admin_community_or_404(cid)
+    return render_template("posts_admin/posts.html", community=community,
+                           posts=store.list_posts(cid))
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+def new_post(cid: str):
+    """Create a post with dated shifts or as a standing role."""
+    community = auth.admin_community_or_404(cid)
+    form = _admin.post_form()
+    if form.validate_on_submit():
+        try:
+            post = store.create_post(cid, g.user["uid"], title=form.title.data,
+                                     category=form.category.data, description=form.description.data,
+                                     place=form.place.data, kind=form.kind.data,
+                                     shifts=form.shift_rows(), skills=form.post_skills())
+        except store.StoreError as exc:
+            form.title.errors.append(str(exc))
+        else:
+            _admin.audit(community, "发布岗位", f"岗位 {post['id']}", None, post["title"])
+            flash("岗位已发布。", "success")
+            return redirect(url_for(".post", cid=cid, pid=post["id"]))
+    return render_template("posts_admin/new_post.html", community=community, form=form)
+
+
+@bp.route("/posts/<pid>")
+def post(cid: str, pid: str):
+    """A post with each shift's sign-up counts and links to its roster."""
+    community = auth.admin_community_or_404(cid)
+    post = store.get_post(cid, pid)
+    shifts = [dict(shift=s, **store.shift_counts(cid, s)) for s in store.post_shifts(cid, pid)]
+    return render_template("posts_admin/post.html", community=community, post=post,
+                           shifts=shifts, action=ActionForm(), copy_form=CopyPostForm())
+
+
+@bp.route("/posts/<pid>/status/<status>", methods=["POST"])
+def set_post_status(cid: str, pid: str, status: str):
+    """Open or close a post for sign-up."""
+    community = auth.admin_community_or_404(cid)
+    before = store.get_post(cid, pid)["status"]
+    if status not in ("open", "closed"):
+        raise store.NotFound("没有这个操作。")
+    if ActionForm().validate_on_submit():
+        store.set_post_status(cid, pid, status)
+        _admin.audit(community, "开放报名" if status == "open" else "停止报名", f"岗位 {pid}", before, status)
+        flash("岗位已开放报名。" if status == "open" else "岗位已停止报名。", "success")
+    return redirect(url_for(".post", cid=cid, pid=pid))
+
+
+@bp.route("/posts/<pid>/copy", methods=["POST"])
+def copy_post(cid: str, pid: str):
+    """Copy a post to new dates (by default one week later)."""
+    community = auth.admin_community_or_404(cid)
+    store.get_post(cid, pid)
+    form = CopyPostForm()
+    if form.validate_on_submit():
+        try:
+            new = store.copy_post(cid, pid, g.user["uid"], days=form.days.data)
+        except store.StoreError as exc:
+            flash(str(exc), "error")
+        else:
+            _admin.audit(community, "复制岗位", f"岗位 {pid}", None, f"新岗位 {new['id']}")
+            flash(f"已复制到 {form.days.data} 天后的新日期。", "success")
+            return redirect(url_for(".post", cid=cid, pid=new["id"]))
+    else:
+        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+    return redirect(url_for(".post", cid=cid, pid=pid))
+
+
+@bp.route("/shifts/<sid>/roster")
+def roster(cid: str, sid: str):
+    """Who is on a shift, and who waits, in order."""
+    community = auth.admin_community_or_404(cid)
+    return render_template("posts_admin/roster.html", community=community,
+                           roster=store.roster(cid, sid))

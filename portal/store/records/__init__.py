@@ -1,0 +1,1 @@
+"""Service records: attendance and hours of sign-ups, certificates and quarterly summaries."""

@@ -1,0 +1,229 @@
+"""Sign-ups for shifts: capacity, FIFO waiting list, overlap, deadlines.
+
+Sign-ups are kept per community and month of the shift (``signups-YYYY-MM.json``).
+A sign-up holds the person's lock (no two of their own sign-ups race past the
+overlap check) and then the month file's lock (no two people race past the
+capacity check); the order is always person then file, so no deadlock.
+"""
+from __future__ import annotations
+
+import bisect
+from datetime import datetime, timedelta
+
+from tinydb import Query
+
+from .. import _files, people, places, posts
+from ..accounts import users as accounts
+from ..records import attendance
+from ..base import NotFound, StoreError, new_id, now, root, signups_path, stamp, user_lock_path
+
+CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
+ACTIVE = (CONFIRMED, WAITING)
+
+
+def _partition(tables) -> dict:
+    """Per shift: confirmed rows and the waiting list in FIFO order; per user: their rows."""
+    by_shift: dict[str, dict] = {}
+    by_user: dict[str, list] = {}
+    # TinyDB doc ids grow with each insert under the file lock: they are the arrival order.
+    # The rows are this process's cached copy: annotate them in place rather than copy.
+    for doc_id, row in sorted(tables.get("signups", {}).items(), key=lambda kv: int(kv[0])):
+        row["seq"] = int(doc_id)
+        by_user.setdefault(row["uid"], []).append(row)
+        if row["status"] in ACTIVE:
+            slot = by_shift.setdefault(row["shift_id"], {CONFIRMED: [], WAITING: []})
+            slot[row["status"]].append(row)
+    return {"by_shift": by_shift, "by_user": by_user}
+
+
+def _view(cid: str, month: str) -> dict:
+    return _files.view(signups_path(cid, month), "partition", _partition)
+
+
+def shift_counts(cid: str, shift: dict) -> dict:
+    """{'confirmed': n, 'waiting': n, 'free': n} for one shift."""
+    slot = _view(cid, posts.shift_month(shift))["by_shift"].get(shift["id"])
+    taken = len(slot[CONFIRMED]) if slot else 0
+    return {"confirmed": taken, "waiting": len(slot[WAITING]) if slot else 0,
+            "free": max(shift["capacity"] - taken, 0)}
+
+
+def roster(cid: str, sid: str) -> dict:
+    """The confirmed list and the waiting list of a shift, with each person's account."""
+    shift, post = posts.get_shift(cid, sid)
+    slot = _view(cid, posts.shift_month(shift))["by_shift"].get(sid, {CONFIRMED: [], WAITING: []})
+    users = accounts.users_by_ids(r["uid"] for r in slot[CONFIRMED] + slot[WAITING])
+    def attach(rows):
+        return [dict(r, user=users.get(r["uid"])) for r in rows]
+    return {"shift": shift, "post": post, "confirmed": attach(slot[CONFIRMED]),
+            "waiting": attach(slot[WAITING])}
+
+
+def user_signups(uid: str, include_cancelled: bool = False, months=None,
+                 upcoming_at: datetime | None = None) -> list[dict]:
+    """The user's sign-ups with shift, post, community and waiting position, by start time.
+
+    ``months`` (a set of "YYYY-MM" / "standing") limits the search to those partitions;
+    ``upcoming_at`` to the partitions that can hold shifts not over at that time.
+    """
+    rows = []
+    since = upcoming_at.strftime("%Y-%m") if upcoming_at is not None else None
+    for cid, month in people.signup_parts(uid, months):
+        if since is not None and not is_upcoming(month, since):
+            continue
+        view = _view(cid, month)
+        for row in view["by_user"].get(uid, []):
+            if row["status"] == CANCELLED and not include_cancelled:
+                continue
+            try:
+                shift, post = posts.get_shift(cid, row["shift_id"])
+            except NotFound:
+                continue
+            position = None
+            if row["status"] == WAITING:
+                waiting = view["by_shift"][row["shift_id"]][WAITING]
+                position = 1 + [w["id"] for w in waiting].index(row["id"])
+            rows.append(dict(row, shift=shift, post=post, position=position,
+                             community=places.get_community(cid)))
+    return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
+
+
+def is_upcoming(month: str, at: datetime | str) -> bool:
+    """Whether a partition can hold shifts not over yet: this month on, or standing roles.
+
+    ``at`` is a time or, to save formatting it per call, its "YYYY-MM".
+    """
+    return month == "standing" or month >= (at if isinstance(at, str) else at.strftime("%Y-%m"))
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    if not a["date"] or not b["date"] or a["date"] != b["date"]:
+        return False
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None, *,
+            no_show_limit: int = 2, no_show_days: int = 90) -> dict:
+    """Sign the user up: confirmed while places are free, else on the waiting list.
+
+    Refused while the user has ``no_show_limit`` absences within ``no_show_days``."""
+    at = at or now()
+    shift, post = posts.get_shift(cid, sid)
+    with _files.file_lock(user_lock_path(uid)):
+        user = accounts.get_user(uid)
+        if user["role"] not in ("member", "volunteer"):
+            raise StoreError("只有在职党员和志愿者可以报名服务岗位。")
+        if user.get("disabled"):
+            raise StoreError("您的账号已停用，不能报名。")
+        attendance.no_show_block(uid, at, no_show_limit, no_show_days)
+        if post["status"] != posts.OPEN:
+            raise StoreError("这个岗位已经停止报名。")
+        start = posts.shift_start(shift)
+        if start is not None and at >= start:
+            raise StoreError("这个班次已经开始，报名已截止。")
+        month = posts.shift_month(shift)
+        # Overlaps happen on one date, so the shift's own month is all there is to check.
+        for mine in user_signups(uid, months={month}):
+            if mine["shift_id"] == sid:
+                raise StoreError("您已经报名了这个班次。" if mine["status"] == CONFIRMED
+                                 else f"您已在这个班次的候补名单上（第 {mine['position']} 位）。")
+            if _overlaps(mine["shift"], shift):
+                raise StoreError(f"与您已报名的“{mine['post']['title']}”"
+                                 f"（{mine['shift']['date']} {mine['shift']['start']}–"
+                                 f"{mine['shift']['end']}）时间冲突。")
+        # The pointer goes first: a crash after it leaves a pointer to nothing, never
+        # a sign-up that the member cannot see.
+        people.add_signup_part(uid, cid, month)
+        with _files.transaction(signups_path(cid, month)) as db:
+            table = db.table("signups")
+            taken = table.count((Query().shift_id == sid) & (Query().status == CONFIRMED))
+            row = {"id": new_id(), "shift_id": sid, "post_id": post["id"], "uid": uid,
+                   "status": CONFIRMED if taken < shift["capacity"] else WAITING,
+                   "created_at": stamp(at), "cancelled_at": None, "promoted_at": None}
+            table.insert(row)
+            waiting = 0 if row["status"] == CONFIRMED else \
+                table.count((Query().shift_id == sid) & (Query().status == WAITING))
+    # The caller learns the place on the waiting list without reading the file again.
+    return dict(row, position=waiting or None)
+
+
+def cancel_signup(cid: str, sid: str, uid: str, at: datetime | None = None,
+                  deadline_hours: float = 2) -> dict:
+    """Cancel the user's sign-up; a freed place goes to the first on the waiting list.
+
+    Returns {'cancelled': row, 'promoted': row or None}.
+    """
+    at = at or now()
+    shift, _post = posts.get_shift(cid, sid)
+    start = posts.shift_start(shift)
+    with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+        table = db.table("signups")
+        q = Query()
+        mine = table.get((q.shift_id == sid) & (q.uid == uid) & q.status.one_of(ACTIVE))
+        if mine is None:
+            raise StoreError("您没有报名这个班次。")
+        if mine["status"] == CONFIRMED and start is not None \
+                and at > start - timedelta(hours=deadline_hours):
+            raise StoreError(f"班次开始前 {deadline_hours:g} 小时内不能在线取消，"
+                             "请直接联系社区。")
+        table.update({"status": CANCELLED, "cancelled_at": stamp(at)}, doc_ids=[mine.doc_id])
+        promoted = None
+        if mine["status"] == CONFIRMED:
+            waiting = sorted(table.search((q.shift_id == sid) & (q.status == WAITING)),
+                             key=lambda d: d.doc_id)
+            if waiting:
+                promoted = dict(waiting[0], status=CONFIRMED, promoted_at=stamp(at))
+                table.update({"status": CONFIRMED, "promoted_at": stamp(at)},
+                             doc_ids=[waiting[0].doc_id])
+    return {"cancelled": dict(mine, status=CANCELLED), "promoted": promoted}
+
+
+_blocks: dict[str, tuple] = {}
+
+
+def _open_block(community: dict, this_month: str) -> tuple[list[str], list[dict]]:
+    """A community's open shifts with their counts, sorted by start, cached per process
+    until the community's file or one of the month files involved changes."""
+    cid = community["id"]
+    index = posts.community_index(cid)
+    # Only months not over yet: the cost does not grow with the community's history.
+    months = sorted(m for m in index["open_months"] if is_upcoming(m, this_month))
+    stamps = tuple(_files.stat_key(signups_path(cid, m)) for m in months)
+    hit = _blocks.get(cid)
+    if hit and hit[0] is index and hit[1] == stamps:
+        return hit[2], hit[3]
+    keys, rows = [], []
+    for key, shift, post in index["open_sorted"]:
+        if posts.shift_month(shift) not in months:
+            continue
+        keys.append(key)
+        rows.append({"shift": shift, "post": post, "community": community,
+                     **shift_counts(cid, shift)})
+        rows[-1]["date_key"] = (shift["date"] or "9999", shift["start"] or "")
+        rows[-1]["slot"] = posts.shift_slot(shift)
+        rows[-1]["wanted"] = tuple(posts.wanted_skills(post))
+    _blocks[cid] = (index, stamps, keys, rows)
+    return keys, rows
+
+
+_district: list = [None, None]  # [(district stamp, minute), rows]
+
+
+def district_open_shifts(at: datetime | None = None) -> list[dict]:
+    """Every shift open for sign-up in the district, with post, community and free places.
+
+    Cached per process until a community's file changes anywhere (one ``stat`` of the
+    district stamp) or the minute turns. The rows are shared: copy one before changing it.
+    """
+    at = at or now()
+    moment = at.strftime("%Y-%m-%d %H:%M")
+    # A new community also touches the stamp (places.json is one of the files it watches).
+    key = (_files.stat_key(root() / _files.DISTRICT_STAMP), moment)
+    if _district[0] == key and key[0] is not None:
+        return _district[1]
+    rows = []
+    for community in places.list_communities():
+        keys, block = _open_block(community, moment[:7])
+        rows.extend(block[bisect.bisect_right(keys, moment):])
+    _district[:] = [key, rows]
+    return rows

@@ -1,0 +1,1 @@
+"""街道吹哨、部门报到: the whistle list, raising and handling whistles, requests, figures."""

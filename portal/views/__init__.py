@@ -1,1 +1,0 @@
-"""Blueprints, one per audience: public, account, member, community admin, area admin, KB."""
