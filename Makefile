@@ -6,7 +6,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test bench build clean
+.PHONY: run test lint bench build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ run: $(RUNTIME_STAMP)
 build: $(RUNTIME_STAMP)
 	$(BIN)/python run.py build
 
-## test: the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
-test: $(DEV_STAMP)
+## lint: ruff and mypy with the settings in pyproject.toml (mypy checks portal/, forms/, kb/)
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+#	$(BIN)/ruff format --check .   # once the tree has been formatted
+	$(BIN)/mypy
+
+## test: lint, then the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
+test: lint
 	@bash .ci/browser-deps.sh
 	$(BIN)/python -m pytest -n 2
 

@@ -153,7 +153,7 @@ def measure_server(args, district, store_dir: Path, out: Path, sessions, admin_s
                                       BENCH_PASSWORD)
             admin_sessions = dict(zip(admin_sessions, load.login_all(
                 port, [(phone_of[district.admin_of[c]], district.admin_of[c])
-                       for c in admin_sessions], BENCH_PASSWORD)))
+                       for c in admin_sessions], BENCH_PASSWORD), strict=True))
         runner = Runner(args, out, port)
         by_uid = {s.uid: s for s in sessions}
         members = [by_uid[u] for u in district.bench_uids if u in by_uid]
@@ -288,7 +288,7 @@ def main(argv=None) -> int:
     try:
         t = time.perf_counter()
         district = generate.build_district(sizes, store.now())
-        secret = "bench-" + "%064x" % random.getrandbits(256)
+        secret = f"bench-{random.getrandbits(256):064x}"
         stores, counts = {}, {}
         for total in growth:
             folder = base / f"store-{total}"

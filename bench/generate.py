@@ -210,7 +210,8 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
             rid = next(ids5)
             history = []
             for entry, (at, by) in zip(tpl["report"]["history"],
-                                       [(asked, member["uid"]), (decided, admin_of[home])]):
+                                       [(asked, member["uid"]), (decided, admin_of[home])],
+                                       strict=True):
                 history.append(dict(entry, at=stamp(at), by=by))
             reports[home].append(_like(tpl["report"], id=rid, uid=member["uid"], community_id=home,
                                        created_at=stamp(asked), decided_at=stamp(decided),

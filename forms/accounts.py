@@ -38,7 +38,7 @@ class ProfileFields(BaseForm):
     availability = MultiCheckboxField("空闲时间（可多选）", choices=AVAILABILITY, validate_choice=False)
 
     def _valid_values(self, field) -> set:
-        values = set()
+        values: set[str] = set()
         choices = field.choices or []
         if isinstance(choices, dict):  # optgroups: {group label: [(value, label), ...]}
             choices = [c for group in choices.values() for c in group]
@@ -94,7 +94,8 @@ class LoginForm(BaseForm):
 
 
 class ChangePasswordForm(BaseForm):
-    old_password = PasswordField("当前密码", validators=[_required("当前密码"), Length(max=128, message="当前密码不正确。")])
+    old_password = PasswordField("当前密码", validators=[
+        _required("当前密码"), Length(max=128, message="当前密码不正确。")])
     password = PasswordField("新密码", validators=[_required("新密码"), strong_password])
     confirm = PasswordField("再次输入新密码", validators=[
         _required("确认密码"), EqualTo("password", message="两次输入的密码不一致。")])

@@ -18,6 +18,8 @@ RATING_LABELS = {"timeliness": "响应及时", "result": "处置效果", "attitu
 class _Photo:
     """One optional JPG/PNG photo."""
 
+    photo: FileField  # bound by the form that mixes this in
+
     def validate_photo(self, field):
         upload = field.data
         if upload and getattr(upload, "filename", ""):
@@ -108,7 +110,8 @@ class _CloseBase(BaseForm):
         return [getattr(self, f"r_{dept_id.replace('-', '_')}_{key}") for key in RATING_LABELS]
 
     def ratings(self, dept_ids) -> dict:
-        return {d: {key: f.data for key, f in zip(RATING_LABELS, self.rating_fields(d))}
+        return {d: {key: f.data
+                    for key, f in zip(RATING_LABELS, self.rating_fields(d), strict=True)}
                 for d in dept_ids}
 
 

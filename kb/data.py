@@ -75,7 +75,8 @@ def _check_across(result: dict) -> None:
     offices = {u["id"] for u in result["organisation"]["units"] if u["kind"] == "office"}
     for item in result["duties"]["items"]:
         if item["office"] not in offices:
-            raise DataError("duties.yml", item["id"], f"未知的科室 {item['office']}（应为 organisation.yml 中的六个办公室之一）")
+            raise DataError("duties.yml", item["id"],
+                            f"未知的科室 {item['office']}（应为 organisation.yml 中的六个办公室之一）")
 
 
 # Other files register their checks here (see kb/hooks.py); a file without a
@@ -104,7 +105,7 @@ def load_all(data_dir: Path | None = None) -> dict[str, dict]:
     return result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def taxonomy() -> dict:
     """The checked taxonomy, with lookup maps added: ``category_by_id``, ``skill_by_id``."""
     data = check_taxonomy(_read(DATA_DIR / "taxonomy.yml"))
@@ -113,13 +114,13 @@ def taxonomy() -> dict:
     return data
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def streets() -> list[dict]:
     """The district's streets, in the file's order."""
     return check_streets(_read(DATA_DIR / "streets.yml"))["streets"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def whistle_list() -> dict:
     """The checked whistle list and departments, with lookup maps for the portal:
     ``item_by_id`` (each item with its ``category_id``/``category_name`` and

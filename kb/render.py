@@ -91,7 +91,8 @@ def organisation(data: dict, src: str) -> str:
 
 
 def three_lists(data: dict, src: str) -> str:
-    rows = [[lst["name"], lst["purpose"], "；".join(f"{e['name']}（{e['detail']}）" for e in lst["examples"]) + " " + EXAMPLE]
+    rows = [[lst["name"], lst["purpose"],
+             "；".join(f"{e['name']}（{e['detail']}）" for e in lst["examples"]) + " " + EXAMPLE]
             for lst in data["three_lists"]["lists"]]
     return _table("three-lists", ["清单", "作用", "条目举例"], rows)
 
@@ -106,7 +107,7 @@ def taxonomy(data: dict, src: str) -> str:
 
 
 def skills(data: dict, src: str) -> str:
-    used = {}
+    used: dict[str, list[str]] = {}
     for c in data["taxonomy"]["categories"]:
         for s in c["skills"]:
             used.setdefault(s, []).append(c["name"])

@@ -56,7 +56,8 @@ def sub_words(docs: list[dict], separator: str) -> list[str]:
     """jieba search-mode words (two or more Han characters) not already words of the index."""
     import jieba
     split = re.compile(separator)
-    known, extra = set(), set()
+    known: set[str] = set()
+    extra: set[str] = set()
     for doc in docs:
         plain = re.sub(r"<[^>]+>", " ", doc.get("title", "") + " " + doc.get("text", ""))
         known.update(w for w in split.split(plain) if w)

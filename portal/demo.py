@@ -13,7 +13,7 @@ from kb import data as kbdata
 from . import store
 from .config import DEFAULTS
 
-CONSENT = DEFAULTS["CONSENT_VERSION"]
+CONSENT = str(DEFAULTS["CONSENT_VERSION"])
 
 DEMO_PASSWORD = "demo1234"
 # phone, name, role, where (street id or community index), kind-specific fields

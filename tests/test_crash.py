@@ -54,7 +54,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(app, data_dir, tmp_pat
         proc.join(10)
         kills += 1
         store.open_store(data_dir)  # raises CorruptFile if any file was left broken
-        acks = [json.loads(l) for l in ack_path.read_text(encoding="utf-8").splitlines() if l.strip()]
+        acks = [json.loads(ln) for ln in ack_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
         rows = {r["id"]: r for s in shifts for r in
                 store.roster("ca", s)["confirmed"] + store.roster("ca", s)["waiting"]}
         everything = {}

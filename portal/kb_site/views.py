@@ -38,6 +38,7 @@ def _not_for_the_kb(path: str) -> None:
 @bp.route("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico on their own (e.g. for a JSON page): answer with ours."""
+    assert current_app.static_folder is not None  # the portal's static/
     return send_file(os.path.join(current_app.static_folder, "favicon.svg"),
                      mimetype="image/svg+xml", max_age=86400)
 

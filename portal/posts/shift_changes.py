@@ -73,7 +73,8 @@ def cancel(cid: str, sid: str):
         flash(str(exc), "error")
         return redirect(url_for(".change", cid=cid, sid=sid))
     reason = result["shift"]["cancel_reason"]
-    text = f"{community['name']}取消了“{post['title']}”（{shift_label(shift)}）的班次，原因：{reason}。您的报名已随之取消。"
+    text = (f"{community['name']}取消了“{post['title']}”（{shift_label(shift)}）的班次，"
+            f"原因：{reason}。您的报名已随之取消。")
     mail.notify_many([(row["uid"], "shift_cancelled", text, url_for("member.home"))
                       for row in result["cancelled"]])
     _admin.audit(community, "取消班次", f"岗位 {post['id']} 班次 {sid}", shift_label(shift),

@@ -36,9 +36,10 @@ def export_response(name: str, fmt: str, header: list[str], rows: list[list]):
     if fmt == "xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
 
         book = Workbook()
-        sheet = book.active
+        sheet = book.worksheets[0]  # the active one of a new workbook
         sheet.title = name[:31]
         sheet.append(header)
         for cell in sheet[1]:
@@ -46,7 +47,7 @@ def export_response(name: str, fmt: str, header: list[str], rows: list[list]):
         for row in rows:
             sheet.append(row)
         for n, title in enumerate(header, start=1):
-            sheet.column_dimensions[sheet.cell(1, n).column_letter].width = max(10, 2 * len(title) + 4)
+            sheet.column_dimensions[get_column_letter(n)].width = max(10, 2 * len(title) + 4)
         sheet.freeze_panes = "A2"
         buffer = io.BytesIO()
         book.save(buffer)
@@ -86,7 +87,7 @@ def export_roster(cid: str, sid: str, fmt: str):
     for n, r in enumerate(roster["confirmed"] + roster["waiting"], start=1):
         user = r["user"] or {}
         rows.append([n, user.get("name", "（账号已不存在）"),
-                     auth.ROLE_NAMES.get(user.get("role"), ""), user.get("phone", ""),
+                     auth.ROLE_NAMES.get(user.get("role", ""), ""), user.get("phone", ""),
                      SIGNUP_STATUS.get(r["status"], r["status"]), r["created_at"][:16],
                      store.ATTENDANCE_NAMES.get(r.get("attendance"), ""),
                      r.get("hours") if r.get("attendance") == store.PRESENT else "",

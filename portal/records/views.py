@@ -119,8 +119,10 @@ def _ical(user: dict) -> bytes:
         event = Event()
         event.add("uid", f"{row['id']}@portal")
         event.add("summary", f"{row['post']['title']}（{row['community']['name']}）")
-        event.add("dtstart", store.shift_start(shift).replace(tzinfo=BEIJING))
-        event.add("dtend", store.shift_end(shift).replace(tzinfo=BEIJING))
+        start, end = store.shift_start(shift), store.shift_end(shift)
+        assert start is not None and end is not None  # a dated shift
+        event.add("dtstart", start.replace(tzinfo=BEIJING))
+        event.add("dtend", end.replace(tzinfo=BEIJING))
         event.add("dtstamp", stamp)
         event.add("location", row["post"]["place"])
         event.add("url", url_for("public.post_detail", cid=row["community"]["id"],

@@ -23,8 +23,7 @@ def home():
     now = store.now()
     # Upcoming shifts and last month's: the full history is on the hours page.
     mine = store.user_signups(uid, upcoming_at=now - timedelta(days=31))
-    upcoming = [s for s in mine if s["shift"]["date"] is None
-                or store.shift_end(s["shift"]) >= now]
+    upcoming = [s for s in mine if (end := store.shift_end(s["shift"])) is None or end >= now]
     return render_template("member/home.html", report=store.current_report_state(uid),
                            confirmed=[s for s in upcoming if s["status"] == "confirmed"],
                            waiting=[s for s in upcoming if s["status"] == "waiting"],

@@ -42,7 +42,7 @@ class CorruptFile(Exception):
 # the bytes of the files it holds, so a worker that has touched every file of the
 # district keeps only the ones in use (the recent months), not the whole history.
 MAX_CACHED_BYTES = 48 * 1024 * 1024
-_cache: OrderedDict[str, "_Entry"] = OrderedDict()
+_cache: OrderedDict[str, _Entry] = OrderedDict()
 _cached_bytes = 0
 _thread_locks: dict[str, threading.Lock] = {}
 _registry_lock = threading.Lock()
@@ -165,7 +165,7 @@ class _AtomicStorage(Storage):
 
     def __init__(self, path: str):
         self._path = Path(path)
-        self._data = None
+        self._data: dict | None = None
 
     def read(self):
         # Read the disk once per transaction (the lock is held, so it cannot

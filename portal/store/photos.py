@@ -36,6 +36,7 @@ def save_need_photo(cid: str, data: bytes, max_bytes: int = PHOTO_MAX_BYTES) -> 
         raise StoreError("照片文件是空的。")
     if len(data) > max_bytes:
         raise StoreError(f"照片不能超过 {max_bytes // (1024 * 1024)} MB，请压缩后重试。")
+    img: Image.Image  # exif_transpose() and convert() below give a plain Image
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.format not in ("JPEG", "PNG"):

@@ -113,8 +113,8 @@ def _check(category: str, skills: list[dict], kind: str, shifts: list[dict]) -> 
 
 
 def create_post(cid: str, by: str, *, title: str, category: str, description: str, place: str,
-                kind: str, shifts: list[dict], skills: list[dict] = (), need_id: str | None = None,
-                at=None) -> dict:
+                kind: str, shifts: list[dict], skills: list[dict] | tuple[dict, ...] = (),
+                need_id: str | None = None, at=None) -> dict:
     """Create an open post; shifts are dicts {date, start, end, capacity} (standing: one
     dict with only capacity)."""
     places.get_community(cid)
@@ -170,6 +170,7 @@ def _slot(day: str | None, start: str | None) -> str | None:
         return None
     if date.fromisoformat(day).weekday() >= 5:
         return "weekend"
+    assert start is not None  # a dated shift has a start
     return "weekday_evening" if start >= "17:00" else "weekday_day"
 
 

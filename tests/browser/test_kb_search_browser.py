@@ -123,7 +123,9 @@ def _open_search(page, base: str) -> None:
     query = page.locator('input[data-md-component="search-query"]')
     query.wait_for(state="visible")
     # The worker answers once the index is loaded; wait for its first answer.
-    page.wait_for_function("window.__kbResults > 0 || document.querySelector('[data-md-component=search-result] .md-search-result__meta')?.textContent.trim().length > 0")
+    page.wait_for_function("window.__kbResults > 0 || document.querySelector("
+                           "'[data-md-component=search-result] .md-search-result__meta')"
+                           "?.textContent.trim().length > 0")
 
 
 def _search(page, text: str) -> dict:

@@ -110,6 +110,7 @@ def create_need(cid: str, *, category: str, description: str, raised_by: str, bu
         raise StoreError("照片无效。")
     at = at or now()
     token = f"{cid}.{secrets.token_urlsafe(18)}"
+    need: dict
     need = {"id": new_id(), "community_id": cid, "category": category,
             "description": description, "raised_by": raised_by, "name": name, "phone": phone,
             "building": building, "urgency": urgency, "status": PENDING, "photo": photo,

@@ -194,7 +194,7 @@ def blocked_members(cid: str, at: datetime | None = None, limit: int = 2,
     since = at - timedelta(days=days)
     first, last = _window_months(since, at)
     folder = signups_path(cid, first).parent
-    uids = set()
+    uids: set[str] = set()
     if folder.exists():
         for path in folder.glob("signups-*.json"):
             month = path.stem[len("signups-"):]

@@ -53,7 +53,7 @@ def issuing_community(uid: str, rows: list[dict]) -> dict | None:
     for row in rows:
         if row["community"]:
             served[row["community"]["id"]] = served.get(row["community"]["id"], 0) + row["hours"]
-    return index.get(max(served, key=served.get)) if served else None
+    return index.get(max(served, key=served.__getitem__)) if served else None
 
 
 def service_record(uid: str, first: date, last: date) -> dict:

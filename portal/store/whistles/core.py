@@ -70,7 +70,7 @@ def _street_ids(street_ids) -> list[str]:
 
 def whistles_in(street_ids=None, months=None) -> list[dict]:
     """Whistles raised in the months (all months when None) by the streets (all when None)."""
-    rows = []
+    rows: list[dict] = []
     for sid in _street_ids(street_ids):
         for month in (whistle_months(sid) if months is None else months):
             if _month_path(sid, month).exists():
@@ -191,6 +191,7 @@ def create_whistle(street_id: str, actor: dict, *, item_id: str, description: st
     with _files.transaction(_month_path(street_id, month)) as db:
         db.table("whistles").insert(whistle)
     if request is not None:
+        assert request_id is not None  # the request was found by it
         whistle_requests.set_request(street_id, request_id, status=R_WHISTLED, whistle_id=wid,
                      decided_by=actor["uid"], decided_at=stamp(at))
     return whistle
