@@ -27,10 +27,10 @@ run: $(RUNTIME_STAMP)
 build: $(RUNTIME_STAMP)
 	$(BIN)/python run.py build
 
-## lint: ruff and mypy with the settings in pyproject.toml (mypy checks portal/, forms/, kb/)
+## lint: ruff (lint, the walls between layers, formatting) and mypy on portal/, forms/, kb/
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
-#	$(BIN)/ruff format --check .   # once the tree has been formatted
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## test: lint, then the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)

@@ -1,10 +1,11 @@
 """Entry point: build the knowledge base when stale and serve KB and portal together.
 
-    python run.py                 build-if-stale, seed demo data into an empty store, serve
-    python run.py build [--force] build the KB into site/ (skipped when nothing changed)
-    python run.py seed-demo       write demo data (示例) into an empty store
-    python run.py create-admin    create a district admin (asks for phone, name, password)
+python run.py                 build-if-stale, seed demo data into an empty store, serve
+python run.py build [--force] build the KB into site/ (skipped when nothing changed)
+python run.py seed-demo       write demo data (示例) into an empty store
+python run.py create-admin    create a district admin (asks for phone, name, password)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,14 +28,18 @@ def default_data_dir() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="run.py", description="社区报到与服务平台：构建知识库并启动门户（知识库在 /，门户在 /portal/）。")
+        prog="run.py",
+        description="社区报到与服务平台：构建知识库并启动门户（知识库在 /，门户在 /portal/）。",
+    )
     data_help = "数据目录（也可用环境变量 PORTAL_DATA_DIR；默认 ./data）"
     parser.add_argument("--data-dir", default=default_data_dir(), help=data_help)
     # Sub-commands accept --data-dir too; SUPPRESS keeps them from overriding the top-level value.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    serve = sub.add_parser("serve", parents=[common], help="构建知识库（如有变化）并启动服务（默认命令）")
+    serve = sub.add_parser(
+        "serve", parents=[common], help="构建知识库（如有变化）并启动服务（默认命令）"
+    )
     for p in (parser, serve):
         p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
         p.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
@@ -42,14 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", parents=[common], help="构建知识库到 site/（内容未变化时跳过）")
     build.add_argument("--force", action="store_true", help="即使内容未变化也重新构建")
     sub.add_parser("seed-demo", parents=[common], help="向空的数据目录写入演示数据（示例）")
-    backup = sub.add_parser("backup", parents=[common],
-                            help="为数据目录写一份一致的备份（服务运行时也可以）")
+    backup = sub.add_parser(
+        "backup", parents=[common], help="为数据目录写一份一致的备份（服务运行时也可以）"
+    )
     backup.add_argument("--output", help="备份文件路径（默认 数据目录/backups/backup-时间.tar.gz）")
-    restore = sub.add_parser("restore", parents=[common],
-                             help="用备份文件恢复数据目录（请先停止服务；原数据会另存一份）")
+    restore = sub.add_parser(
+        "restore", parents=[common], help="用备份文件恢复数据目录（请先停止服务；原数据会另存一份）"
+    )
     restore.add_argument("file", help="备份文件（.tar.gz）")
-    admin = sub.add_parser("create-admin", parents=[common],
-                           help="创建区级管理员账号（依次询问手机号、姓名和密码）")
+    admin = sub.add_parser(
+        "create-admin", parents=[common], help="创建区级管理员账号（依次询问手机号、姓名和密码）"
+    )
     admin.add_argument("--phone", help="手机号（不填则交互询问）")
     admin.add_argument("--name", help="姓名（不填则交互询问）")
     return parser
@@ -58,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 def build_kb(force: bool = False) -> int:
     from kb.build import build
     from kb.data import DataError
+
     started = time.perf_counter()
     try:
         built = build(force=force)
@@ -65,19 +74,27 @@ def build_kb(force: bool = False) -> int:
         print(f"知识库构建失败：{exc}", file=sys.stderr)
         return 1
     took = time.perf_counter() - started
-    print(f"知识库已构建（{took:.2f} 秒）。" if built else f"知识库内容未变化，跳过构建（{took:.2f} 秒）。")
+    print(
+        f"知识库已构建（{took:.2f} 秒）。"
+        if built
+        else f"知识库内容未变化，跳过构建（{took:.2f} 秒）。"
+    )
     return 0
 
 
 def _open_store(data_dir: str):
     """Open the store or explain, in Chinese, which file is broken and what to do."""
     from portal import store
+
     try:
         store.open_store(data_dir)
     except store.CorruptFile as exc:
-        found = store.backup.backups(Path(data_dir))
-        hint = (f"最近的备份是 {found[0]}，可用 python run.py restore {found[0]} 恢复" if found
-                else f"备份目录 {Path(data_dir) / 'backups'} 中没有备份，请从其他备份恢复该文件")
+        found = store.list_backups(Path(data_dir))
+        hint = (
+            f"最近的备份是 {found[0]}，可用 python run.py restore {found[0]} 恢复"
+            if found
+            else f"备份目录 {Path(data_dir) / 'backups'} 中没有备份，请从其他备份恢复该文件"
+        )
         print(f"无法启动：{exc}\n{hint}；或联系管理员。", file=sys.stderr)
         return None
     return store
@@ -85,6 +102,7 @@ def _open_store(data_dir: str):
 
 def seed_demo(data_dir: str) -> int:
     from portal import demo
+
     store = _open_store(data_dir)
     if store is None:
         return 1
@@ -93,8 +111,10 @@ def seed_demo(data_dir: str) -> int:
     except store.StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"已写入演示数据：{counts['communities']} 个示例社区，{counts['accounts']} 个示例账号，"
-          f"{counts['posts']} 个示例岗位。演示账号见 README。")
+    print(
+        f"已写入演示数据：{counts['communities']} 个示例社区，{counts['accounts']} 个示例账号，"
+        f"{counts['posts']} 个示例岗位。演示账号见 README。"
+    )
     return 0
 
 
@@ -102,6 +122,7 @@ def _read_password() -> str:
     """The password: asked twice without echo on a terminal, else one line from stdin."""
     if sys.stdin.isatty():
         import getpass
+
         first = getpass.getpass("密码：")
         if getpass.getpass("再次输入密码：") != first:
             raise ValueError("两次输入的密码不一致。")
@@ -112,6 +133,7 @@ def _read_password() -> str:
 def create_admin(args) -> int:
     """Create a district admin from the command line (the first admin of a real store)."""
     from forms.base import PHONE_RE, password_problem
+
     store = _open_store(args.data_dir)
     if store is None:
         return 1
@@ -144,7 +166,9 @@ def create_admin(args) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     store.record_audit(user, "命令行创建区级管理员", target=f"区级管理员 {name}")
-    print(f"已创建区级管理员：{name}（{phone[:3]}****{phone[-4:]}）。请用该手机号和密码登录 /portal/login。")
+    print(
+        f"已创建区级管理员：{name}（{phone[:3]}****{phone[-4:]}）。请用该手机号和密码登录 /portal/login。"
+    )
     return 0
 
 
@@ -166,15 +190,20 @@ def serve(args) -> int:
     if store.is_empty() and not args.no_demo and seed_demo(args.data_dir) != 0:
         return 1
     if not _port_free(args.host, args.port):
-        print(f"端口 {args.port} 已被占用：可能已有一个实例在运行。"
-              f"请关闭它，或用 --port 换一个端口，例如 python run.py --port {args.port + 1}",
-              file=sys.stderr)
+        print(
+            f"端口 {args.port} 已被占用：可能已有一个实例在运行。"
+            f"请关闭它，或用 --port 换一个端口，例如 python run.py --port {args.port + 1}",
+            file=sys.stderr,
+        )
         return 2
     from werkzeug.serving import run_simple
 
     from portal import create_app
+
     app = create_app({"DATA_DIR": args.data_dir})
-    print(f"知识库： http://{args.host}:{args.port}/\n门户：   http://{args.host}:{args.port}/portal/")
+    print(
+        f"知识库： http://{args.host}:{args.port}/\n门户：   http://{args.host}:{args.port}/portal/"
+    )
     run_simple(args.host, args.port, app, threaded=True)
     return 0
 
@@ -183,20 +212,20 @@ def backup_data(data_dir: str, output: str | None) -> int:
     store = _open_store(data_dir)
     if store is None:
         return 1
-    path = store.backup.snapshot(Path(output) if output else None)
+    path = store.make_backup(Path(output) if output else None)
     print(f"备份完成：{path}（{path.stat().st_size // 1024} KB）")
     return 0
 
 
 def restore_data(data_dir: str, archive: str) -> int:
-    from portal.store import backup
-    from portal.store._files import CorruptFile
+    from portal import store
+
     if not Path(archive).is_file():
         print(f"找不到备份文件：{archive}", file=sys.stderr)
         return 1
     try:
-        aside = backup.restore(Path(archive), Path(data_dir))
-    except (CorruptFile, ValueError, OSError, EOFError, tarfile.TarError, zlib.error) as exc:
+        aside = store.restore_backup(Path(archive), Path(data_dir))
+    except (store.CorruptFile, ValueError, OSError, EOFError, tarfile.TarError, zlib.error) as exc:
         print(f"恢复失败，数据目录未做任何改动：{exc}", file=sys.stderr)
         return 1
     print(f"已从 {archive} 恢复数据目录 {data_dir}。原来的数据另存在 {aside}。")

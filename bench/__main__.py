@@ -9,6 +9,7 @@
 4. Writes ``bench/RESULTS.md``; raw wrk output, request lists and server logs go to
    ``bench/out/`` (not committed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,22 +29,31 @@ HERE = Path(__file__).resolve().parent
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    p.add_argument("--small", action="store_true", help="quick preset (34 communities, "
-                   "2,000 members, 340 posts, 20,000 sign-ups; 4 s runs)")
+    p.add_argument(
+        "--small",
+        action="store_true",
+        help="quick preset (34 communities, 2,000 members, 340 posts, 20,000 sign-ups; 4 s runs)",
+    )
     p.add_argument("--communities", type=int)
     p.add_argument("--members", type=int)
     p.add_argument("--posts", type=int)
     p.add_argument("--signups", type=int, help="total sign-ups of the main store")
-    p.add_argument("--growth", help="comma-separated sign-up totals for the growth curve "
-                   "(default 1000,20000,<signups>)")
+    p.add_argument(
+        "--growth",
+        help="comma-separated sign-up totals for the growth curve (default 1000,20000,<signups>)",
+    )
     p.add_argument("--duration", type=float, help="seconds per wrk run (default 8, small 4)")
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--skip-kb", action="store_true")
     p.add_argument("--keep", type=Path, help="keep the generated stores in this folder")
-    p.add_argument("--results", type=Path, help="where to write the results (default "
-                   "bench/RESULTS.md; with --small bench/out/RESULTS-small.md, so that the "
-                   "committed file keeps the full preset)")
+    p.add_argument(
+        "--results",
+        type=Path,
+        help="where to write the results (default "
+        "bench/RESULTS.md; with --small bench/out/RESULTS-small.md, so that the "
+        "committed file keeps the full preset)",
+    )
     p.add_argument("--out", type=Path, default=HERE / "out", help="raw outputs (not committed)")
     return p
 
@@ -54,13 +64,17 @@ def log(msg: str) -> None:
 
 # --- request lists -------------------------------------------------------------------------
 
+
 def signup_pairs(district, per_member: int, seed: int = 11) -> list[tuple[str, str, str]]:
     """(uid, cid, sid): for each bench member, future shifts of open posts, one per time slot
     (a member cannot hold two overlapping shifts), in random order, members interleaved."""
     rng = random.Random(seed)
     earliest = (district.now + timedelta(days=2)).date().isoformat()
-    candidates = [(cid, shift) for cid, post, shift, slot in district.shift_meta.values()
-                  if slot and post["status"] == "open" and shift["date"] >= earliest]
+    candidates = [
+        (cid, shift)
+        for cid, post, shift, slot in district.shift_meta.values()
+        if slot and post["status"] == "open" and shift["date"] >= earliest
+    ]
     lists = []
     for uid in district.bench_uids:
         order = candidates[:]
@@ -93,28 +107,50 @@ def active_bench_signups(store, uids) -> dict[tuple[str, str], str]:
 
 # --- one server, several runs ----------------------------------------------------------------
 
+
 class Runner:
     def __init__(self, args, out: Path, port: int):
         self.args, self.out, self.port = args, out, port
 
     def run(self, name, lines, *, cycle=True, expect=200, duration=None, warm=True):
         from bench import load
+
         duration = duration or self.args.duration
-        if warm:   # every worker loads its caches (the first 为我推荐 reads ~700 files)
-            load.run_wrk(self.port, lines, self.out, name + "-warm",
-                         duration=2 if self.args.small else 3,
-                         connections=self.args.connections, threads=self.args.threads)
-        log(f"  {name}: {len(lines)} distinct requests, {duration:g} s, "
-            f"{self.args.connections} connections")
-        r = load.run_wrk(self.port, lines, self.out, name, duration=duration, cycle=cycle,
-                         expect=expect, connections=self.args.connections,
-                         threads=self.args.threads)
+        if warm:  # every worker loads its caches (the first 为我推荐 reads ~700 files)
+            load.run_wrk(
+                self.port,
+                lines,
+                self.out,
+                name + "-warm",
+                duration=2 if self.args.small else 3,
+                connections=self.args.connections,
+                threads=self.args.threads,
+            )
+        log(
+            f"  {name}: {len(lines)} distinct requests, {duration:g} s, "
+            f"{self.args.connections} connections"
+        )
+        r = load.run_wrk(
+            self.port,
+            lines,
+            self.out,
+            name,
+            duration=duration,
+            cycle=cycle,
+            expect=expect,
+            connections=self.args.connections,
+            threads=self.args.threads,
+        )
         if r["errors"] or r["unexpected"] or r["overflow"]:
-            r["notes"].append(f"INVALID: {r['non_2xx_3xx']} non-2xx/3xx, {r['socket_errors']} "
-                              f"socket errors, {r['unexpected']} unexpected status, "
-                              f"{r['overflow']} past the request list")
-        log(f"    {r['rps']:.0f} req/s, p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
-            f"p99 {r['p99']:.1f} ms, errors {r['errors']}, unexpected {r['unexpected']}")
+            r["notes"].append(
+                f"INVALID: {r['non_2xx_3xx']} non-2xx/3xx, {r['socket_errors']} "
+                f"socket errors, {r['unexpected']} unexpected status, "
+                f"{r['overflow']} past the request list"
+            )
+        log(
+            f"    {r['rps']:.0f} req/s, p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
+            f"p99 {r['p99']:.1f} ms, errors {r['errors']}, unexpected {r['unexpected']}"
+        )
         return r
 
 
@@ -122,10 +158,12 @@ def precheck(port: int, lines, expect: int, what: str) -> None:
     """One request of each distinct (method, path, cookie) kind through Python: right status,
     and a page not the login form."""
     from bench import load
+
     method, path, cookie, body = lines[0]
     form = dict(kv.split("=", 1) for kv in body.split("&")) if body else None
     if form:
         from urllib.parse import unquote
+
         form = {k: unquote(v) for k, v in form.items()}
     status, headers, text, _c = load.fetch(port, method, path, cookie, form)
     location = headers.get("Location") or ""
@@ -133,8 +171,9 @@ def precheck(port: int, lines, expect: int, what: str) -> None:
         raise RuntimeError(f"{what}: {method} {path} answered {status} {location}")
 
 
-def measure_server(args, district, store_dir: Path, out: Path, sessions, admin_sessions, *,
-                   full: bool) -> dict:
+def measure_server(
+    args, district, store_dir: Path, out: Path, sessions, admin_sessions, *, full: bool
+) -> dict:
     """Every path (full=True) or the growth paths, on one server started on store_dir."""
     from bench import load
     from bench.server import Server
@@ -144,16 +183,32 @@ def measure_server(args, district, store_dir: Path, out: Path, sessions, admin_s
     with Server(store_dir, out / "gunicorn.log") as server:
         port = server.port
         if sessions is None:
-            log(f"  logging in {len(district.bench_uids)} members and "
-                f"{len(admin_sessions)} admins through /portal/login")
+            log(
+                f"  logging in {len(district.bench_uids)} members and "
+                f"{len(admin_sessions)} admins through /portal/login"
+            )
             phone_of = {u["uid"]: u["phone"] for u in district.users}
             from bench.generate import BENCH_PASSWORD
-            sessions = load.login_all(port, [(phone_of[u], u) for u in
-                                             district.bench_uids + district.cancel_uids],
-                                      BENCH_PASSWORD)
-            admin_sessions = dict(zip(admin_sessions, load.login_all(
-                port, [(phone_of[district.admin_of[c]], district.admin_of[c])
-                       for c in admin_sessions], BENCH_PASSWORD), strict=True))
+
+            sessions = load.login_all(
+                port,
+                [(phone_of[u], u) for u in district.bench_uids + district.cancel_uids],
+                BENCH_PASSWORD,
+            )
+            admin_sessions = dict(
+                zip(
+                    admin_sessions,
+                    load.login_all(
+                        port,
+                        [
+                            (phone_of[district.admin_of[c]], district.admin_of[c])
+                            for c in admin_sessions
+                        ],
+                        BENCH_PASSWORD,
+                    ),
+                    strict=True,
+                )
+            )
         runner = Runner(args, out, port)
         by_uid = {s.uid: s for s in sessions}
         members = [by_uid[u] for u in district.bench_uids if u in by_uid]
@@ -166,17 +221,23 @@ def measure_server(args, district, store_dir: Path, out: Path, sessions, admin_s
         if full:
             roster = []
             for cid, s in admin_sessions.items():
-                busiest = sorted((m for m in district.shift_meta.values() if m[0] == cid),
-                                 key=lambda m: -m[2]["capacity"])[:6]
-                roster += [(f"/portal/admin/c/{cid}/shifts/{m[2]['id']}/roster", s.cookie)
-                           for m in busiest]
+                busiest = sorted(
+                    (m for m in district.shift_meta.values() if m[0] == cid),
+                    key=lambda m: -m[2]["capacity"],
+                )[:6]
+                roster += [
+                    (f"/portal/admin/c/{cid}/shifts/{m[2]['id']}/roster", s.cookie) for m in busiest
+                ]
             streets = sorted({c["street_id"] for c in district.communities})[:4]
             member_pages["roster"] = load.get_lines(roster)
             member_pages["posts"] = load.get_lines(
-                [("/portal/posts", "")] * 4 + [("/portal/posts?page=2", "")]
-                + [(f"/portal/posts?street={s}", "") for s in streets])
-            member_pages["kb"] = load.get_lines([("/", ""), ("/guide/posts/", ""),
-                                                 ("/lists/streets/", ""), ("/guide/faq/", "")])
+                [("/portal/posts", "")] * 4
+                + [("/portal/posts?page=2", "")]
+                + [(f"/portal/posts?street={s}", "") for s in streets]
+            )
+            member_pages["kb"] = load.get_lines(
+                [("/", ""), ("/guide/posts/", ""), ("/lists/streets/", ""), ("/guide/faq/", "")]
+            )
         else:
             member_pages = {"recommend": member_pages["recommend"]}
         for name, lines in member_pages.items():
@@ -187,17 +248,21 @@ def measure_server(args, district, store_dir: Path, out: Path, sessions, admin_s
         # waiting list stay real (full shifts put people on the waiting list).
         store.open_store(store_dir)
         before = active_bench_signups(store, district.bench_uids)
-        pairs = [p for p in signup_pairs(district, args.pairs_per_member)
-                 if (p[0], p[2]) not in before]
-        lines = load.post_lines([(f"/portal/c/{cid}/shifts/{sid}/signup", by_uid[uid])
-                                 for uid, cid, sid in pairs])
+        pairs = [
+            p for p in signup_pairs(district, args.pairs_per_member) if (p[0], p[2]) not in before
+        ]
+        lines = load.post_lines(
+            [(f"/portal/c/{cid}/shifts/{sid}/signup", by_uid[uid]) for uid, cid, sid in pairs]
+        )
         results["signup"] = r = runner.run("signup", lines, cycle=False, expect=302, warm=False)
         after = active_bench_signups(store, district.bench_uids)
         made = len(set(after) - set(before))
         r["store_check"] = f"{made} sign-ups written for {r['requests']} responses"
         if not r["requests"] <= made <= r["requests"] + args.connections:
-            r["notes"].append(f"INVALID: {made} sign-ups in the store for {r['requests']} "
-                              "responses (refused sign-ups?)")
+            r["notes"].append(
+                f"INVALID: {made} sign-ups in the store for {r['requests']} "
+                "responses (refused sign-ups?)"
+            )
         log(f"    store: {r['store_check']}")
 
         if full:
@@ -206,16 +271,19 @@ def measure_server(args, district, store_dir: Path, out: Path, sessions, admin_s
             # first on the waiting list, as in production.
             active = active_bench_signups(store, district.cancel_uids)
             rows = sorted(active.items(), key=lambda kv: kv[0][1])
-            lines = load.post_lines([(f"/portal/c/{cid}/shifts/{sid}/cancel", by_uid[uid])
-                                     for (uid, sid), cid in rows])
-            r = runner.run("cancel", lines, cycle=False, expect=302, warm=False,
-                           duration=args.duration / 2)
+            lines = load.post_lines(
+                [(f"/portal/c/{cid}/shifts/{sid}/cancel", by_uid[uid]) for (uid, sid), cid in rows]
+            )
+            r = runner.run(
+                "cancel", lines, cycle=False, expect=302, warm=False, duration=args.duration / 2
+            )
             left = active_bench_signups(store, district.cancel_uids)
             gone = len(active) - len(left)
             r["store_check"] = f"{gone} sign-ups cancelled for {r['requests']} responses"
             if not r["requests"] <= gone <= r["requests"] + args.connections:
-                r["notes"].append(f"INVALID: {gone} cancellations in the store for "
-                                  f"{r['requests']} responses")
+                r["notes"].append(
+                    f"INVALID: {gone} cancellations in the store for {r['requests']} responses"
+                )
             log(f"    store: {r['store_check']}")
             results["cancel"] = r
             results["bare_end"] = runner.run("bare-end", bare, warm=False)
@@ -226,20 +294,30 @@ def measure_server(args, district, store_dir: Path, out: Path, sessions, admin_s
 
 # --- main --------------------------------------------------------------------------------------
 
+
 def machine() -> dict:
     import platform
     from bench import load, server
-    info = {"python": platform.python_version(), "kernel": platform.release(),
-            "gunicorn": server.gunicorn_version(), "wrk": load.wrk_version()}
+
+    info = {
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "gunicorn": server.gunicorn_version(),
+        "wrk": load.wrk_version(),
+    }
     try:
-        cpu = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-               if line.startswith("model name")]
+        cpu = [
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ]
         info["cpu"] = f"{cpu[0]} × {len(cpu)}" if cpu else "?"
         mem = next(line for line in open("/proc/meminfo") if line.startswith("MemTotal"))
         info["ram"] = f"{int(mem.split()[1]) / 1024 / 1024:.1f} GB"
     except OSError:
         info.setdefault("cpu", "?")
     from importlib import metadata
+
     for pkg in ("Flask", "tinydb", "mkdocs", "mkdocs-material", "Werkzeug"):
         try:
             info[pkg] = metadata.version(pkg)
@@ -251,20 +329,35 @@ def machine() -> dict:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     from bench import load
+
     if not load.wrk_available():
-        print("python -m bench 需要 wrk（HTTP 压测工具）。请先安装：sudo apt-get install -y wrk\n"
-              "(bench needs wrk: apt-get install -y wrk)", file=sys.stderr)
+        print(
+            "python -m bench 需要 wrk（HTTP 压测工具）。请先安装：sudo apt-get install -y wrk\n"
+            "(bench needs wrk: apt-get install -y wrk)",
+            file=sys.stderr,
+        )
         return 2
     from bench import generate, report
+
     sizes = generate.SMALL if args.small else generate.FULL
-    sizes = replace(sizes, **{k: getattr(args, k) for k in ("communities", "members", "posts",
-                                                           "signups") if getattr(args, k)})
+    sizes = replace(
+        sizes,
+        **{
+            k: getattr(args, k)
+            for k in ("communities", "members", "posts", "signups")
+            if getattr(args, k)
+        },
+    )
     args.duration = args.duration or (4.0 if args.small else 8.0)
-    args.results = args.results or (args.out / "RESULTS-small.md" if args.small
-                                    else HERE / "RESULTS.md")
+    args.results = args.results or (
+        args.out / "RESULTS-small.md" if args.small else HERE / "RESULTS.md"
+    )
     args.pairs_per_member = 100
-    growth = sorted({int(x) for x in args.growth.split(",")} if args.growth
-                    else {1000, min(20_000, sizes.signups), sizes.signups})
+    growth = sorted(
+        {int(x) for x in args.growth.split(",")}
+        if args.growth
+        else {1000, min(20_000, sizes.signups), sizes.signups}
+    )
     if growth[-1] != sizes.signups:
         growth.append(sizes.signups)
     started = time.perf_counter()
@@ -277,12 +370,16 @@ def main(argv=None) -> int:
     kb = None
     if not args.skip_kb:
         from bench import kbtime
+
         log("KB: full build, empty mkdocs-material site, unchanged `python run.py build`")
         kb = kbtime.measure()
-        log(f"  full {kb['full']:.2f} s, empty {kb['empty']:.2f} s (×{kb['ratio']:.2f}), "
-            f"unchanged {kb['unchanged']:.3f} s")
+        log(
+            f"  full {kb['full']:.2f} s, empty {kb['empty']:.2f} s (×{kb['ratio']:.2f}), "
+            f"unchanged {kb['unchanged']:.3f} s"
+        )
 
     from portal import store
+
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-stores-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
@@ -294,8 +391,9 @@ def main(argv=None) -> int:
             folder = base / f"store-{total}"
             if folder.exists():
                 shutil.rmtree(folder)
-            counts[total] = generate.write_store(district, folder, total, secret_key=secret,
-                                                 cancel_targets=total == growth[-1])
+            counts[total] = generate.write_store(
+                district, folder, total, secret_key=secret, cancel_targets=total == growth[-1]
+            )
             generate.check(district, folder)
             stores[total] = folder
             log(f"store with {total} sign-ups: {json.dumps(counts[total], ensure_ascii=False)}")
@@ -308,26 +406,49 @@ def main(argv=None) -> int:
         admin_cids = [c["id"] for c in busy[:8]]
         rng.shuffle(admin_cids)
         log(f"server on the {largest}-sign-up store: every path")
-        main_run = measure_server(args, district, stores[largest], out / f"s{largest}", None,
-                                  admin_cids, full=True)
+        main_run = measure_server(
+            args, district, stores[largest], out / f"s{largest}", None, admin_cids, full=True
+        )
         runs = {largest: main_run["results"]}
         for total in growth[:-1]:
             log(f"server on the {total}-sign-up store: growth paths")
-            runs[total] = measure_server(args, district, stores[total], out / f"s{total}",
-                                         main_run["sessions"], main_run["admin_sessions"],
-                                         full=False)["results"]
+            runs[total] = measure_server(
+                args,
+                district,
+                stores[total],
+                out / f"s{total}",
+                main_run["sessions"],
+                main_run["admin_sessions"],
+                full=False,
+            )["results"]
         elapsed = time.perf_counter() - started
         info = machine()
-        info["load"] = (f"load average {load_before[0]:.1f} at the start, "
-                        f"{os.getloadavg()[0]:.1f} at the end")
-        text = report.render(args=args, argv=sys.argv[1:] if argv is None else argv,
-                             sizes=sizes, counts=counts, growth=growth, runs=runs, kb=kb,
-                             machine=info, gen_seconds=gen_seconds, elapsed=elapsed)
+        info["load"] = (
+            f"load average {load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+        )
+        text = report.render(
+            args=args,
+            argv=sys.argv[1:] if argv is None else argv,
+            sizes=sizes,
+            counts=counts,
+            growth=growth,
+            runs=runs,
+            kb=kb,
+            machine=info,
+            gen_seconds=gen_seconds,
+            elapsed=elapsed,
+        )
         args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(text, encoding="utf-8")
-        (out / "results.json").write_text(json.dumps(
-            {"runs": {str(k): v for k, v in runs.items()}, "kb": kb, "counts": counts},
-            ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        (out / "results.json").write_text(
+            json.dumps(
+                {"runs": {str(k): v for k, v in runs.items()}, "kb": kb, "counts": counts},
+                ensure_ascii=False,
+                indent=1,
+                default=str,
+            ),
+            encoding="utf-8",
+        )
         log(f"done in {elapsed:.0f} s; results in {args.results}")
         print(text)
         return 0

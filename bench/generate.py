@@ -13,6 +13,7 @@ the generated store and compares the row shapes with what ``sign_up`` writes.
 
     python -m bench.generate DIR [--small] [--signups N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,21 +39,23 @@ class Sizes:
     members: int = 20_000
     posts: int = 3_400
     signups: int = 200_000
-    bench_members: int = 64      # members the load run logs in (no future sign-ups of their own)
-    cancel_members: int = 64     # members holding sign-ups for the cancel run
-    cancel_each: int = 120       # future sign-ups each of them holds (largest store only)
-    history_days: int = 365      # sign-ups reach this far back
-    future_days: int = 42        # shifts are published this far ahead
+    bench_members: int = 64  # members the load run logs in (no future sign-ups of their own)
+    cancel_members: int = 64  # members holding sign-ups for the cancel run
+    cancel_each: int = 120  # future sign-ups each of them holds (largest store only)
+    history_days: int = 365  # sign-ups reach this far back
+    future_days: int = 42  # shifts are published this far ahead
     standing_share: float = 0.03  # share of posts that are standing roles
-    cancel_share: float = 0.06   # share of sign-ups later cancelled
+    cancel_share: float = 0.06  # share of sign-ups later cancelled
 
 
 FULL = Sizes()
-SMALL = Sizes(communities=34, members=2_000, posts=340, signups=20_000, bench_members=32,
-              cancel_members=32)
+SMALL = Sizes(
+    communities=34, members=2_000, posts=340, signups=20_000, bench_members=32, cancel_members=32
+)
 
 
 # --- templates: one document of each kind, written by the real store functions ----------
+
 
 def real_templates() -> dict:
     """Raw documents written by the store's own functions in a scratch store."""
@@ -65,21 +68,40 @@ def real_templates() -> dict:
         store.open_store(scratch)
         street = store.list_streets()[0]["id"]
         store.add_community(street, "模板社区", cid="tpl")
-        admin = store.create_user(phone="13700000000", password=BENCH_PASSWORD, name="模板管理员",
-                                  role="community_admin", scope="tpl")
-        member = store.create_user(phone="13900000000", password=BENCH_PASSWORD, name="模板党员",
-                                   role="member", work_unit="单位", party_org="支部",
-                                   home_cid="tpl", skills=["lawyer"], availability=["weekend"],
-                                   consent_version=_consent_version())
+        admin = store.create_user(
+            phone="13700000000",
+            password=BENCH_PASSWORD,
+            name="模板管理员",
+            role="community_admin",
+            scope="tpl",
+        )
+        member = store.create_user(
+            phone="13900000000",
+            password=BENCH_PASSWORD,
+            name="模板党员",
+            role="member",
+            work_unit="单位",
+            party_org="支部",
+            home_cid="tpl",
+            skills=["lawyer"],
+            availability=["weekend"],
+            consent_version=_consent_version(),
+        )
         report = store.submit_report_in(member["uid"], "tpl")
         store.confirm_report_in("tpl", report["id"], admin["uid"])
         category = kbdata.taxonomy()["categories"][0]["id"]
         day = (store.now() + timedelta(days=3)).date().isoformat()
-        post = store.create_post("tpl", admin["uid"], title="模板岗位", category=category,
-                                 description="说明", place="活动室", kind="shifts",
-                                 shifts=[{"date": day, "start": "09:00", "end": "11:00",
-                                          "capacity": 1}],
-                                 skills=[{"skill": "lawyer", "count": 1}])
+        post = store.create_post(
+            "tpl",
+            admin["uid"],
+            title="模板岗位",
+            category=category,
+            description="说明",
+            place="活动室",
+            kind="shifts",
+            shifts=[{"date": day, "start": "09:00", "end": "11:00", "capacity": 1}],
+            skills=[{"skill": "lawyer", "count": 1}],
+        )
         shift = store.post_shifts("tpl", post["id"])[0]
         store.sign_up("tpl", shift["id"], member["uid"])
 
@@ -106,6 +128,7 @@ def real_templates() -> dict:
 def _consent_version() -> str:
     """The consent text version the app asks for (an older one sends members to /consent)."""
     from portal.config import DEFAULTS
+
     return DEFAULTS.get("CONSENT_VERSION") or "bench"
 
 
@@ -121,20 +144,21 @@ def _like(template: dict, **values) -> dict:
 
 # --- the district in memory ------------------------------------------------------------------
 
+
 @dataclass
 class District:
     sizes: Sizes
     now: datetime
-    communities: list      # dicts as add_community writes them
-    users: list            # account documents
-    report_ptrs: dict      # uid -> [(cid, report id)] (the people/ pointer files)
-    reports: dict          # cid -> [report docs]
-    posts: dict            # cid -> [post docs]
-    shifts: dict           # cid -> [shift docs]
-    shift_meta: dict       # sid -> (cid, post, shift, slot_key)
-    bench_uids: list       # members the load run signs up
-    cancel_uids: list      # members whose sign-ups the load run cancels
-    admin_of: dict         # cid -> community admin uid
+    communities: list  # dicts as add_community writes them
+    users: list  # account documents
+    report_ptrs: dict  # uid -> [(cid, report id)] (the people/ pointer files)
+    reports: dict  # cid -> [report docs]
+    posts: dict  # cid -> [post docs]
+    shifts: dict  # cid -> [shift docs]
+    shift_meta: dict  # sid -> (cid, post, shift, slot_key)
+    bench_uids: list  # members the load run signs up
+    cancel_uids: list  # members whose sign-ups the load run cancels
+    admin_of: dict  # cid -> community admin uid
     district_admin: str
     templates: dict
 
@@ -160,33 +184,56 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
     tax = kbdata.taxonomy()
     skill_ids = [s["id"] for s in tax["skills"]]
     categories = tax["categories"]
-    streets = kbdata.streets()[:sizes.streets]
+    streets = kbdata.streets()[: sizes.streets]
 
     communities = []
     for n in range(sizes.communities):
         street = streets[n % len(streets)]
         short = street["name"].removesuffix("街道")
-        communities.append({"id": f"b{n:03d}", "street_id": street["id"],
-                            "name": f"{short}测试社区{n // len(streets) + 1:02d}",
-                            "example": True, "created_at": stamp(now - timedelta(days=400))})
+        communities.append(
+            {
+                "id": f"b{n:03d}",
+                "street_id": street["id"],
+                "name": f"{short}测试社区{n // len(streets) + 1:02d}",
+                "example": True,
+                "created_at": stamp(now - timedelta(days=400)),
+            }
+        )
     cids = [c["id"] for c in communities]
 
     def user(phone, name, role, **fields):
         shard = store_accounts._shard_of_phone(phone)
         base = tpl["admin"] if role not in ("member", "volunteer") else tpl["user"]
-        return _like(base, uid=shard + next(ids6), phone=phone, name=name, role=role,
-                     pw_hash=tpl["pw_hash"], created_at=stamp(now - timedelta(days=400)),
-                     **fields)
+        return _like(
+            base,
+            uid=shard + next(ids6),
+            phone=phone,
+            name=name,
+            role=role,
+            pw_hash=tpl["pw_hash"],
+            created_at=stamp(now - timedelta(days=400)),
+            **fields,
+        )
 
     users, admin_of = [], {}
     district_admin = user("13600000000", "区级管理员（测试）", "district_admin", scope=None)
     users.append(district_admin)
     for n, street in enumerate(streets):
-        users.append(user(f"136{n + 1:08d}", f"{street['name']}管理员（测试）", "street_admin",
-                          scope=street["id"]))
+        users.append(
+            user(
+                f"136{n + 1:08d}",
+                f"{street['name']}管理员（测试）",
+                "street_admin",
+                scope=street["id"],
+            )
+        )
     for n, community in enumerate(communities):
-        admin = user(f"137{n + 1:08d}", f"{community['name']}管理员", "community_admin",
-                     scope=community["id"])
+        admin = user(
+            f"137{n + 1:08d}",
+            f"{community['name']}管理员",
+            "community_admin",
+            scope=community["id"],
+        )
         users.append(admin)
         admin_of[community["id"]] = admin["uid"]
 
@@ -196,33 +243,54 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
     for n in range(sizes.members):
         home = cids[n % len(cids)]
         role = "volunteer" if n % 10 == 9 else "member"
-        member = user(f"139{n + 1:08d}", f"测试党员{n + 1:05d}", role, home_cid=home,
-                      work_unit="测试单位" if role == "member" else "",
-                      party_org="测试党支部" if role == "member" else "",
-                      skills=rng.sample(skill_ids, rng.randint(1, 3)),
-                      availability=rng.sample(["weekday_day", "weekday_evening", "weekend"],
-                                              rng.randint(1, 3)),
-                      consent_version=_consent_version(),
-                      consent_at=stamp(now - timedelta(days=400)))
+        member = user(
+            f"139{n + 1:08d}",
+            f"测试党员{n + 1:05d}",
+            role,
+            home_cid=home,
+            work_unit="测试单位" if role == "member" else "",
+            party_org="测试党支部" if role == "member" else "",
+            skills=rng.sample(skill_ids, rng.randint(1, 3)),
+            availability=rng.sample(
+                ["weekday_day", "weekday_evening", "weekend"], rng.randint(1, 3)
+            ),
+            consent_version=_consent_version(),
+            consent_at=stamp(now - timedelta(days=400)),
+        )
         if role == "member":
             asked = now - timedelta(days=rng.randint(200, 399), minutes=rng.randint(0, 1440))
             decided = asked + timedelta(hours=rng.randint(1, 72))
             rid = next(ids5)
             history = []
-            for entry, (at, by) in zip(tpl["report"]["history"],
-                                       [(asked, member["uid"]), (decided, admin_of[home])],
-                                       strict=True):
+            for entry, (at, by) in zip(
+                tpl["report"]["history"],
+                [(asked, member["uid"]), (decided, admin_of[home])],
+                strict=True,
+            ):
                 history.append(dict(entry, at=stamp(at), by=by))
-            reports[home].append(_like(tpl["report"], id=rid, uid=member["uid"], community_id=home,
-                                       created_at=stamp(asked), decided_at=stamp(decided),
-                                       decided_by=admin_of[home], history=history))
+            reports[home].append(
+                _like(
+                    tpl["report"],
+                    id=rid,
+                    uid=member["uid"],
+                    community_id=home,
+                    created_at=stamp(asked),
+                    decided_at=stamp(decided),
+                    decided_by=admin_of[home],
+                    history=history,
+                )
+            )
             report_ptrs.setdefault(member["uid"], []).append((home, rid))
         users.append(member)
         members.append(member)
     in_service = [m for m in members if m["role"] == "member"]
-    picked = [m["uid"] for m in rng.sample(in_service, min(sizes.bench_members
-                                                           + sizes.cancel_members, len(in_service)))]
-    bench_uids, cancel_uids = picked[:sizes.bench_members], picked[sizes.bench_members:]
+    picked = [
+        m["uid"]
+        for m in rng.sample(
+            in_service, min(sizes.bench_members + sizes.cancel_members, len(in_service))
+        )
+    ]
+    bench_uids, cancel_uids = picked[: sizes.bench_members], picked[sizes.bench_members :]
 
     posts: dict[str, list] = {cid: [] for cid in cids}
     shifts: dict[str, list] = {cid: [] for cid in cids}
@@ -233,41 +301,78 @@ def build_district(sizes: Sizes, now: datetime, seed: int = 20261128) -> Distric
     for n in range(sizes.posts):
         cid = cids[n % len(cids)]
         category = categories[rng.randrange(len(categories))]
-        named = [{"skill": s, "count": 1}
-                 for s in rng.sample(category["skills"], min(len(category["skills"]), 1))] \
-            if rng.random() < 0.5 else []
+        named = (
+            [
+                {"skill": s, "count": 1}
+                for s in rng.sample(category["skills"], min(len(category["skills"]), 1))
+            ]
+            if rng.random() < 0.5
+            else []
+        )
         standing = rng.random() < sizes.standing_share
         begin = first_day + timedelta(days=rng.randrange(span))
         weekend = begin.weekday() >= 5
         start, end = rng.choice(WEEKEND_SLOTS if weekend else WEEKDAY_SLOTS)
         dates = [begin + timedelta(days=7 * k) for k in range(rng.randint(1, 10))]
         dates = [d for d in dates if d <= today + timedelta(days=sizes.future_days)]
-        created = datetime.combine(dates[0], datetime.min.time()) - timedelta(days=rng.randint(3, 20))
+        created = datetime.combine(dates[0], datetime.min.time()) - timedelta(
+            days=rng.randint(3, 20)
+        )
         if standing:
             created = now - timedelta(days=rng.randrange(sizes.history_days))
         future = standing or dates[-1] >= today
         pid = next(ids5)
-        post = _like(tpl["post"], id=pid, community_id=cid,
-                     title=f"{category['name']}服务（测试{n + 1:04d}）", category=category["id"],
-                     skills=named, description="压力测试生成的岗位。", place="社区活动室",
-                     kind="standing" if standing else "shifts",
-                     status="open" if future or rng.random() < 0.5 else "closed",
-                     created_at=stamp(min(created, now)), created_by=admin_of[cid])
+        post = _like(
+            tpl["post"],
+            id=pid,
+            community_id=cid,
+            title=f"{category['name']}服务（测试{n + 1:04d}）",
+            category=category["id"],
+            skills=named,
+            description="压力测试生成的岗位。",
+            place="社区活动室",
+            kind="standing" if standing else "shifts",
+            status="open" if future or rng.random() < 0.5 else "closed",
+            created_at=stamp(min(created, now)),
+            created_by=admin_of[cid],
+        )
         posts[cid].append(post)
         rows = [(None, None, None)] if standing else [(d.isoformat(), start, end) for d in dates]
         for day, s_start, s_end in rows:
             sid = next(ids5)
-            shift = _like(tpl["shift"], id=sid, post_id=pid, community_id=cid, date=day,
-                          start=s_start, end=s_end,
-                          capacity=rng.randint(10, 30) if standing else rng.randint(3, 15))
+            shift = _like(
+                tpl["shift"],
+                id=sid,
+                post_id=pid,
+                community_id=cid,
+                date=day,
+                start=s_start,
+                end=s_end,
+                capacity=rng.randint(10, 30) if standing else rng.randint(3, 15),
+            )
             shifts[cid].append(shift)
             shift_meta[sid] = (cid, post, shift, (day, s_start) if day else None)
-    return District(sizes, now, communities, users, report_ptrs, reports, posts, shifts, shift_meta,
-                    bench_uids, cancel_uids, admin_of, district_admin["uid"], tpl)
+    return District(
+        sizes,
+        now,
+        communities,
+        users,
+        report_ptrs,
+        reports,
+        posts,
+        shifts,
+        shift_meta,
+        bench_uids,
+        cancel_uids,
+        admin_of,
+        district_admin["uid"],
+        tpl,
+    )
 
 
-def build_signups(d: District, total: int, seed: int = 7,
-                  cancel_targets: bool = False) -> tuple[dict, dict]:
+def build_signups(
+    d: District, total: int, seed: int = 7, cancel_targets: bool = False
+) -> tuple[dict, dict]:
     """Sign-ups over a year of shifts: {(cid, month): [rows in arrival order]}, parts per uid.
 
     Capacity and the waiting list are applied as sign_up/cancel_signup would: arrivals
@@ -297,7 +402,7 @@ def build_signups(d: District, total: int, seed: int = 7,
     all_uids = [m["uid"] for m in members]
     bench = set(d.bench_uids) | set(d.cancel_uids)
     confirmed_in: dict[str, int] = {}
-    busy: dict[str, set] = {}        # uid -> {(date, start)}
+    busy: dict[str, set] = {}  # uid -> {(date, start)}
     files: dict[tuple, list] = {}
     made = 0
     for i, count in per_shift.items():
@@ -307,8 +412,9 @@ def build_signups(d: District, total: int, seed: int = 7,
             start = datetime.strptime(f"{shift['date']} {shift['start']}", "%Y-%m-%d %H:%M")
         else:
             start = now
-        earliest = max(start - timedelta(days=14), datetime.strptime(post["created_at"],
-                                                                     "%Y-%m-%d %H:%M:%S"))
+        earliest = max(
+            start - timedelta(days=14), datetime.strptime(post["created_at"], "%Y-%m-%d %H:%M:%S")
+        )
         latest = min(start - timedelta(hours=1), now - timedelta(minutes=1))
         if latest <= earliest:
             latest = earliest + timedelta(minutes=1)
@@ -335,9 +441,19 @@ def build_signups(d: District, total: int, seed: int = 7,
         for at, uid in arrivals:
             status = "confirmed" if confirmed < shift["capacity"] else "waiting"
             confirmed += status == "confirmed"
-            rows.append(_like(tpl, id=next(ids5), shift_id=shift["id"], post_id=post["id"],
-                              uid=uid, status=status, created_at=stamp(at), cancelled_at=None,
-                              promoted_at=None))
+            rows.append(
+                _like(
+                    tpl,
+                    id=next(ids5),
+                    shift_id=shift["id"],
+                    post_id=post["id"],
+                    uid=uid,
+                    status=status,
+                    created_at=stamp(at),
+                    cancelled_at=None,
+                    promoted_at=None,
+                )
+            )
         for row in rows:
             if rng.random() >= d.sizes.cancel_share:
                 continue
@@ -355,8 +471,9 @@ def build_signups(d: District, total: int, seed: int = 7,
         made += len(rows)
     if cancel_targets:
         earliest = (now + timedelta(days=2)).date().isoformat()
-        future = [m for m in all_shifts if m[3] and m[1]["status"] == "open"
-                  and m[2]["date"] >= earliest]
+        future = [
+            m for m in all_shifts if m[3] and m[1]["status"] == "open" and m[2]["date"] >= earliest
+        ]
         at = now - timedelta(seconds=len(d.cancel_uids) * d.sizes.cancel_each + 60)
         for uid in d.cancel_uids:
             taken = set()
@@ -370,12 +487,22 @@ def build_signups(d: District, total: int, seed: int = 7,
                 taken_places = confirmed_in.get(shift["id"], 0)
                 status = "confirmed" if taken_places < shift["capacity"] else "waiting"
                 confirmed_in[shift["id"]] = taken_places + (status == "confirmed")
-                files.setdefault((cid, shift["date"][:7]), []).append(_like(
-                    tpl, id=next(ids5), shift_id=shift["id"], post_id=post["id"], uid=uid,
-                    status=status, created_at=stamp(at), cancelled_at=None, promoted_at=None))
+                files.setdefault((cid, shift["date"][:7]), []).append(
+                    _like(
+                        tpl,
+                        id=next(ids5),
+                        shift_id=shift["id"],
+                        post_id=post["id"],
+                        uid=uid,
+                        status=status,
+                        created_at=stamp(at),
+                        cancelled_at=None,
+                        promoted_at=None,
+                    )
+                )
     parts: dict[str, list] = {}
     for (cid, month), rows in files.items():
-        rows.sort(key=lambda r: r["created_at"])   # doc ids follow arrival, as under the lock
+        rows.sort(key=lambda r: r["created_at"])  # doc ids follow arrival, as under the lock
         for row in rows:
             mine = parts.setdefault(row["uid"], [])
             if [cid, month] not in mine:
@@ -385,14 +512,20 @@ def build_signups(d: District, total: int, seed: int = 7,
 
 # --- writing ---------------------------------------------------------------------------------
 
+
 def _tables(**tables) -> str:
     """TinyDB's JSON layout, serialised as _files._AtomicStorage.write does."""
     data = {name: {str(n): row for n, row in enumerate(rows, 1)} for name, rows in tables.items()}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_store(d: District, folder: Path, signups_total: int, secret_key: str | None = None,
-                cancel_targets: bool = False) -> dict:
+def write_store(
+    d: District,
+    folder: Path,
+    signups_total: int,
+    secret_key: str | None = None,
+    cancel_targets: bool = False,
+) -> dict:
     """Write the district with ``signups_total`` sign-ups (plus the cancel members' ones
     when cancel_targets) into an empty folder; returns counts."""
     from portal import store
@@ -417,36 +550,43 @@ def write_store(d: District, folder: Path, signups_total: int, secret_key: str |
             _files.write_atomic(_common.account_path(shard), _tables(users=rows))
     for c in d.communities:
         cid = c["id"]
-        _files.write_atomic(_common.community_path(cid), _tables(
-            reports=d.reports[cid], posts=d.posts[cid], shifts=d.shifts[cid]))
+        _files.write_atomic(
+            _common.community_path(cid),
+            _tables(reports=d.reports[cid], posts=d.posts[cid], shifts=d.shifts[cid]),
+        )
     for (cid, month), rows in files.items():
         _files.write_atomic(_common.signups_path(cid, month), _tables(signups=rows))
     if secret_key:
         (folder / "secret_key").write_text(secret_key)
         (folder / "secret_key").chmod(0o600)
     _files.forget_caches()
-    return {"streets": len({c["street_id"] for c in d.communities}),
-            "communities": len(d.communities),
-            "members": sum(u["role"] in ("member", "volunteer") for u in d.users),
-            "accounts": len(d.users),
-            "posts": sum(len(v) for v in d.posts.values()),
-            "shifts": sum(len(v) for v in d.shifts.values()),
-            "open_future_shifts": sum(1 for meta in d.shift_meta.values()
-                                      if meta[1]["status"] == "open"
-                                      and (meta[2]["date"] is None
-                                           or meta[2]["date"] > d.now.date().isoformat())),
-            "signups": sum(len(rows) for rows in files.values()),
-            "signup_files": len(files)}
+    return {
+        "streets": len({c["street_id"] for c in d.communities}),
+        "communities": len(d.communities),
+        "members": sum(u["role"] in ("member", "volunteer") for u in d.users),
+        "accounts": len(d.users),
+        "posts": sum(len(v) for v in d.posts.values()),
+        "shifts": sum(len(v) for v in d.shifts.values()),
+        "open_future_shifts": sum(
+            1
+            for meta in d.shift_meta.values()
+            if meta[1]["status"] == "open"
+            and (meta[2]["date"] is None or meta[2]["date"] > d.now.date().isoformat())
+        ),
+        "signups": sum(len(rows) for rows in files.values()),
+        "signup_files": len(files),
+    }
 
 
 # --- the check: real store functions on the generated store ----------------------------------
+
 
 def check(d: District, folder: Path) -> None:
     """Open the generated store and use it through the store's own functions."""
     from portal import store
     from portal.store import _files
 
-    store.open_store(folder)                     # every file parses as the store's JSON
+    store.open_store(folder)  # every file parses as the store's JSON
     at = store.now()
     members = [u for u in d.users if u["role"] in ("member", "volunteer")]
     probe = members[:40] + [u for u in members if u["uid"] in set(d.bench_uids)][:10]
@@ -464,15 +604,20 @@ def check(d: District, folder: Path) -> None:
         assert all(x["user"] for x in r["confirmed"] + r["waiting"]), "sign-up of unknown user"
     # A real sign-up and cancel on a future shift, by a bench member, through the store.
     uid = d.bench_uids[0]
-    cid, post, shift, _slot = next(m for m in d.shift_meta.values()
-                                   if m[2]["date"] and m[2]["date"] > (at + timedelta(days=2)).date().isoformat()
-                                   and m[1]["status"] == "open")
+    cid, post, shift, _slot = next(
+        m
+        for m in d.shift_meta.values()
+        if m[2]["date"]
+        and m[2]["date"] > (at + timedelta(days=2)).date().isoformat()
+        and m[1]["status"] == "open"
+    )
     before = len(store.user_signups(uid))
     row = store.sign_up(cid, shift["id"], uid)
     expected = set(d.templates["signup"])
     stored = set(row) - {"position"}  # sign_up also tells the caller its waiting position
-    assert stored == expected, \
+    assert stored == expected, (
         f"sign-up row shape differs: real {sorted(stored)} generated {sorted(expected)}"
+    )
     raw = _files._load(store.base.signups_path(cid, shift["date"][:7]))["signups"]
     assert set(next(r for r in raw.values() if r["id"] == row["id"])) == expected
     assert len(store.user_signups(uid)) == before + 1
@@ -483,8 +628,9 @@ def check(d: District, folder: Path) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.generate",
-                                     description="write a district-scale store")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.generate", description="write a district-scale store"
+    )
     parser.add_argument("folder", type=Path)
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--signups", type=int)
@@ -493,6 +639,7 @@ def main(argv=None) -> int:
     if args.signups is not None:
         sizes = replace(sizes, signups=args.signups)
     from portal import store
+
     started = time.perf_counter()
     district = build_district(sizes, store.now())
     counts = write_store(district, args.folder, sizes.signups)

@@ -4,6 +4,7 @@ Each build runs in a fresh interpreter (as ``python run.py build`` does), timed
 from process start to exit, into a temporary folder: the product's ``site/`` is
 only touched by ``python run.py build`` itself, which ``make build`` also runs.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -53,9 +54,18 @@ def measure(repeats: int = 3) -> dict:
         (tmp / "empty" / "mkdocs.yml").write_text(EMPTY_CONFIG, encoding="utf-8")
         (tmp / "empty" / "docs" / "index.md").write_text("# 空站点\n", encoding="utf-8")
         full, empty = [], []
-        for n in range(repeats):   # alternate, so that neither gets a warmer machine
-            empty.append(_timed([sys.executable, "-c", _BUILD_EMPTY,
-                                 str(tmp / "empty" / "mkdocs.yml"), str(tmp / f"empty-site-{n}")])[0])
+        for n in range(repeats):  # alternate, so that neither gets a warmer machine
+            empty.append(
+                _timed(
+                    [
+                        sys.executable,
+                        "-c",
+                        _BUILD_EMPTY,
+                        str(tmp / "empty" / "mkdocs.yml"),
+                        str(tmp / f"empty-site-{n}"),
+                    ]
+                )[0]
+            )
             full.append(_timed([sys.executable, "-c", _BUILD_KB, str(tmp / f"kb-site-{n}")])[0])
         pages = sum(1 for _ in (tmp / "kb-site-0").rglob("*.html"))
     # The product's own command: the first call builds site/ if stale, the next ones skip.
@@ -67,10 +77,19 @@ def measure(repeats: int = 3) -> dict:
         unchanged.append(took)
         outputs.append(out)
     skipped = all("跳过" in out for out in outputs)
-    return {"full": min(full), "full_all": full, "empty": min(empty), "empty_all": empty,
-            "ratio": min(full) / min(empty), "pages": pages,
-            "unchanged": statistics.median(unchanged), "unchanged_all": unchanged,
-            "unchanged_skipped": skipped, "first_run_build": first, "first_run_output": first_out}
+    return {
+        "full": min(full),
+        "full_all": full,
+        "empty": min(empty),
+        "empty_all": empty,
+        "ratio": min(full) / min(empty),
+        "pages": pages,
+        "unchanged": statistics.median(unchanged),
+        "unchanged_all": unchanged,
+        "unchanged_skipped": skipped,
+        "first_run_build": first,
+        "first_run_output": first_out,
+    }
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Sessions through the real login form, and bounded wrk runs on 127.0.0.1."""
+
 from __future__ import annotations
 
 import http.client
@@ -13,15 +14,17 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "portal_session"
-TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+TOKEN_RE = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
 
 
 @dataclass
 class Session:
     phone: str
     uid: str
-    cookie: str   # "portal_session=..."
-    token: str    # a CSRF token valid for this session
+    cookie: str  # "portal_session=..."
+    token: str  # a CSRF token valid for this session
 
 
 def fetch(port: int, method: str, path: str, cookie: str = "", form: dict | None = None):
@@ -56,9 +59,13 @@ def _token(html: str) -> str:
 def login(port: int, phone: str, uid: str, password: str) -> Session:
     """Log in through /portal/login like a browser; then read a token bound to the session."""
     status, _h, html, cookie = fetch(port, "GET", "/portal/login")
-    status, headers, _t, cookie = fetch(port, "POST", "/portal/login", cookie,
-                                       {"phone": phone, "password": password,
-                                        "csrf_token": _token(html)})
+    status, headers, _t, cookie = fetch(
+        port,
+        "POST",
+        "/portal/login",
+        cookie,
+        {"phone": phone, "password": password, "csrf_token": _token(html)},
+    )
     if status != 302 or "/login" in (headers.get("Location") or ""):
         raise RuntimeError(f"login of {phone} failed (HTTP {status})")
     # A page with a form puts the CSRF secret into the session (and shows the login flash).
@@ -81,19 +88,44 @@ def wrk_version() -> str:
     return text[1] if len(text) > 1 else "?"
 
 
-def run_wrk(port: int, lines: list[tuple[str, str, str, str]], workdir: Path, name: str, *,
-            duration: float, connections: int, threads: int = 2, cycle: bool = True,
-            expect: int = 200) -> dict:
+def run_wrk(
+    port: int,
+    lines: list[tuple[str, str, str, str]],
+    workdir: Path,
+    name: str,
+    *,
+    duration: float,
+    connections: int,
+    threads: int = 2,
+    cycle: bool = True,
+    expect: int = 200,
+) -> dict:
     """One bounded wrk run over a list of requests; returns wrk's figures (latency in ms)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    if cycle:   # every wrk thread needs at least one request of its own
+    if cycle:  # every wrk thread needs at least one request of its own
         lines = list(lines) * -(-threads // len(lines))
     listing = workdir / f"{name}.tsv"
     listing.write_text("".join("\t".join(line) + "\n" for line in lines), encoding="utf-8")
-    duration = max(1, round(duration))   # wrk takes whole seconds
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
-           "--timeout", "10s", "-s", str(HERE / "wrk.lua"), f"http://127.0.0.1:{port}",
-           "--", str(listing), str(threads), "1" if cycle else "0", str(expect)]
+    duration = max(1, round(duration))  # wrk takes whole seconds
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(HERE / "wrk.lua"),
+        f"http://127.0.0.1:{port}",
+        "--",
+        str(listing),
+        str(threads),
+        "1" if cycle else "0",
+        str(expect),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     (workdir / f"{name}.wrk.txt").write_text(out.stdout + out.stderr, encoding="utf-8")
     found = [line for line in out.stdout.splitlines() if line.startswith("BENCH-RESULT ")]
@@ -102,14 +134,27 @@ def run_wrk(port: int, lines: list[tuple[str, str, str, str]], workdir: Path, na
     r = json.loads(found[-1].split(" ", 1)[1])
     seconds = r["duration_us"] / 1e6
     errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
-    return {"name": name, "requests": r["requests"], "seconds": seconds,
-            "rps": r["requests"] / seconds if seconds else 0.0,
-            "p50": r["p50"] / 1000, "p95": r["p95"] / 1000, "p99": r["p99"] / 1000,
-            "mean": r["mean"] / 1000, "max": r["max"] / 1000,
-            "errors": errors, "non_2xx_3xx": r["status"], "unexpected": r["unexpected"],
-            "overflow": r["overflow"], "socket_errors": errors - r["status"],
-            "connections": connections, "threads": threads, "duration": duration,
-            "kb_per_request": r["bytes"] / max(r["requests"], 1) / 1024, "notes": []}
+    return {
+        "name": name,
+        "requests": r["requests"],
+        "seconds": seconds,
+        "rps": r["requests"] / seconds if seconds else 0.0,
+        "p50": r["p50"] / 1000,
+        "p95": r["p95"] / 1000,
+        "p99": r["p99"] / 1000,
+        "mean": r["mean"] / 1000,
+        "max": r["max"] / 1000,
+        "errors": errors,
+        "non_2xx_3xx": r["status"],
+        "unexpected": r["unexpected"],
+        "overflow": r["overflow"],
+        "socket_errors": errors - r["status"],
+        "connections": connections,
+        "threads": threads,
+        "duration": duration,
+        "kb_per_request": r["bytes"] / max(r["requests"], 1) / 1024,
+        "notes": [],
+    }
 
 
 def get_lines(paths_and_cookies) -> list[tuple[str, str, str, str]]:
@@ -118,5 +163,7 @@ def get_lines(paths_and_cookies) -> list[tuple[str, str, str, str]]:
 
 def post_lines(items) -> list[tuple[str, str, str, str]]:
     """items: (path, session) -> POST with the session's cookie and CSRF token."""
-    return [("POST", path, s.cookie, "csrf_token=" + urllib.parse.quote(s.token, safe=""))
-            for path, s in items]
+    return [
+        ("POST", path, s.cookie, "csrf_token=" + urllib.parse.quote(s.token, safe=""))
+        for path, s in items
+    ]

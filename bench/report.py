@@ -1,4 +1,5 @@
 """bench/RESULTS.md: machine, versions, command, tables, and each target met or missed."""
+
 from __future__ import annotations
 
 import time
@@ -61,7 +62,8 @@ def render(*, args, argv, sizes, counts, growth, runs, kb, machine, gen_seconds,
         f"({c['open_future_shifts']:,} open and in the future), {c['signups']:,} sign-ups over "
         f"the past {sizes.history_days} days and the next {sizes.future_days} "
         f"({c['signup_files']:,} community-month files). Growth stores: "
-        + ", ".join(f"{counts[g]['signups']:,}" for g in growth) + " sign-ups, same district.",
+        + ", ".join(f"{counts[g]['signups']:,}" for g in growth)
+        + " sign-ups, same district.",
         "- Sign-up: each request a different (member, shift) pair of "
         f"{sizes.bench_members} logged-in members "
         "(no two overlapping shifts per member; full shifts put them on the waiting list); "
@@ -70,8 +72,7 @@ def render(*, args, argv, sizes, counts, growth, runs, kb, machine, gen_seconds,
         "arrivals; a freed place promotes the first waiting). Both runs are checked against "
         "the store afterwards (rows written or cancelled vs. responses).",
         "",
-        "## Every path, same server, same run "
-        f"({largest:,} sign-ups)",
+        f"## Every path, same server, same run ({largest:,} sign-ups)",
         "",
         "| path | req/s | % of bare | p50 ms | p95 ms | p99 ms | errors | target | |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
@@ -86,39 +87,73 @@ def render(*, args, argv, sizes, counts, growth, runs, kb, machine, gen_seconds,
         if name in ("signup", "cancel"):
             target = f"≥ {TARGET_POST_SHARE:.0%}, p99 ≤ {TARGET_POST_P99:g} ms"
             ok = share >= TARGET_POST_SHARE and r["p99"] <= TARGET_POST_P99
-            verdicts.append((f"{name} ≥ {TARGET_POST_SHARE:.0%} of bare and p99 ≤ "
-                             f"{TARGET_POST_P99:g} ms",
-                             ok, f"{share:.1%} of bare ({share / TARGET_POST_SHARE:.2f}× the "
-                             f"target), p99 {r['p99']:.0f} ms"))
+            verdicts.append(
+                (
+                    f"{name} ≥ {TARGET_POST_SHARE:.0%} of bare and p99 ≤ {TARGET_POST_P99:g} ms",
+                    ok,
+                    f"{share:.1%} of bare ({share / TARGET_POST_SHARE:.2f}× the "
+                    f"target), p99 {r['p99']:.0f} ms",
+                )
+            )
         elif name in READ_PATHS:
             target = f"≥ {TARGET_READ_SHARE:.0%}"
             ok = share >= TARGET_READ_SHARE
-            verdicts.append((f"{name} ≥ {TARGET_READ_SHARE:.0%} of bare", ok,
-                             f"{share:.1%} of bare ({share / TARGET_READ_SHARE:.2f}× the target)"))
+            verdicts.append(
+                (
+                    f"{name} ≥ {TARGET_READ_SHARE:.0%} of bare",
+                    ok,
+                    f"{share:.1%} of bare ({share / TARGET_READ_SHARE:.2f}× the target)",
+                )
+            )
         errors = r["errors"] + r["unexpected"] + r["overflow"]
-        lines.append(f"| {LABELS[name]} | {r['rps']:,.0f} | {share:.1%} | {r['p50']:.1f} | "
-                     f"{r['p95']:.1f} | {r['p99']:.1f} | {errors} | {target} | "
-                     f"{'' if ok is None else _ok(ok)} |")
+        lines.append(
+            f"| {LABELS[name]} | {r['rps']:,.0f} | {share:.1%} | {r['p50']:.1f} | "
+            f"{r['p95']:.1f} | {r['p99']:.1f} | {errors} | {target} | "
+            f"{'' if ok is None else _ok(ok)} |"
+        )
     notes = [f"- {name}: {note}" for name in ORDER for note in main.get(name, {}).get("notes", [])]
-    checks = [f"- {name}: {main[name]['store_check']}" for name in ("signup", "cancel")
-              if name in main and "store_check" in main[name]]
-    lines += ["", "Errors = non-2xx/3xx + socket errors + unexpected status (GET ≠ 200, POST ≠ "
-              "302) + requests past the end of a no-repeat list; a run with errors is invalid.",
-              ""] + checks + notes
+    checks = [
+        f"- {name}: {main[name]['store_check']}"
+        for name in ("signup", "cancel")
+        if name in main and "store_check" in main[name]
+    ]
+    lines += (
+        [
+            "",
+            "Errors = non-2xx/3xx + socket errors + unexpected status (GET ≠ 200, POST ≠ "
+            "302) + requests past the end of a no-repeat list; a run with errors is invalid.",
+            "",
+        ]
+        + checks
+        + notes
+    )
 
     mem = main.get("memory", [])
     if mem:
         worst = max(m["peak_mb"] for m in mem)
-        lines += ["", "## Server memory (largest store, after all runs)", "",
-                  "| worker | RSS MB | peak RSS MB |", "|---|---:|---:|"]
-        lines += [f"| {n + 1} | {m['rss_mb']:.0f} | {m['peak_mb']:.0f} |" for n, m in enumerate(mem)]
-        verdicts.append((f"RSS per worker ≤ {TARGET_RSS:g} MB", worst <= TARGET_RSS,
-                         f"peak {worst:.0f} MB"))
+        lines += [
+            "",
+            "## Server memory (largest store, after all runs)",
+            "",
+            "| worker | RSS MB | peak RSS MB |",
+            "|---|---:|---:|",
+        ]
+        lines += [
+            f"| {n + 1} | {m['rss_mb']:.0f} | {m['peak_mb']:.0f} |" for n, m in enumerate(mem)
+        ]
+        verdicts.append(
+            (f"RSS per worker ≤ {TARGET_RSS:g} MB", worst <= TARGET_RSS, f"peak {worst:.0f} MB")
+        )
 
-    lines += ["", "## Growth: 1k → largest sign-ups (same communities, members, posts)", "",
-              "| path | " + " | ".join(f"{counts[g]['signups']:,} sign-ups" for g in growth)
-              + " | throughput ratio | p99 ratio | ratio of shares of bare | target | |",
-              "|---|" + "---:|" * len(growth) + "---:|---:|---:|---|---|"]
+    lines += [
+        "",
+        "## Growth: 1k → largest sign-ups (same communities, members, posts)",
+        "",
+        "| path | "
+        + " | ".join(f"{counts[g]['signups']:,} sign-ups" for g in growth)
+        + " | throughput ratio | p99 ratio | ratio of shares of bare | target | |",
+        "|---|" + "---:|" * len(growth) + "---:|---:|---:|---|---|",
+    ]
     for name in ("signup", "recommend", "bare"):
         cells, rps, p99, share = [], [], [], []
         for g in growth:
@@ -138,42 +173,75 @@ def render(*, args, argv, sizes, counts, growth, runs, kb, machine, gen_seconds,
             # (other work on the machine), not a measurement of growth.
             verdict = "inconclusive (noise)"
         if ok is not None:
-            verdicts.append((f"{name}: growth ≤ {TARGET_GROWTH}×", ok,
-                             f"share of bare ×{norm:.2f} lower (raw req/s ×{slow:.2f}), "
-                             f"p99 ×{lat:.2f}" + (f"; {verdict}" if "noise" in verdict else "")))
-        lines.append(f"| {LABELS[name].split(' `')[0]} | " + " | ".join(cells)
-                     + f" | {slow:.2f}× | {lat:.2f}× | {norm:.2f}× | "
-                     + ("" if ok is None else f"≤ {TARGET_GROWTH}× | {verdict}") + " |")
-    lines += ["", "Throughput ratio = req/s at the smallest store ÷ req/s at the largest; "
-              "p99 ratio = largest ÷ smallest; ratio of shares = (req/s ÷ that server's bare "
-              "req/s) at the smallest ÷ the same at the largest (above 1 = slower with more "
-              "history). Each store has its own server, so the target is judged on the share "
-              "of bare (which cancels load from other work on the machine) and on p99; the bare "
-              "row shows the run-to-run noise."]
+            verdicts.append(
+                (
+                    f"{name}: growth ≤ {TARGET_GROWTH}×",
+                    ok,
+                    f"share of bare ×{norm:.2f} lower (raw req/s ×{slow:.2f}), "
+                    f"p99 ×{lat:.2f}" + (f"; {verdict}" if "noise" in verdict else ""),
+                )
+            )
+        lines.append(
+            f"| {LABELS[name].split(' `')[0]} | "
+            + " | ".join(cells)
+            + f" | {slow:.2f}× | {lat:.2f}× | {norm:.2f}× | "
+            + ("" if ok is None else f"≤ {TARGET_GROWTH}× | {verdict}")
+            + " |"
+        )
+    lines += [
+        "",
+        "Throughput ratio = req/s at the smallest store ÷ req/s at the largest; "
+        "p99 ratio = largest ÷ smallest; ratio of shares = (req/s ÷ that server's bare "
+        "req/s) at the smallest ÷ the same at the largest (above 1 = slower with more "
+        "history). Each store has its own server, so the target is judged on the share "
+        "of bare (which cancels load from other work on the machine) and on p99; the bare "
+        "row shows the run-to-run noise.",
+    ]
 
     if kb:
-        lines += ["", "## Knowledge base", "",
-                  "| build | seconds | target | |", "|---|---:|---|---|",
-                  f"| full KB ({kb['pages']} HTML pages), fresh interpreter | {kb['full']:.2f} | | |",
-                  f"| empty mkdocs-material site, fresh interpreter | {kb['empty']:.2f} | | |",
-                  f"| ratio full ÷ empty | {kb['ratio']:.2f}× | ≤ {TARGET_KB_RATIO}× | "
-                  f"{_ok(kb['ratio'] <= TARGET_KB_RATIO)} |",
-                  f"| `python run.py build`, nothing changed (median of 3) | {kb['unchanged']:.3f} "
-                  f"| ≤ {TARGET_KB_UNCHANGED} s | {_ok(kb['unchanged'] <= TARGET_KB_UNCHANGED)} |",
-                  "", "Builds are the best of 3, alternating empty and full; the unchanged "
-                  "rebuild " + ("skipped as expected." if kb["unchanged_skipped"]
-                                else "**did not skip** (sources changed during the run?).")]
-        verdicts.append((f"KB full build ≤ {TARGET_KB_RATIO}× empty site",
-                         kb["ratio"] <= TARGET_KB_RATIO, f"{kb['ratio']:.2f}×"))
-        verdicts.append((f"unchanged rebuild ≤ {TARGET_KB_UNCHANGED} s",
-                         kb["unchanged"] <= TARGET_KB_UNCHANGED, f"{kb['unchanged']:.3f} s"))
+        lines += [
+            "",
+            "## Knowledge base",
+            "",
+            "| build | seconds | target | |",
+            "|---|---:|---|---|",
+            f"| full KB ({kb['pages']} HTML pages), fresh interpreter | {kb['full']:.2f} | | |",
+            f"| empty mkdocs-material site, fresh interpreter | {kb['empty']:.2f} | | |",
+            f"| ratio full ÷ empty | {kb['ratio']:.2f}× | ≤ {TARGET_KB_RATIO}× | "
+            f"{_ok(kb['ratio'] <= TARGET_KB_RATIO)} |",
+            f"| `python run.py build`, nothing changed (median of 3) | {kb['unchanged']:.3f} "
+            f"| ≤ {TARGET_KB_UNCHANGED} s | {_ok(kb['unchanged'] <= TARGET_KB_UNCHANGED)} |",
+            "",
+            "Builds are the best of 3, alternating empty and full; the unchanged "
+            "rebuild "
+            + (
+                "skipped as expected."
+                if kb["unchanged_skipped"]
+                else "**did not skip** (sources changed during the run?)."
+            ),
+        ]
+        verdicts.append(
+            (
+                f"KB full build ≤ {TARGET_KB_RATIO}× empty site",
+                kb["ratio"] <= TARGET_KB_RATIO,
+                f"{kb['ratio']:.2f}×",
+            )
+        )
+        verdicts.append(
+            (
+                f"unchanged rebuild ≤ {TARGET_KB_UNCHANGED} s",
+                kb["unchanged"] <= TARGET_KB_UNCHANGED,
+                f"{kb['unchanged']:.3f} s",
+            )
+        )
 
     lines += ["", "## Targets", "", "| target | | measured |", "|---|---|---|"]
     lines += [f"| {what} | {_ok(ok)} | {how} |" for what, ok, how in verdicts]
     invalid = [name for name, r in main.items() if isinstance(r, dict) and r.get("notes")]
     for g in growth[:-1]:
-        invalid += [f"{name}@{g}" for name, r in runs[g].items()
-                    if isinstance(r, dict) and r.get("notes")]
+        invalid += [
+            f"{name}@{g}" for name, r in runs[g].items() if isinstance(r, dict) and r.get("notes")
+        ]
     if invalid:
         lines += ["", f"**Invalid runs: {', '.join(invalid)}** (see the notes above)."]
     return "\n".join(lines) + "\n"

@@ -3,6 +3,7 @@
 The only difference is the module: ``bench.wsgi:app`` is ``portal.wsgi:app`` with the
 bare ``/bench/hello`` added, so every path is served by the same workers.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -24,8 +25,9 @@ def free_port() -> int:
 
 
 def gunicorn_version() -> str:
-    out = subprocess.run([sys.executable, "-m", "gunicorn", "--version"], capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
     text = (out.stdout or out.stderr).strip()
     return text.split()[-1].strip("()") if out.returncode == 0 and text else "?"
 
@@ -35,8 +37,14 @@ class Server:
         self.data_dir, self.log, self.workers = Path(data_dir), Path(log), workers
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
-        self.command = ["gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-                        "bench.wsgi:app"]
+        self.command = [
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "bench.wsgi:app",
+        ]
 
     def __enter__(self):
         self.start()
@@ -49,8 +57,13 @@ class Server:
         env = dict(os.environ, PORTAL_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
         self.log.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", *self.command], cwd=ROOT, env=env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", *self.command],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -100,8 +113,13 @@ class Server:
                 key, _, value = line.partition(":")
                 if key in ("VmRSS", "VmHWM"):
                     fields[key] = int(value.split()[0]) / 1024
-            rows.append({"pid": pid, "rss_mb": fields.get("VmRSS", 0.0),
-                         "peak_mb": fields.get("VmHWM", 0.0)})
+            rows.append(
+                {
+                    "pid": pid,
+                    "rss_mb": fields.get("VmRSS", 0.0),
+                    "peak_mb": fields.get("VmHWM", 0.0),
+                }
+            )
         return rows
 
     def stop(self) -> None:

@@ -5,6 +5,7 @@ with one more route, ``/bench/hello``, that returns a short string: the ceiling
 that every other path is compared with, measured by the same server and workers
 (it passes through the app's own before/after-request hooks, like any page).
 """
+
 from portal.wsgi import app
 
 

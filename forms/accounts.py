@@ -1,10 +1,17 @@
 """Account forms: register, log in, change password, edit profile."""
+
 from __future__ import annotations
 
 import re
 
-from wtforms import (BooleanField, PasswordField, RadioField, SelectField,
-                     SelectMultipleField, StringField)
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -12,7 +19,11 @@ from .base import BaseForm, mobile_phone, strong_password
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KINDS = [("member", "在职党员"), ("volunteer", "志愿者（居民、小巷管家、卡口值守等）")]
-AVAILABILITY = [("weekday_day", "工作日白天"), ("weekday_evening", "工作日晚间"), ("weekend", "周末")]
+AVAILABILITY = [
+    ("weekday_day", "工作日白天"),
+    ("weekday_evening", "工作日晚间"),
+    ("weekend", "周末"),
+]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -29,13 +40,22 @@ def _required(label: str):
 class ProfileFields(BaseForm):
     """Fields shared by registration and the profile page; choices are set by the view."""
 
-    name = StringField("姓名", validators=[_required("姓名"), Length(max=30, message="姓名不能超过 30 个字。")])
-    work_unit = StringField("工作单位", validators=[Length(max=60, message="工作单位不能超过 60 个字。")])
-    party_org = StringField("所在党组织", validators=[Length(max=60, message="所在党组织不能超过 60 个字。")])
-    home_cid = SelectField("居住社区", validators=[InputRequired(message="请选择居住社区。")],
-                           validate_choice=False)
+    name = StringField(
+        "姓名", validators=[_required("姓名"), Length(max=30, message="姓名不能超过 30 个字。")]
+    )
+    work_unit = StringField(
+        "工作单位", validators=[Length(max=60, message="工作单位不能超过 60 个字。")]
+    )
+    party_org = StringField(
+        "所在党组织", validators=[Length(max=60, message="所在党组织不能超过 60 个字。")]
+    )
+    home_cid = SelectField(
+        "居住社区", validators=[InputRequired(message="请选择居住社区。")], validate_choice=False
+    )
     skills = MultiCheckboxField("我的专长（可多选）", validate_choice=False)
-    availability = MultiCheckboxField("空闲时间（可多选）", choices=AVAILABILITY, validate_choice=False)
+    availability = MultiCheckboxField(
+        "空闲时间（可多选）", choices=AVAILABILITY, validate_choice=False
+    )
 
     def _valid_values(self, field) -> set:
         values: set[str] = set()
@@ -68,12 +88,20 @@ class RegisterForm(ProfileFields):
 
     phone = StringField("手机号", validators=[_required("手机号"), mobile_phone])
     password = PasswordField("密码", validators=[_required("密码"), strong_password])
-    confirm = PasswordField("再次输入密码", validators=[
-        _required("确认密码"), EqualTo("password", message="两次输入的密码不一致。")])
-    kind = RadioField("身份", choices=KINDS, validators=[InputRequired(message="请选择身份。")],
-                      validate_choice=False)
-    consent = BooleanField("我已阅读并同意《个人信息处理说明》", validators=[
-        DataRequired(message="注册前需要您同意个人信息处理说明。")])
+    confirm = PasswordField(
+        "再次输入密码",
+        validators=[_required("确认密码"), EqualTo("password", message="两次输入的密码不一致。")],
+    )
+    kind = RadioField(
+        "身份",
+        choices=KINDS,
+        validators=[InputRequired(message="请选择身份。")],
+        validate_choice=False,
+    )
+    consent = BooleanField(
+        "我已阅读并同意《个人信息处理说明》",
+        validators=[DataRequired(message="注册前需要您同意个人信息处理说明。")],
+    )
 
     def validate_kind(self, field):
         if field.data not in dict(KINDS):
@@ -90,22 +118,29 @@ class RegisterForm(ProfileFields):
 
 class LoginForm(BaseForm):
     phone = StringField("手机号", validators=[_required("手机号"), mobile_phone])
-    password = PasswordField("密码", validators=[_required("密码"), Length(max=128, message="密码不正确。")])
+    password = PasswordField(
+        "密码", validators=[_required("密码"), Length(max=128, message="密码不正确。")]
+    )
 
 
 class ChangePasswordForm(BaseForm):
-    old_password = PasswordField("当前密码", validators=[
-        _required("当前密码"), Length(max=128, message="当前密码不正确。")])
+    old_password = PasswordField(
+        "当前密码", validators=[_required("当前密码"), Length(max=128, message="当前密码不正确。")]
+    )
     password = PasswordField("新密码", validators=[_required("新密码"), strong_password])
-    confirm = PasswordField("再次输入新密码", validators=[
-        _required("确认密码"), EqualTo("password", message="两次输入的密码不一致。")])
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[_required("确认密码"), EqualTo("password", message="两次输入的密码不一致。")],
+    )
 
 
 class ProfileForm(ProfileFields):
     """Edit profile; whether work unit is required depends on the account (set by the view)."""
 
     requires_unit = False
-    email = StringField("电子邮箱（选填）", validators=[Length(max=120, message="电子邮箱不能超过 120 个字符。")])
+    email = StringField(
+        "电子邮箱（选填）", validators=[Length(max=120, message="电子邮箱不能超过 120 个字符。")]
+    )
 
     def validate_email(self, field):
         field.data = (field.data or "").strip()

@@ -1,4 +1,5 @@
 """The base form: Chinese messages everywhere, including the CSRF field's."""
+
 from __future__ import annotations
 
 import re

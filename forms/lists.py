@@ -2,6 +2,7 @@
 
 Choices (categories, raisers, kinds, projects…) are set by the views.
 """
+
 from __future__ import annotations
 
 from flask_wtf.file import FileField
@@ -31,11 +32,16 @@ class _ChoiceChecks:
 
 class _NeedFields(BaseForm, _ChoiceChecks):
     category = SelectField("需求分类", validate_choice=False)
-    description = TextAreaField("需求描述", validators=[
-        DataRequired(message="请填写需求描述。"),
-        Length(max=1000, message="需求描述不能超过 1000 个字。")])
-    building = StringField("楼栋/院落", validators=[
-        Length(max=60, message="楼栋/院落不能超过 60 个字。")])
+    description = TextAreaField(
+        "需求描述",
+        validators=[
+            DataRequired(message="请填写需求描述。"),
+            Length(max=1000, message="需求描述不能超过 1000 个字。"),
+        ],
+    )
+    building = StringField(
+        "楼栋/院落", validators=[Length(max=60, message="楼栋/院落不能超过 60 个字。")]
+    )
     urgency = RadioField("紧急程度", default="normal", validate_choice=False)
     raised_by = RadioField("提出人身份", validate_choice=False)
     name = StringField("称呼", validators=[Length(max=20, message="称呼不能超过 20 个字。")])
@@ -80,24 +86,41 @@ class AdminNeedForm(_NeedFields):
 
 
 class NoteForm(BaseForm):
-    text = TextAreaField("进展说明", validators=[
-        DataRequired(message="请填写进展说明。"), Length(max=500, message="进展说明不能超过 500 个字。")])
+    text = TextAreaField(
+        "进展说明",
+        validators=[
+            DataRequired(message="请填写进展说明。"),
+            Length(max=500, message="进展说明不能超过 500 个字。"),
+        ],
+    )
 
 
 class StartForm(BaseForm):
-    note = TextAreaField("受理说明（可选）", validators=[
-        Optional(), Length(max=500, message="说明不能超过 500 个字。")])
+    note = TextAreaField(
+        "受理说明（可选）",
+        validators=[Optional(), Length(max=500, message="说明不能超过 500 个字。")],
+    )
 
 
 class CloseForm(BaseForm):
-    satisfaction = RadioField("满意度", choices=[("5", "5 分 非常满意"), ("4", "4 分 满意"),
-                                               ("3", "3 分 一般"), ("2", "2 分 不满意"),
-                                               ("1", "1 分 非常不满意")],
-                              validate_choice=False)
-    comment = TextAreaField("居民评价", validators=[
-        Optional(), Length(max=500, message="评价不能超过 500 个字。")])
-    note = TextAreaField("办结说明（可选）", validators=[
-        Optional(), Length(max=500, message="说明不能超过 500 个字。")])
+    satisfaction = RadioField(
+        "满意度",
+        choices=[
+            ("5", "5 分 非常满意"),
+            ("4", "4 分 满意"),
+            ("3", "3 分 一般"),
+            ("2", "2 分 不满意"),
+            ("1", "1 分 非常不满意"),
+        ],
+        validate_choice=False,
+    )
+    comment = TextAreaField(
+        "居民评价", validators=[Optional(), Length(max=500, message="评价不能超过 500 个字。")]
+    )
+    note = TextAreaField(
+        "办结说明（可选）",
+        validators=[Optional(), Length(max=500, message="说明不能超过 500 个字。")],
+    )
 
     def validate_satisfaction(self, field):
         if field.data not in {"1", "2", "3", "4", "5"}:
@@ -105,9 +128,13 @@ class CloseForm(BaseForm):
 
 
 class ReopenForm(BaseForm):
-    note = TextAreaField("重新打开的原因", validators=[
-        DataRequired(message="请填写重新打开的原因。"),
-        Length(max=500, message="原因不能超过 500 个字。")])
+    note = TextAreaField(
+        "重新打开的原因",
+        validators=[
+            DataRequired(message="请填写重新打开的原因。"),
+            Length(max=500, message="原因不能超过 500 个字。"),
+        ],
+    )
 
 
 class PickForm(BaseForm, _ChoiceChecks):
@@ -120,20 +147,38 @@ class PickForm(BaseForm, _ChoiceChecks):
 
 
 class ResourceForm(BaseForm, _ChoiceChecks):
-    name = StringField("资源名称", validators=[
-        DataRequired(message="请填写资源名称。"), Length(max=40, message="资源名称不能超过 40 个字。")])
+    name = StringField(
+        "资源名称",
+        validators=[
+            DataRequired(message="请填写资源名称。"),
+            Length(max=40, message="资源名称不能超过 40 个字。"),
+        ],
+    )
     kind = SelectField("资源类型", validate_choice=False)
-    provider = StringField("提供方", validators=[
-        DataRequired(message="请填写提供方。"), Length(max=40, message="提供方不能超过 40 个字。")])
+    provider = StringField(
+        "提供方",
+        validators=[
+            DataRequired(message="请填写提供方。"),
+            Length(max=40, message="提供方不能超过 40 个字。"),
+        ],
+    )
     provider_type = SelectField("提供方类型", validate_choice=False)
-    description = TextAreaField("资源说明", validators=[
-        Optional(), Length(max=500, message="资源说明不能超过 500 个字。")])
-    contact = StringField("联系方式", validators=[
-        DataRequired(message="请填写联系方式。"), Length(max=60, message="联系方式不能超过 60 个字。")])
-    availability = StringField("可用时间", validators=[
-        Optional(), Length(max=60, message="可用时间不能超过 60 个字。")])
-    active = SelectField("状态", choices=[("1", "可用"), ("0", "暂停")], default="1",
-                         validate_choice=False)
+    description = TextAreaField(
+        "资源说明", validators=[Optional(), Length(max=500, message="资源说明不能超过 500 个字。")]
+    )
+    contact = StringField(
+        "联系方式",
+        validators=[
+            DataRequired(message="请填写联系方式。"),
+            Length(max=60, message="联系方式不能超过 60 个字。"),
+        ],
+    )
+    availability = StringField(
+        "可用时间", validators=[Optional(), Length(max=60, message="可用时间不能超过 60 个字。")]
+    )
+    active = SelectField(
+        "状态", choices=[("1", "可用"), ("0", "暂停")], default="1", validate_choice=False
+    )
 
     def set_choices(self, kinds, providers) -> None:
         self.kind.choices = [("", "请选择")] + list(kinds)
@@ -151,10 +196,17 @@ class ResourceForm(BaseForm, _ChoiceChecks):
 
 
 class ProjectForm(BaseForm):
-    name = StringField("项目名称", validators=[
-        DataRequired(message="请填写项目名称。"), Length(max=40, message="项目名称不能超过 40 个字。")])
-    description = TextAreaField("项目说明", validators=[
-        Optional(), Length(max=1000, message="项目说明不能超过 1000 个字。")])
+    name = StringField(
+        "项目名称",
+        validators=[
+            DataRequired(message="请填写项目名称。"),
+            Length(max=40, message="项目名称不能超过 40 个字。"),
+        ],
+    )
+    description = TextAreaField(
+        "项目说明",
+        validators=[Optional(), Length(max=1000, message="项目说明不能超过 1000 个字。")],
+    )
 
 
 class ButtonForm(BaseForm):

@@ -1,18 +1,35 @@
 """Forms of the community admin: posts with shifts, report-in decisions, skill confirmation."""
+
 from __future__ import annotations
 
 from datetime import date
 
-from wtforms import (DateField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
-                     StringField, TextAreaField)
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .accounts import MultiCheckboxField
 from .base import BaseForm
 
-TIME_CHOICES = [("", "—")] + [(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}")
-                              for h in range(6, 23) for m in (0, 30)]
+TIME_CHOICES = [("", "—")] + [
+    (f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 23) for m in (0, 30)
+]
 
 
 class _ZhMeta:
@@ -26,8 +43,10 @@ class ShiftRow(Form):
     day = DateField("日期", validators=[Optional()], format="%Y-%m-%d")
     start = SelectField("开始", choices=TIME_CHOICES, validate_choice=False)
     end = SelectField("结束", choices=TIME_CHOICES, validate_choice=False)
-    capacity = IntegerField("名额", validators=[Optional(), NumberRange(
-        min=1, max=500, message="名额应在 1 到 500 人之间。")])
+    capacity = IntegerField(
+        "名额",
+        validators=[Optional(), NumberRange(min=1, max=500, message="名额应在 1 到 500 人之间。")],
+    )
 
     def is_blank(self) -> bool:
         return not (self.day.data or self.start.data or self.end.data or self.capacity.data)
@@ -38,25 +57,47 @@ class SkillRow(Form):
 
     Meta = _ZhMeta
     skill = SelectField("专长", validate_choice=False)
-    count = IntegerField("人数", validators=[Optional(), NumberRange(
-        min=1, max=100, message="人数应在 1 到 100 之间。")])
+    count = IntegerField(
+        "人数",
+        validators=[Optional(), NumberRange(min=1, max=100, message="人数应在 1 到 100 之间。")],
+    )
 
 
 class PostForm(BaseForm):
     """Create a post; the view sets category and skill choices from the taxonomy."""
 
-    title = StringField("岗位名称", validators=[DataRequired(message="请填写岗位名称。"),
-                                            Length(max=40, message="岗位名称不能超过 40 个字。")])
+    title = StringField(
+        "岗位名称",
+        validators=[
+            DataRequired(message="请填写岗位名称。"),
+            Length(max=40, message="岗位名称不能超过 40 个字。"),
+        ],
+    )
     category = SelectField("岗位分类", validate_choice=False)
-    description = TextAreaField("岗位说明", validators=[
-        DataRequired(message="请填写岗位说明。"), Length(max=1000, message="岗位说明不能超过 1000 个字。")])
-    place = StringField("服务地点", validators=[DataRequired(message="请填写服务地点。"),
-                                            Length(max=60, message="服务地点不能超过 60 个字。")])
-    kind = RadioField("岗位形式", choices=[("shifts", "按班次（指定日期和时段）"),
-                                       ("standing", "长期岗位（不限时段）")],
-                      default="shifts", validate_choice=False)
-    standing_capacity = IntegerField("长期岗位名额", validators=[Optional(), NumberRange(
-        min=1, max=500, message="名额应在 1 到 500 人之间。")])
+    description = TextAreaField(
+        "岗位说明",
+        validators=[
+            DataRequired(message="请填写岗位说明。"),
+            Length(max=1000, message="岗位说明不能超过 1000 个字。"),
+        ],
+    )
+    place = StringField(
+        "服务地点",
+        validators=[
+            DataRequired(message="请填写服务地点。"),
+            Length(max=60, message="服务地点不能超过 60 个字。"),
+        ],
+    )
+    kind = RadioField(
+        "岗位形式",
+        choices=[("shifts", "按班次（指定日期和时段）"), ("standing", "长期岗位（不限时段）")],
+        default="shifts",
+        validate_choice=False,
+    )
+    standing_capacity = IntegerField(
+        "长期岗位名额",
+        validators=[Optional(), NumberRange(min=1, max=500, message="名额应在 1 到 500 人之间。")],
+    )
     skills = FieldList(FormField(SkillRow), min_entries=3, max_entries=6)
     shifts = FieldList(FormField(ShiftRow), min_entries=4, max_entries=12)
 
@@ -78,8 +119,11 @@ class PostForm(BaseForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         # Checked here: the field's Optional() would stop an inline validator.
-        if self.kind.data == "standing" and not self.standing_capacity.data \
-                and not self.standing_capacity.errors:
+        if (
+            self.kind.data == "standing"
+            and not self.standing_capacity.data
+            and not self.standing_capacity.errors
+        ):
             self.standing_capacity.errors = ["长期岗位请填写名额。"]
             ok = False
         return ok
@@ -107,26 +151,46 @@ class PostForm(BaseForm):
                 raise ValidationError(f"第 {n} 个班次的日期已经过去。")
 
     def post_skills(self) -> list[dict]:
-        return [{"skill": r.form.skill.data, "count": r.form.count.data}
-                for r in self.skills if r.form.skill.data]
+        return [
+            {"skill": r.form.skill.data, "count": r.form.count.data}
+            for r in self.skills
+            if r.form.skill.data
+        ]
 
     def shift_rows(self) -> list[dict]:
         if self.kind.data == "standing":
             return [{"capacity": self.standing_capacity.data}]
-        return [{"date": r.form.day.data.isoformat(), "start": r.form.start.data,
-                 "end": r.form.end.data, "capacity": r.form.capacity.data}
-                for r in self.shifts if not r.form.is_blank()]
+        return [
+            {
+                "date": r.form.day.data.isoformat(),
+                "start": r.form.start.data,
+                "end": r.form.end.data,
+                "capacity": r.form.capacity.data,
+            }
+            for r in self.shifts
+            if not r.form.is_blank()
+        ]
 
 
 class CopyPostForm(BaseForm):
-    days = IntegerField("顺延天数", default=7, validators=[
-        InputRequired(message="请填写顺延天数。"),
-        NumberRange(min=1, max=84, message="顺延天数应在 1 到 84 天之间。")])
+    days = IntegerField(
+        "顺延天数",
+        default=7,
+        validators=[
+            InputRequired(message="请填写顺延天数。"),
+            NumberRange(min=1, max=84, message="顺延天数应在 1 到 84 天之间。"),
+        ],
+    )
 
 
 class ReturnReportForm(BaseForm):
-    reason = TextAreaField("退回原因", validators=[
-        DataRequired(message="退回时请填写原因。"), Length(max=200, message="退回原因不能超过 200 个字。")])
+    reason = TextAreaField(
+        "退回原因",
+        validators=[
+            DataRequired(message="退回时请填写原因。"),
+            Length(max=200, message="退回原因不能超过 200 个字。"),
+        ],
+    )
 
 
 class ConfirmSkillsForm(BaseForm):

@@ -3,6 +3,7 @@ read one field of an entry (a string, a flag, a bounded integer, a list of
 strings, a list of entries with unique ids) and raise ``DataError`` naming the
 file and the entry when the field is missing or of the wrong type.
 """
+
 from __future__ import annotations
 
 
@@ -42,7 +43,9 @@ def _need_bool(file: str, entry: str, item: dict, key: str = "example") -> bool:
     return item[key]
 
 
-def _need_int(file: str, entry: str, item: dict, key: str, low: int = 0, high: int | None = None) -> int:
+def _need_int(
+    file: str, entry: str, item: dict, key: str, low: int = 0, high: int | None = None
+) -> int:
     """An integer field within [low, high]; YAML booleans are not accepted as numbers."""
     value = item.get(key) if isinstance(item, dict) else None
     if not isinstance(value, int) or isinstance(value, bool):

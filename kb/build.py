@@ -5,6 +5,7 @@ Their fingerprint (a hash over paths, sizes and bytes) is written into the
 site folder after a good build; a build with the same fingerprint is skipped,
 so ``make run`` starts at once when nothing was edited.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,11 @@ def fingerprint(root: Path = ROOT) -> str:
 def is_stale(site_dir: Path, root: Path = ROOT) -> bool:
     """True when site_dir has no build or one made from other sources."""
     stamp = site_dir / STAMP_NAME
-    return not (site_dir / "index.html").is_file() or not stamp.is_file() \
+    return (
+        not (site_dir / "index.html").is_file()
+        or not stamp.is_file()
         or stamp.read_text(encoding="utf-8").strip() != fingerprint(root)
+    )
 
 
 def build(site_dir: Path | None = None, root: Path = ROOT, force: bool = False) -> bool:

@@ -3,6 +3,7 @@ whistles.yml, glossary.yml, three_lists.yml and departments.yml. Each check
 takes the parsed file and its name, returns the data unchanged when it is
 valid and raises ``DataError`` on the first fault; ``kb.data`` registers them.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,9 @@ def check_duties(data: dict, file: str = "duties.yml") -> dict:
         _need(file, ident, item, "office")
         _need_bool(file, ident, item)
     if len(items) > data["official_count"]:
-        raise DataError(file, "items", f"列出 {len(items)} 项，多于官方总数 {data['official_count']}")
+        raise DataError(
+            file, "items", f"列出 {len(items)} 项，多于官方总数 {data['official_count']}"
+        )
     return data
 
 
@@ -97,9 +100,13 @@ def check_whistles(data: dict, file: str = "whistles.yml") -> dict:
         _need_strings(file, ident, item, "departments")
         _need_bool(file, ident, item)
     if len(categories) != WHISTLE_CATEGORIES:
-        raise DataError(file, "categories", f"应为 {WHISTLE_CATEGORIES} 大类，实际 {len(categories)} 大类")
+        raise DataError(
+            file, "categories", f"应为 {WHISTLE_CATEGORIES} 大类，实际 {len(categories)} 大类"
+        )
     if len(all_items) != WHISTLE_ITEMS:
-        raise DataError(file, "categories", f"事项总数应为 {WHISTLE_ITEMS} 项，实际 {len(all_items)} 项")
+        raise DataError(
+            file, "categories", f"事项总数应为 {WHISTLE_ITEMS} 项，实际 {len(all_items)} 项"
+        )
     return data
 
 

@@ -5,6 +5,7 @@ through this module, so a file that fails its check fails the build and stops
 the portal with the same message: which file, which entry, what is wrong. The
 checks of the street's files live in ``kb.checks`` and are re-exported here.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,8 +14,14 @@ from pathlib import Path
 import yaml
 
 from ._schema import DataError, _need, _unique_ids
-from .checks import (check_departments, check_duties, check_glossary, check_organisation,
-                     check_three_lists, check_whistles)
+from .checks import (
+    check_departments,
+    check_duties,
+    check_glossary,
+    check_organisation,
+    check_three_lists,
+    check_whistles,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "content" / "data"
 
@@ -68,15 +75,21 @@ def _check_across(result: dict) -> None:
             for item in cat["items"]:
                 for name in item["departments"]:
                     if name not in known:
-                        raise DataError("whistles.yml", item["id"],
-                                        f"未知的部门 {name}（应为 departments.yml 中的部门之一）")
+                        raise DataError(
+                            "whistles.yml",
+                            item["id"],
+                            f"未知的部门 {name}（应为 departments.yml 中的部门之一）",
+                        )
     if "duties" not in result or "organisation" not in result:
         return
     offices = {u["id"] for u in result["organisation"]["units"] if u["kind"] == "office"}
     for item in result["duties"]["items"]:
         if item["office"] not in offices:
-            raise DataError("duties.yml", item["id"],
-                            f"未知的科室 {item['office']}（应为 organisation.yml 中的六个办公室之一）")
+            raise DataError(
+                "duties.yml",
+                item["id"],
+                f"未知的科室 {item['office']}（应为 organisation.yml 中的六个办公室之一）",
+            )
 
 
 # Other files register their checks here (see kb/hooks.py); a file without a
@@ -132,9 +145,18 @@ def whistle_list() -> dict:
     items = {}
     for cat in whistles["categories"]:
         for item in cat["items"]:
-            items[item["id"]] = dict(item, category_id=cat["id"], category_name=cat["name"],
-                                     department_ids=[by_name[n]["id"] for n in item["departments"]])
-    return {"levels": whistles["levels"], "categories": whistles["categories"],
-            "item_by_id": items, "level_by_number": {lv["level"]: lv for lv in whistles["levels"]},
-            "departments": depts, "department_by_id": {d["id"]: d for d in depts},
-            "department_by_name": by_name}
+            items[item["id"]] = dict(
+                item,
+                category_id=cat["id"],
+                category_name=cat["name"],
+                department_ids=[by_name[n]["id"] for n in item["departments"]],
+            )
+    return {
+        "levels": whistles["levels"],
+        "categories": whistles["categories"],
+        "item_by_id": items,
+        "level_by_number": {lv["level"]: lv for lv in whistles["levels"]},
+        "departments": depts,
+        "department_by_id": {d["id"]: d for d in depts},
+        "department_by_name": by_name,
+    }

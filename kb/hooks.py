@@ -13,6 +13,7 @@
 A list marker is an HTML comment alone on its line: ``<!-- list: whistles -->``.
 The names are the keys of ``kb.render.RENDERERS``.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ wrapped in ``<div class="kb-list" data-list="NAME" markdown>`` so that the print
 stylesheet and the tests can find it while Material still styles the table
 itself (Material only styles tables that carry no class of their own).
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -35,29 +36,51 @@ def _flag(item: dict) -> str:
 def duties(data: dict, src: str) -> str:
     offices = {u["id"]: u["name"] for u in data["organisation"]["units"]}
     items = data["duties"]["items"]
-    note = (f'!!! warning "官方清单共 {data["duties"]["official_count"]} 项，下表 {len(items)} 项均为示例"\n'
-            "    原始材料只给出了职责清单的总数，没有公布具体条目。下表用来说明清单按科室组织的方式，"
-            "条目由本平台编写，不是任何街道的正式职责。\n")
+    note = (
+        f'!!! warning "官方清单共 {data["duties"]["official_count"]} 项，下表 {len(items)} 项均为示例"\n'
+        "    原始材料只给出了职责清单的总数，没有公布具体条目。下表用来说明清单按科室组织的方式，"
+        "条目由本平台编写，不是任何街道的正式职责。\n"
+    )
     rows = [[i["id"], offices[i["office"]], i["name"], _flag(i)] for i in items]
     return note + "\n" + _table("duties", ["编号", "科室", "职责事项（示例）", "来源"], rows)
 
 
 def whistle_levels(data: dict, src: str) -> str:
-    rows = [[lv["name"], lv["path"], lv["acknowledge_hours"], lv["arrive_hours"],
-             lv["resolve_hours"], _flag(lv)] for lv in data["whistles"]["levels"]]
-    return _table("whistle-levels", ["等级", "协调思路", "响应（小时）", "到场（小时）", "办结（小时）", "来源"], rows)
+    rows = [
+        [
+            lv["name"],
+            lv["path"],
+            lv["acknowledge_hours"],
+            lv["arrive_hours"],
+            lv["resolve_hours"],
+            _flag(lv),
+        ]
+        for lv in data["whistles"]["levels"]
+    ]
+    return _table(
+        "whistle-levels",
+        ["等级", "协调思路", "响应（小时）", "到场（小时）", "办结（小时）", "来源"],
+        rows,
+    )
 
 
 def whistle_loop(data: dict, src: str) -> str:
     # A numbered list, not a table: the loop is a sequence of steps.
-    return "\n".join(f"{n}. **{s['name']}**：{s['text']}"
-                     for n, s in enumerate(data["whistles"]["loop"], 1))
+    return "\n".join(
+        f"{n}. **{s['name']}**：{s['text']}" for n, s in enumerate(data["whistles"]["loop"], 1)
+    )
 
 
 def whistle_categories(data: dict, src: str) -> str:
-    rows = [[c["id"], c["name"], len(c["items"]),
-             "、".join(sorted({str(i["level"]) for i in c["items"]}))]
-            for c in data["whistles"]["categories"]]
+    rows = [
+        [
+            c["id"],
+            c["name"],
+            len(c["items"]),
+            "、".join(sorted({str(i["level"]) for i in c["items"]})),
+        ]
+        for c in data["whistles"]["categories"]
+    ]
     return _table("whistle-categories", ["编号", "大类（示例）", "事项数", "涉及等级"], rows)
 
 
@@ -67,10 +90,19 @@ PORTAL_ITEM = "/portal/whistles/items/{id}"
 
 def whistles(data: dict, src: str) -> str:
     # The id cell carries an anchor so that the portal can link to one row.
-    rows = [[c["name"], f'<span id="{i["id"]}">{i["id"]}</span>', i["name"], f"{i['level']} 级",
-             "、".join(i["departments"]), _flag(i),
-             f'[办理情况]({PORTAL_ITEM.format(id=i["id"])})']
-            for c in data["whistles"]["categories"] for i in c["items"]]
+    rows = [
+        [
+            c["name"],
+            f'<span id="{i["id"]}">{i["id"]}</span>',
+            i["name"],
+            f"{i['level']} 级",
+            "、".join(i["departments"]),
+            _flag(i),
+            f"[办理情况]({PORTAL_ITEM.format(id=i['id'])})",
+        ]
+        for c in data["whistles"]["categories"]
+        for i in c["items"]
+    ]
     return _table("whistles", ["大类", "编号", "事项", "等级", "责任部门", "来源", "门户"], rows)
 
 
@@ -80,29 +112,50 @@ def departments(data: dict, src: str) -> str:
         for i in c["items"]:
             for name in i["departments"]:
                 used[name] = used.get(name, 0) + 1
-    rows = [[d["name"], d.get("note") or "—", used.get(d["name"], 0),
-             EXAMPLE if d["example"] else "原始材料"] for d in data["departments"]["departments"]]
+    rows = [
+        [
+            d["name"],
+            d.get("note") or "—",
+            used.get(d["name"], 0),
+            EXAMPLE if d["example"] else "原始材料",
+        ]
+        for d in data["departments"]["departments"]
+    ]
     return _table("departments", ["部门", "说明", "涉及吹哨事项数", "来源"], rows)
 
 
 def organisation(data: dict, src: str) -> str:
-    rows = [[KIND_NAMES[u["kind"]], u["name"], u.get("note") or "—"] for u in data["organisation"]["units"]]
+    rows = [
+        [KIND_NAMES[u["kind"]], u["name"], u.get("note") or "—"]
+        for u in data["organisation"]["units"]
+    ]
     return _table("organisation", ["类别", "名称", "说明"], rows)
 
 
 def three_lists(data: dict, src: str) -> str:
-    rows = [[lst["name"], lst["purpose"],
-             "；".join(f"{e['name']}（{e['detail']}）" for e in lst["examples"]) + " " + EXAMPLE]
-            for lst in data["three_lists"]["lists"]]
+    rows = [
+        [
+            lst["name"],
+            lst["purpose"],
+            "；".join(f"{e['name']}（{e['detail']}）" for e in lst["examples"]) + " " + EXAMPLE,
+        ]
+        for lst in data["three_lists"]["lists"]
+    ]
     return _table("three-lists", ["清单", "作用", "条目举例"], rows)
 
 
 def taxonomy(data: dict, src: str) -> str:
     skills = {s["id"]: s["name"] for s in data["taxonomy"]["skills"]}
     # The anchor lets the portal's post pages link to their category's row.
-    rows = [[f'<span id="cat-{c["id"]}">{c["name"]}</span>', c.get("summary", ""),
-             "、".join(skills[s] for s in c["skills"]),
-             EXAMPLE if c["example"] else "原始材料提及"] for c in data["taxonomy"]["categories"]]
+    rows = [
+        [
+            f'<span id="cat-{c["id"]}">{c["name"]}</span>',
+            c.get("summary", ""),
+            "、".join(skills[s] for s in c["skills"]),
+            EXAMPLE if c["example"] else "原始材料提及",
+        ]
+        for c in data["taxonomy"]["categories"]
+    ]
     return _table("taxonomy", ["服务分类", "服务内容", "对应专长", "来源"], rows)
 
 
@@ -132,8 +185,10 @@ def glossary(data: dict, src: str) -> str:
 
 def abbreviations(data: dict) -> str:
     """``*[term]: text`` lines for the abbr extension, appended to every page."""
-    return "\n".join(f"*[{t['term']}]: {_cell(t.get('short') or t['explain'])}"
-                     for t in data["glossary"]["terms"])
+    return "\n".join(
+        f"*[{t['term']}]: {_cell(t.get('short') or t['explain'])}"
+        for t in data["glossary"]["terms"]
+    )
 
 
 RENDERERS = {

@@ -15,6 +15,7 @@ its own search worker; ours is ``content/javascripts/kb-search.js``. This module
   removes zero-width spaces from titles. The text keeps Material's U+200B word
   breaks: the worker derives its dictionary from them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,9 @@ from mkdocs.exceptions import PluginError
 
 WORKER = "javascripts/kb-search.js"
 INDEX = Path("search") / "search_index.json"
-_CONFIG_WORKER = re.compile(r'("search":\s*")([^"]*?)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js(")')
+_CONFIG_WORKER = re.compile(
+    r'("search":\s*")([^"]*?)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js(")'
+)
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 
@@ -41,10 +44,14 @@ def use_worker(html: str, version: str, where: str) -> str:
     """Replace Material's worker URL in a page's ``__config`` by ours (same relative base)."""
     if 'id="__config"' not in html:
         return html
-    html, found = _CONFIG_WORKER.subn(lambda m: f"{m.group(1)}{m.group(2)}{WORKER}?v={version}{m.group(3)}", html)
+    html, found = _CONFIG_WORKER.subn(
+        lambda m: f"{m.group(1)}{m.group(2)}{WORKER}?v={version}{m.group(3)}", html
+    )
     if found != 1:
-        raise PluginError(f"{where}：页面配置里找不到 Material 搜索 worker 的地址（Material 版本变了？），"
-                          "无法换成知识库自己的搜索")
+        raise PluginError(
+            f"{where}：页面配置里找不到 Material 搜索 worker 的地址（Material 版本变了？），"
+            "无法换成知识库自己的搜索"
+        )
     return html
 
 
@@ -55,6 +62,7 @@ def clean(text: str) -> str:
 def sub_words(docs: list[dict], separator: str) -> list[str]:
     """jieba search-mode words (two or more Han characters) not already words of the index."""
     import jieba
+
     split = re.compile(separator)
     known: set[str] = set()
     extra: set[str] = set()
@@ -78,12 +86,18 @@ def extend_index(site_dir: str | Path, glossary: dict) -> dict:
     terms = {}
     for term in glossary.get("terms", []):
         page = posixpath.splitext(term["page"])[0]
-        page = "" if page == "index" else (page[:-len("index")] if page.endswith("/index") else page + "/")
+        page = (
+            ""
+            if page == "index"
+            else (page[: -len("index")] if page.endswith("/index") else page + "/")
+        )
         terms[term["term"]] = page
     index["config"]["kb"] = {
         "terms": terms,
-        "words": sorted(set(sub_words(index["docs"], index["config"]["separator"]))
-                        | set(glossary.get("search_words", []))),
+        "words": sorted(
+            set(sub_words(index["docs"], index["config"]["separator"]))
+            | set(glossary.get("search_words", []))
+        ),
     }
     path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return {"raw": path.stat().st_size}

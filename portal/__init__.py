@@ -1,18 +1,41 @@
 """The portal: a Flask app that also serves the built knowledge base at ``/``."""
+
 from __future__ import annotations
 
 from flask import Flask
 
 from . import auth, errors, security, store, templating
 from .config import DEFAULTS, default_data_dir, load_secret_key
-from . import (accounts, dashboards, inbox, kb_site, lists, posts, public, records, reports,
-               signups, whistles)
+from . import (
+    accounts,
+    dashboards,
+    inbox,
+    kb_site,
+    lists,
+    posts,
+    public,
+    records,
+    reports,
+    signups,
+    whistles,
+)
 
 # One package per feature, each with its blueprints, in the order they are registered: the
 # inbox's reminders run before the consent gate of accounts, as they always have.
 # kb_site comes last: its catch-all route serves the built knowledge base at "/".
-FEATURES = (public, inbox, accounts, signups, reports, posts, dashboards, lists, records,
-            whistles, kb_site)
+FEATURES = (
+    public,
+    inbox,
+    accounts,
+    signups,
+    reports,
+    posts,
+    dashboards,
+    lists,
+    records,
+    whistles,
+    kb_site,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -1,4 +1,5 @@
 """What the admin blueprints share: the admins-only gate, the audit entry, form errors."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g
@@ -11,6 +12,7 @@ from . import auth, store
 
 def admins_only(bp: Blueprint, roles=auth.ADMIN_ROLES) -> None:
     """Let only these roles into the blueprint; each view still checks its scope."""
+
     @bp.before_request
     @auth.roles_required(*roles)
     def _gate():
@@ -19,8 +21,15 @@ def admins_only(bp: Blueprint, roles=auth.ADMIN_ROLES) -> None:
 
 def audit(community: dict, action: str, target: str, before=None, after=None) -> None:
     """Record an admin action on a community (read by its street's and the district's admins)."""
-    store.record_audit(g.user, action, community_id=community["id"],
-                       street_id=community["street_id"], target=target, before=before, after=after)
+    store.record_audit(
+        g.user,
+        action,
+        community_id=community["id"],
+        street_id=community["street_id"],
+        target=target,
+        before=before,
+        after=after,
+    )
 
 
 def form_errors(form) -> str:
@@ -32,6 +41,8 @@ def post_form() -> PostForm:
     """The post form with the taxonomy's categories and skills as its choices."""
     form = PostForm()
     tax = kbdata.taxonomy()
-    form.set_choices([(c["id"], c["name"]) for c in tax["categories"]],
-                     [(s["id"], s["name"]) for s in tax["skills"]])
+    form.set_choices(
+        [(c["id"], c["name"]) for c in tax["categories"]],
+        [(s["id"], s["name"]) for s in tax["skills"]],
+    )
     return form

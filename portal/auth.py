@@ -1,4 +1,5 @@
 """Who is asking: the logged-in user, role checks and admin scopes."""
+
 from __future__ import annotations
 
 import functools
@@ -9,9 +10,14 @@ from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from . import store
 
 ADMIN_ROLES = ("community_admin", "street_admin", "district_admin")
-ROLE_NAMES = {"member": "在职党员", "volunteer": "志愿者", "community_admin": "社区管理员",
-              "street_admin": "街道管理员", "district_admin": "区级管理员",
-              "dept_liaison": "部门联络员"}
+ROLE_NAMES = {
+    "member": "在职党员",
+    "volunteer": "志愿者",
+    "community_admin": "社区管理员",
+    "street_admin": "街道管理员",
+    "district_admin": "区级管理员",
+    "dept_liaison": "部门联络员",
+}
 
 
 def _load_user() -> None:
@@ -45,25 +51,33 @@ def safe_next(default: str) -> str:
     """The ``next`` target only if it stays on this site (no scheme, no host)."""
     target = request.values.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme \
-            and not parts.netloc and "\\" not in target:
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.scheme
+        and not parts.netloc
+        and "\\" not in target
+    ):
         return target
     return default
 
 
 def login_required(view):
     """Send anonymous visitors to the login page, then back."""
+
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if g.user is None:
             flash("请先登录。", "info")
             return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
+
     return wrapped
 
 
 def roles_required(*roles):
     """Logged in and with one of these roles, else 403."""
+
     def decorator(view):
         @functools.wraps(view)
         @login_required
@@ -71,7 +85,9 @@ def roles_required(*roles):
             if g.user["role"] not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -80,9 +96,11 @@ def can_admin_community(user: dict | None, community: dict) -> bool:
     if not user:
         return False
     role, scope = user["role"], user.get("scope")
-    return (role == "district_admin"
-            or (role == "street_admin" and scope == community["street_id"])
-            or (role == "community_admin" and scope == community["id"]))
+    return (
+        role == "district_admin"
+        or (role == "street_admin" and scope == community["street_id"])
+        or (role == "community_admin" and scope == community["id"])
+    )
 
 
 def admin_community_or_404(cid: str) -> dict:

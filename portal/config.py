@@ -1,4 +1,5 @@
 """Configuration: defaults, the data folder and its generated secret key."""
+
 from __future__ import annotations
 
 import os

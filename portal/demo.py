@@ -3,6 +3,7 @@
 Only ``python run.py seed-demo`` (and ``make run`` on an empty store) calls this;
 a real store never gets demo accounts. Every invented name says 示例.
 """
+
 from __future__ import annotations
 
 import random
@@ -56,7 +57,8 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
         for n in range(COMMUNITIES_PER_STREET):
             name = f"{_short(street['name'])}示例社区{NUMERALS[n]}"
             by_street.setdefault(street["id"], []).append(
-                store.add_community(street["id"], name, example=True))
+                store.add_community(street["id"], name, example=True)
+            )
 
     def where(spec):
         if spec is None:
@@ -71,18 +73,25 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
         place, street = where(spec)
         scope = {"street_admin": street, "community_admin": place}.get(role)
         users[phone] = store.create_user(
-            phone=phone, password=DEMO_PASSWORD, name=name, role=role, scope=scope,
+            phone=phone,
+            password=DEMO_PASSWORD,
+            name=name,
+            role=role,
+            scope=scope,
             work_unit="东城区某机关（示例）" if role == "member" else "",
             party_org="某机关第一党支部（示例）" if role == "member" else "",
             home_cid=place if role in ("member", "volunteer") else None,
             skills=["lawyer", "mediator"] if role == "member" else ["patrol", "elder_care"],
             availability=["weekend", "weekday_evening"],
-            consent_version=CONSENT if role in ("member", "volunteer") else None, demo=True)
+            consent_version=CONSENT if role in ("member", "volunteer") else None,
+            demo=True,
+        )
     admin = users["13900000003"]["uid"]
     district = users["13900000001"]["uid"]
     first = by_street["dongsi"][0]["id"]
-    store.confirm_report_in(first, store.submit_report_in(users["13900000004"]["uid"], first)["id"],
-                            admin)
+    store.confirm_report_in(
+        first, store.submit_report_in(users["13900000004"]["uid"], first)["id"], admin
+    )
 
     # More members across the district, some waiting for confirmation.
     skills = [s["id"] for s in tax["skills"]]
@@ -90,10 +99,18 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
     for n in range(24):
         community = communities[(n * 7) % len(communities)]
         member = store.create_user(
-            phone=f"1390000{1000 + n:04d}", password=DEMO_PASSWORD, name=f"示例党员{n + 1:02d}",
-            role="member", work_unit="示例单位", party_org="示例党支部", home_cid=community["id"],
-            skills=rng.sample(skills, 2), availability=rng.sample(
-                ["weekday_day", "weekday_evening", "weekend"], 2), consent_version=CONSENT, demo=True)
+            phone=f"1390000{1000 + n:04d}",
+            password=DEMO_PASSWORD,
+            name=f"示例党员{n + 1:02d}",
+            role="member",
+            work_unit="示例单位",
+            party_org="示例党支部",
+            home_cid=community["id"],
+            skills=rng.sample(skills, 2),
+            availability=rng.sample(["weekday_day", "weekday_evening", "weekend"], 2),
+            consent_version=CONSENT,
+            demo=True,
+        )
         report = store.submit_report_in(member["uid"], community["id"])
         if n % 3:
             store.confirm_report_in(community["id"], report["id"], district)
@@ -109,13 +126,24 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
                 day = (at + timedelta(days=2 + week * 7 + (i + j) % 5)).date()
                 start = "09:00" if (i + j) % 2 else "14:00"
                 end = "11:00" if start == "09:00" else "16:30"
-                shifts.append({"date": day.isoformat(), "start": start, "end": end,
-                               "capacity": 2 + (i + j) % 4})
-            store.create_post(community["id"], district, title=f"{title}（示例）", category=category,
-                              description=f"{tax['category_by_id'][category]['summary']}"
-                                          "本岗位为演示数据。",
-                              place=place, kind="shifts", shifts=shifts,
-                              skills=[{"skill": tax["category_by_id"][category]["skills"][0],
-                                       "count": 1}])
+                shifts.append(
+                    {
+                        "date": day.isoformat(),
+                        "start": start,
+                        "end": end,
+                        "capacity": 2 + (i + j) % 4,
+                    }
+                )
+            store.create_post(
+                community["id"],
+                district,
+                title=f"{title}（示例）",
+                category=category,
+                description=f"{tax['category_by_id'][category]['summary']}本岗位为演示数据。",
+                place=place,
+                kind="shifts",
+                shifts=shifts,
+                skills=[{"skill": tax["category_by_id"][category]["skills"][0], "count": 1}],
+            )
             posts += 1
     return {"communities": len(communities), "accounts": len(users) + 24, "posts": posts}

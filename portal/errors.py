@@ -1,4 +1,5 @@
 """Chinese error pages; never a stack trace."""
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,7 @@ MESSAGES = {
 
 def render_error(code: int, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title,
-                           text=detail or text), code
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
 
 
 def _http_error(exc: HTTPException):

@@ -3,6 +3,7 @@
 E-mail is off unless ``SMTP_HOST`` is set. It is sent after the notification is
 stored; a failure is logged and never breaks the request (the inbox has it).
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ def send_messages(messages: list[EmailMessage]) -> int:
     cfg = current_app.config
     sent = 0
     try:
-        with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]),
-                          timeout=cfg.get("SMTP_TIMEOUT", 10)) as smtp:
+        with smtplib.SMTP(
+            cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=cfg.get("SMTP_TIMEOUT", 10)
+        ) as smtp:
             for msg in messages:
                 try:
                     smtp.send_message(msg)
@@ -74,8 +76,11 @@ def _mail_for(uid: str, item: dict) -> EmailMessage | None:
     link = _absolute(item.get("link"))
     if link:
         lines += ["", f"查看详情：{link}"]
-    lines += ["", f"—— {SITE_NAME}（此邮件由系统自动发送，请勿回复）",
-              "如不想再收到邮件，可在“个人资料”中删除电子邮箱。"]
+    lines += [
+        "",
+        f"—— {SITE_NAME}（此邮件由系统自动发送，请勿回复）",
+        "如不想再收到邮件，可在“个人资料”中删除电子邮箱。",
+    ]
     return _message(to, subject, "\n".join(lines))
 
 

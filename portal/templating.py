@@ -1,4 +1,5 @@
 """What every template may use: the current user, names from the taxonomy, masks."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -40,9 +41,15 @@ def shift_label(shift: dict) -> str:
 
 def _context() -> dict:
     user = getattr(g, "user", None)
-    return {"current_user": user, "is_admin": bool(user and user["role"] in ADMIN_ROLES),
-            "role_names": ROLE_NAMES, "skill_name": skill_name, "category_name": category_name,
-            "shift_label": shift_label, "signup_status": SIGNUP_STATUS}
+    return {
+        "current_user": user,
+        "is_admin": bool(user and user["role"] in ADMIN_ROLES),
+        "role_names": ROLE_NAMES,
+        "skill_name": skill_name,
+        "category_name": category_name,
+        "shift_label": shift_label,
+        "signup_status": SIGNUP_STATUS,
+    }
 
 
 def register(app: Flask) -> None:

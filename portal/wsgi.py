@@ -5,6 +5,7 @@
 The data folder comes from PORTAL_DATA_DIR (default ./data). Every worker opens
 the same store safely: the store locks and replaces files across processes.
 """
+
 from portal import create_app
 
 app = create_app()

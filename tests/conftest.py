@@ -1,4 +1,5 @@
 """Shared fixtures: an app on a fresh on-disk store per test, a client, and helpers."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,9 @@ from portal import create_app, store
 from portal.config import DEFAULTS
 
 PASSWORD = "test1234pw"
-TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+TOKEN_RE = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +30,14 @@ def data_dir(tmp_path):
 @pytest.fixture
 def app(data_dir, tmp_path):
     """The real app on a real TinyDB store in a temp folder; CSRF stays ON."""
-    return create_app({"TESTING": True, "DATA_DIR": str(data_dir),
-                       "SECRET_KEY": "test-secret-" + "k" * 40,
-                       "SITE_DIR": str(tmp_path / "no-site")})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "test-secret-" + "k" * 40,
+            "SITE_DIR": str(tmp_path / "no-site"),
+        }
+    )
 
 
 @pytest.fixture
@@ -57,9 +65,11 @@ class AuthActions:
         self._client = client
 
     def login(self, phone: str, password: str = PASSWORD, follow: bool = False):
-        return self._client.post("/portal/login", data={
-            "phone": phone, "password": password, "csrf_token": csrf_token(self._client)},
-            follow_redirects=follow)
+        return self._client.post(
+            "/portal/login",
+            data={"phone": phone, "password": password, "csrf_token": csrf_token(self._client)},
+            follow_redirects=follow,
+        )
 
     def logout(self):
         return self.post("/portal/logout")
@@ -76,11 +86,15 @@ def auth(client):
 
 
 def make_user(phone: str, role: str = "member", scope=None, **extra) -> dict:
-    fields = {"name": f"用户{phone[-4:]}", "work_unit": "测试单位" if role == "member" else "",
-              "party_org": "测试党支部" if role == "member" else "", "skills": [],
-              "availability": [],
-              # The current version, so the re-consent gate lets fixture users through.
-              "consent_version": DEFAULTS["CONSENT_VERSION"]}
+    fields = {
+        "name": f"用户{phone[-4:]}",
+        "work_unit": "测试单位" if role == "member" else "",
+        "party_org": "测试党支部" if role == "member" else "",
+        "skills": [],
+        "availability": [],
+        # The current version, so the re-consent gate lets fixture users through.
+        "consent_version": DEFAULTS["CONSENT_VERSION"],
+    }
     fields.update(extra)
     return store.create_user(phone=phone, password=PASSWORD, role=role, scope=scope, **fields)
 
@@ -92,23 +106,48 @@ class World:
         self.a = store.add_community("dongsi", "测试甲社区", cid="ca")
         self.b = store.add_community("dongsi", "测试乙社区", cid="cb")
         self.c = store.add_community("jingshan", "测试丙社区", cid="cc")
-        self.member = make_user("13800000001", "member", home_cid="ca",
-                                skills=["lawyer", "mediator"], availability=["weekend"])
-        self.volunteer = make_user("13800000002", "volunteer", home_cid="ca",
-                                   skills=["patrol"], availability=["weekday_day"])
+        self.member = make_user(
+            "13800000001",
+            "member",
+            home_cid="ca",
+            skills=["lawyer", "mediator"],
+            availability=["weekend"],
+        )
+        self.volunteer = make_user(
+            "13800000002",
+            "volunteer",
+            home_cid="ca",
+            skills=["patrol"],
+            availability=["weekday_day"],
+        )
         self.admin_a = make_user("13800000003", "community_admin", scope="ca")
         self.admin_b = make_user("13800000004", "community_admin", scope="cb")
         self.street = make_user("13800000005", "street_admin", scope="dongsi")
         self.district = make_user("13800000006", "district_admin")
 
-    def post(self, cid: str = "ca", capacity: int = 2, day: str | None = None,
-             start: str = "09:00", end: str = "11:00", category: str = "legal", **extra) -> tuple:
+    def post(
+        self,
+        cid: str = "ca",
+        capacity: int = 2,
+        day: str | None = None,
+        start: str = "09:00",
+        end: str = "11:00",
+        category: str = "legal",
+        **extra,
+    ) -> tuple:
         """A post with one shift; returns (post, shift)."""
         day = day or (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%d")
-        post = store.create_post(cid, self.admin_a["uid"], title=extra.pop("title", "法律咨询"),
-                                 category=category, description="说明", place="活动室",
-                                 kind="shifts", shifts=[{"date": day, "start": start, "end": end,
-                                                         "capacity": capacity}], **extra)
+        post = store.create_post(
+            cid,
+            self.admin_a["uid"],
+            title=extra.pop("title", "法律咨询"),
+            category=category,
+            description="说明",
+            place="活动室",
+            kind="shifts",
+            shifts=[{"date": day, "start": start, "end": end, "capacity": capacity}],
+            **extra,
+        )
         return post, store.post_shifts(cid, post["id"])[0]
 
 
@@ -128,6 +167,7 @@ def mem_store(tmp_path):
 def built_site(tmp_path_factory):
     """The real KB, built once per test session into a temp folder."""
     from kb.build import build
+
     site = tmp_path_factory.mktemp("site")
     build(site_dir=site, force=True)
     return site
@@ -135,6 +175,12 @@ def built_site(tmp_path_factory):
 
 @pytest.fixture
 def kb_client(data_dir, built_site):
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir),
-                      "SECRET_KEY": "test-secret-" + "k" * 40, "SITE_DIR": str(built_site)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "test-secret-" + "k" * 40,
+            "SITE_DIR": str(built_site),
+        }
+    )
     return app.test_client()

@@ -4,6 +4,7 @@ Roles: anonymous, member (reported in to community A), volunteer, admin of A, ad
 (same street), street admin of A's street, district admin. Every rule in the app's URL
 map must be classified here, so a new route cannot ship without its row.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -34,24 +35,40 @@ class Objects(World):
         store.sign_up("ca", self.shift["id"], self.member["uid"])
         past_day = (date.today() - timedelta(days=2)).isoformat()
         _p, self.past = self.post(day=past_day, title="已结束岗位")
-        self.signup = store.sign_up("ca", self.past["id"], self.member["uid"],
-                                    at=datetime.now() - timedelta(days=5))
-        store.mark_attendance("ca", self.past["id"], self.signup["id"], store.PRESENT,
-                              self.admin_a["uid"])
+        self.signup = store.sign_up(
+            "ca", self.past["id"], self.member["uid"], at=datetime.now() - timedelta(days=5)
+        )
+        store.mark_attendance(
+            "ca", self.past["id"], self.signup["id"], store.PRESENT, self.admin_a["uid"]
+        )
         store.confirm_hours("ca", self.past["id"], self.admin_a["uid"])
-        self.certificate = store.issue_certificate(self.member["uid"], date.today() - timedelta(days=30),
-                                                   date.today())
-        self.need = store.create_need("ca", category="legal", description="需求", raised_by="resident",
-                                      phone="13600000001")
-        self.resource = store.create_resource("ca", self.admin_a["uid"], name="活动室", kind="venue",
-                                              provider="某单位", provider_type="unit",
-                                              contact="13600000002")
+        self.certificate = store.issue_certificate(
+            self.member["uid"], date.today() - timedelta(days=30), date.today()
+        )
+        self.need = store.create_need(
+            "ca", category="legal", description="需求", raised_by="resident", phone="13600000001"
+        )
+        self.resource = store.create_resource(
+            "ca",
+            self.admin_a["uid"],
+            name="活动室",
+            kind="venue",
+            provider="某单位",
+            provider_type="unit",
+            contact="13600000002",
+        )
         self.project = store.create_project("ca", self.admin_a["uid"], name="项目")
         self.note = store.notify(self.member["uid"], "report_confirmed", "已确认")
         self.ical = store.new_calendar_token(self.member["uid"])["ical_token"]
         # 街道吹哨: a whistle of A's street that came from A's need, and A's request.
-        self.whistle = store.create_whistle("dongsi", self.street, item_id="W05-1", description="违停",
-                                            place="胡同口", need_refs=[("ca", self.need["id"])])
+        self.whistle = store.create_whistle(
+            "dongsi",
+            self.street,
+            item_id="W05-1",
+            description="违停",
+            place="胡同口",
+            need_refs=[("ca", self.need["id"])],
+        )
         self.whistle_request = store.request_whistle("ca", self.need["id"], self.admin_a, "请吹哨")
 
 
@@ -76,8 +93,11 @@ def _routes(o: Objects) -> dict:
         "records.feed": ("GET", f"/portal/calendar/{o.member['uid']}/{o.ical}.ics", EVERYONE),
         "needs_public.new": ("GET", "/portal/needs/new/ca", EVERYONE),
         "needs_public.status": ("GET", "/portal/needs/status/" + o.need["status_token"], EVERYONE),
-        "needs_public.photo": ("GET", "/portal/needs/status/" + o.need["status_token"] + "/photo",
-                               set()),  # this need has no photo: 404 for everyone
+        "needs_public.photo": (
+            "GET",
+            "/portal/needs/status/" + o.need["status_token"] + "/photo",
+            set(),
+        ),  # this need has no photo: 404 for everyone
         "account.login": ("GET", "/portal/login", EVERYONE),
         "account.register": ("GET", "/portal/register", EVERYONE),  # logged in: redirect home
         "privacy.reset": ("GET", "/portal/reset", EVERYONE),
@@ -93,11 +113,23 @@ def _routes(o: Objects) -> dict:
         "member.recommend": ("GET", "/portal/recommend", PARTICIPANTS),
         "member.sign_up": ("POST", f"/portal/c/ca/shifts/{sid}/signup", PARTICIPANTS),
         "member.cancel": ("POST", f"/portal/c/ca/shifts/{sid}/cancel", PARTICIPANTS),
-        "reports.report_in": ("POST", "/portal/c/ca/report-in", LOGGED_IN),  # refused with a message
-        "reports.withdraw": ("POST", f"/portal/me/report-ins/cb/{o.pending['id']}/withdraw", {"member"}),
+        "reports.report_in": (
+            "POST",
+            "/portal/c/ca/report-in",
+            LOGGED_IN,
+        ),  # refused with a message
+        "reports.withdraw": (
+            "POST",
+            f"/portal/me/report-ins/cb/{o.pending['id']}/withdraw",
+            {"member"},
+        ),
         "records.hours": ("GET", "/portal/me/hours", PARTICIPANTS),
         "records.certificates": ("GET", "/portal/me/certificates", PARTICIPANTS),
-        "records.certificate": ("GET", f"/portal/me/certificates/{o.certificate['serial']}", {"member"}),
+        "records.certificate": (
+            "GET",
+            f"/portal/me/certificates/{o.certificate['serial']}",
+            {"member"},
+        ),
         "records.calendar": ("GET", "/portal/me/calendar", PARTICIPANTS),
         "records.new_token": ("POST", "/portal/me/calendar/token", PARTICIPANTS),
         "privacy.consent": ("GET", "/portal/consent", PARTICIPANTS),
@@ -107,27 +139,59 @@ def _routes(o: Objects) -> dict:
         # admins of community A (its street and the district included)
         "community_dashboard.dashboard": ("GET", f"{c}/", ADMINS_OF_A),
         "reports_admin.report_ins": ("GET", f"{c}/report-ins", ADMINS_OF_A),
-        "reports_admin.confirm_report_in": ("POST", f"{c}/report-ins/{o.report['id']}/confirm", ADMINS_OF_A),
-        "reports_admin.return_report_in": ("POST", f"{c}/report-ins/{o.report['id']}/return", ADMINS_OF_A),
+        "reports_admin.confirm_report_in": (
+            "POST",
+            f"{c}/report-ins/{o.report['id']}/confirm",
+            ADMINS_OF_A,
+        ),
+        "reports_admin.return_report_in": (
+            "POST",
+            f"{c}/report-ins/{o.report['id']}/return",
+            ADMINS_OF_A,
+        ),
         "reports_admin.members": ("GET", f"{c}/members", ADMINS_OF_A),
-        "reports_admin.confirm_skills": ("GET", f"{c}/members/{o.member['uid']}/skills", ADMINS_OF_A),
+        "reports_admin.confirm_skills": (
+            "GET",
+            f"{c}/members/{o.member['uid']}/skills",
+            ADMINS_OF_A,
+        ),
         "posts_admin.posts": ("GET", f"{c}/posts", ADMINS_OF_A),
         "posts_admin.new_post": ("GET", f"{c}/posts/new", ADMINS_OF_A),
         "posts_admin.post": ("GET", f"{c}/posts/{o.post_a['id']}", ADMINS_OF_A),
-        "posts_admin.set_post_status": ("POST", f"{c}/posts/{o.post_a['id']}/status/closed", ADMINS_OF_A),
+        "posts_admin.set_post_status": (
+            "POST",
+            f"{c}/posts/{o.post_a['id']}/status/closed",
+            ADMINS_OF_A,
+        ),
         "posts_admin.copy_post": ("POST", f"{c}/posts/{o.post_a['id']}/copy", ADMINS_OF_A),
         "posts_admin.roster": ("GET", f"{c}/shifts/{sid}/roster", ADMINS_OF_A),
         "attendance_admin.attendance": ("GET", f"{c}/shifts/{past}/attendance", ADMINS_OF_A),
-        "attendance_admin.mark": ("POST", f"{c}/shifts/{past}/attendance/{o.signup['id']}", ADMINS_OF_A),
-        "attendance_admin.adjust": ("POST", f"{c}/shifts/{past}/hours/{o.signup['id']}", ADMINS_OF_A),
+        "attendance_admin.mark": (
+            "POST",
+            f"{c}/shifts/{past}/attendance/{o.signup['id']}",
+            ADMINS_OF_A,
+        ),
+        "attendance_admin.adjust": (
+            "POST",
+            f"{c}/shifts/{past}/hours/{o.signup['id']}",
+            ADMINS_OF_A,
+        ),
         "attendance_admin.confirm": ("POST", f"{c}/shifts/{past}/confirm-hours", ADMINS_OF_A),
         "attendance_admin.no_shows": ("GET", f"{c}/no-shows", ADMINS_OF_A),
         "attendance_admin.clear_block": ("POST", f"{c}/no-shows/{o.member['uid']}/clear", set()),
         "attendance_admin.export_members": ("GET", f"{c}/export/members.xlsx", ADMINS_OF_A),
         "attendance_admin.export_roster": ("GET", f"{c}/export/shifts/{sid}.csv", ADMINS_OF_A),
-        "attendance_admin.export_quarterly": ("GET", f"{c}/export/quarterly-2026-Q4.csv", ADMINS_OF_A),
+        "attendance_admin.export_quarterly": (
+            "GET",
+            f"{c}/export/quarterly-2026-Q4.csv",
+            ADMINS_OF_A,
+        ),
         "attendance_admin.quarterly": ("GET", f"{c}/quarterly", ADMINS_OF_A),
-        "attendance_admin.quarterly_letter": ("GET", f"{c}/quarterly/{o.member['uid']}", ADMINS_OF_A),
+        "attendance_admin.quarterly_letter": (
+            "GET",
+            f"{c}/quarterly/{o.member['uid']}",
+            ADMINS_OF_A,
+        ),
         "shift_admin.change": ("GET", f"{c}/shifts/{sid}/change", ADMINS_OF_A),
         "shift_admin.cancel": ("POST", f"{c}/shifts/{sid}/cancel", ADMINS_OF_A),
         "shift_admin.message": ("POST", f"{c}/shifts/{sid}/message", ADMINS_OF_A),
@@ -138,28 +202,57 @@ def _routes(o: Objects) -> dict:
         "community_lists.start_need": ("POST", f"{lists}/needs/{o.need['id']}/start", ADMINS_OF_A),
         "community_lists.note_need": ("POST", f"{lists}/needs/{o.need['id']}/note", ADMINS_OF_A),
         "community_lists.close_need": ("POST", f"{lists}/needs/{o.need['id']}/close", ADMINS_OF_A),
-        "community_lists.reopen_need": ("POST", f"{lists}/needs/{o.need['id']}/reopen", ADMINS_OF_A),
-        "community_lists.need_project": ("POST", f"{lists}/needs/{o.need['id']}/project", ADMINS_OF_A),
-        "community_lists.need_photo": ("GET", f"{lists}/needs/{o.need['id']}/photo", set()),  # no photo
+        "community_lists.reopen_need": (
+            "POST",
+            f"{lists}/needs/{o.need['id']}/reopen",
+            ADMINS_OF_A,
+        ),
+        "community_lists.need_project": (
+            "POST",
+            f"{lists}/needs/{o.need['id']}/project",
+            ADMINS_OF_A,
+        ),
+        "community_lists.need_photo": (
+            "GET",
+            f"{lists}/needs/{o.need['id']}/photo",
+            set(),
+        ),  # no photo
         "community_lists.need_post": ("GET", f"{lists}/needs/{o.need['id']}/post", ADMINS_OF_A),
         "community_lists.resources": ("GET", f"{lists}/resources", ADMINS_OF_A),
         "community_lists.new_resource": ("GET", f"{lists}/resources/new", ADMINS_OF_A),
-        "community_lists.edit_resource": ("GET", f"{lists}/resources/{o.resource['id']}/edit", ADMINS_OF_A),
+        "community_lists.edit_resource": (
+            "GET",
+            f"{lists}/resources/{o.resource['id']}/edit",
+            ADMINS_OF_A,
+        ),
         "community_lists.projects": ("GET", f"{lists}/projects", ADMINS_OF_A),
         "community_lists.new_project": ("GET", f"{lists}/projects/new", ADMINS_OF_A),
         "community_lists.project": ("GET", f"{lists}/projects/{o.project['id']}", ADMINS_OF_A),
-        "community_lists.link": ("POST", f"{lists}/projects/{o.project['id']}/link/need", ADMINS_OF_A),
-        "community_lists.unlink": ("POST", f"{lists}/projects/{o.project['id']}/unlink/need/{o.need['id']}",
-                                   ADMINS_OF_A),
-        "community_lists.project_status": ("POST", f"{lists}/projects/{o.project['id']}/status/finished",
-                                           ADMINS_OF_A),
+        "community_lists.link": (
+            "POST",
+            f"{lists}/projects/{o.project['id']}/link/need",
+            ADMINS_OF_A,
+        ),
+        "community_lists.unlink": (
+            "POST",
+            f"{lists}/projects/{o.project['id']}/unlink/need/{o.need['id']}",
+            ADMINS_OF_A,
+        ),
+        "community_lists.project_status": (
+            "POST",
+            f"{lists}/projects/{o.project['id']}/status/finished",
+            ADMINS_OF_A,
+        ),
         "admin_accounts.reset_code": ("GET", "/portal/admin/accounts/c/ca/reset-code", ADMINS_OF_A),
         # every admin; street and district admins
         "area_admin.index": ("GET", "/portal/admin/", ADMINS),
         "admin_accounts.index": ("GET", "/portal/admin/accounts/", ADMINS),
         # a street admin manages its communities' admins; the district manages street admins
-        "admin_accounts.set_disabled": ("POST", f"/portal/admin/accounts/{o.admin_a['uid']}/disable",
-                                        {"street"}),
+        "admin_accounts.set_disabled": (
+            "POST",
+            f"/portal/admin/accounts/{o.admin_a['uid']}/disable",
+            {"street"},
+        ),
         "area_admin.new_community": ("GET", "/portal/admin/communities/new", AREA),
         "dashboards.dashboard": ("GET", "/portal/admin/dashboard", AREA),
         "dashboards.audit": ("GET", "/portal/admin/audit", AREA),
@@ -168,24 +261,54 @@ def _routes(o: Objects) -> dict:
         "whistles_public.item": ("GET", "/portal/whistles/items/W05-1", EVERYONE),
         "whistles.index": ("GET", "/portal/whistles/", ADMINS),  # community admins: their requests
         "whistles.requests": ("GET", "/portal/whistles/requests", ADMINS),
-        "whistles.request_for_need": ("GET", f"/portal/whistles/c/ca/needs/{o.need['id']}/request",
-                                      {"admin_a"}),
+        "whistles.request_for_need": (
+            "GET",
+            f"/portal/whistles/c/ca/needs/{o.need['id']}/request",
+            {"admin_a"},
+        ),
         "whistles.new": ("GET", "/portal/whistles/new", {"street"}),
         "whistles.whistle": ("GET", f"/portal/whistles/s/dongsi/{o.whistle['id']}", ADMINS_OF_A),
-        "whistles.photo": ("GET", f"/portal/whistles/s/dongsi/{o.whistle['id']}/photo/none.jpg", set()),
-        "whistles.verify": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/verify", {"street"}),
-        "whistles.send_back": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/return", {"street"}),
-        "whistles.close": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/close", {"street"}),
-        "whistles.escalate": ("POST", f"/portal/whistles/s/dongsi/{o.whistle['id']}/escalate", {"street"}),
-        "whistles.decline": ("POST", f"/portal/whistles/requests/dongsi/{o.whistle_request['id']}/decline",
-                             {"street"}),
+        "whistles.photo": (
+            "GET",
+            f"/portal/whistles/s/dongsi/{o.whistle['id']}/photo/none.jpg",
+            set(),
+        ),
+        "whistles.verify": (
+            "POST",
+            f"/portal/whistles/s/dongsi/{o.whistle['id']}/verify",
+            {"street"},
+        ),
+        "whistles.send_back": (
+            "POST",
+            f"/portal/whistles/s/dongsi/{o.whistle['id']}/return",
+            {"street"},
+        ),
+        "whistles.close": (
+            "POST",
+            f"/portal/whistles/s/dongsi/{o.whistle['id']}/close",
+            {"street"},
+        ),
+        "whistles.escalate": (
+            "POST",
+            f"/portal/whistles/s/dongsi/{o.whistle['id']}/escalate",
+            {"street"},
+        ),
+        "whistles.decline": (
+            "POST",
+            f"/portal/whistles/requests/dongsi/{o.whistle_request['id']}/decline",
+            {"street"},
+        ),
         "whistles.figures": ("GET", "/portal/whistles/figures", AREA),
         "whistles.export": ("GET", "/portal/whistles/export/departments.xlsx", AREA),
         "whistles.report": ("GET", "/portal/whistles/report/dongsi/2026-01", AREA),
         "whistles.liaisons": ("GET", "/portal/whistles/liaisons", {"district"}),
         "departments.index": ("GET", "/portal/dept/", set()),
         "departments.whistle": ("GET", f"/portal/dept/w/dongsi/{o.whistle['id']}", set()),
-        "departments.photo": ("GET", f"/portal/dept/w/dongsi/{o.whistle['id']}/photo/none.jpg", set()),
+        "departments.photo": (
+            "GET",
+            f"/portal/dept/w/dongsi/{o.whistle['id']}/photo/none.jpg",
+            set(),
+        ),
         "departments.act": ("POST", f"/portal/dept/w/dongsi/{o.whistle['id']}/acknowledge", set()),
     }
 
@@ -194,16 +317,28 @@ def _routes(o: Objects) -> dict:
 def app(data_dir, built_site):
     """The app with the real KB built, so that KB routes answer as in production."""
     from portal import create_app
-    return create_app({"TESTING": True, "DATA_DIR": str(data_dir), "SITE_DIR": str(built_site),
-                       "SECRET_KEY": "test-secret-" + "k" * 40})
+
+    return create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(data_dir),
+            "SITE_DIR": str(built_site),
+            "SECRET_KEY": "test-secret-" + "k" * 40,
+        }
+    )
 
 
 def _login(client, who, objects):
     if who == "anonymous":
         return
-    response = client.post("/portal/login", data={
-        "phone": getattr(objects, who)["phone"], "password": PASSWORD,
-        "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/portal/login",
+        data={
+            "phone": getattr(objects, who)["phone"],
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
     assert response.status_code == 302, who
 
 
@@ -221,8 +356,21 @@ def _stub_objects() -> Objects:
     o = Objects.__new__(Objects)
     for name in ("member", "admin_a"):
         setattr(o, name, {"uid": "u", "phone": "p"})
-    for name in ("report", "pending", "post_a", "shift", "past", "signup", "certificate", "need",
-                 "resource", "project", "note", "whistle", "whistle_request"):
+    for name in (
+        "report",
+        "pending",
+        "post_a",
+        "shift",
+        "past",
+        "signup",
+        "certificate",
+        "need",
+        "resource",
+        "project",
+        "note",
+        "whistle",
+        "whistle_request",
+    ):
         setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
     o.ical = "t"
     return o
@@ -248,7 +396,9 @@ def test_get_routes_let_in_exactly_their_roles(app, who):
         if _let_in(response) != (who in allowed):
             wrong.append(f"{endpoint} {url}: {response.status_code}")
         if who == "admin_b" and allowed == ADMINS_OF_A and response.status_code != 404:
-            wrong.append(f"{endpoint}: another community's admin must get 404, got {response.status_code}")
+            wrong.append(
+                f"{endpoint}: another community's admin must get 404, got {response.status_code}"
+            )
         if who not in allowed and who != "anonymous":
             html = response.get_data(as_text=True)
             assert objects.member["phone"] not in html or endpoint.startswith("account."), endpoint
@@ -261,8 +411,11 @@ def _post_routes():
 
 
 def _store_bytes(data_dir):
-    return {str(p.relative_to(data_dir)): p.read_bytes() for p in sorted(data_dir.rglob("*.json"))
-            if p.relative_to(data_dir).parts[0] not in ("throttle", "notifications", "audit")}
+    return {
+        str(p.relative_to(data_dir)): p.read_bytes()
+        for p in sorted(data_dir.rglob("*.json"))
+        if p.relative_to(data_dir).parts[0] not in ("throttle", "notifications", "audit")
+    }
 
 
 @pytest.mark.parametrize("endpoint", _post_routes())
@@ -275,8 +428,16 @@ def test_post_routes_refuse_other_roles_and_change_nothing(app, data_dir, endpoi
         client = app.test_client()
         _login(client, who, objects)
         before = _store_bytes(data_dir)
-        response = client.post(url, data={"csrf_token": csrf_token(client), "reason": "x",
-                                          "days": "7", "text": "x", "satisfaction": "5"})
+        response = client.post(
+            url,
+            data={
+                "csrf_token": csrf_token(client),
+                "reason": "x",
+                "days": "7",
+                "text": "x",
+                "satisfaction": "5",
+            },
+        )
         assert not _let_in(response), f"{who} got into {endpoint}: {response.status_code}"
         assert _store_bytes(data_dir) == before, f"{who} changed data through {endpoint}"
     for who in sorted(allowed):

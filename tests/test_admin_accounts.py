@@ -1,4 +1,5 @@
 """Admin accounts by scope, disabled logins, reset codes issued by the community."""
+
 from __future__ import annotations
 
 from portal import store
@@ -15,18 +16,24 @@ def test_district_admin_creates_and_disables_street_admins(client, auth, world):
     auth.login(world.district["phone"])
     page = client.get("/portal/admin/accounts/").get_data(as_text=True)
     assert "街道管理员账号" in page and world.street["name"] in page
-    resp = auth.post("/portal/admin/accounts/", {"phone": "13900001111", "name": "新街道管理员",
-                                                 "scope": "jingshan", "password": NEW_PW})
+    resp = auth.post(
+        "/portal/admin/accounts/",
+        {"phone": "13900001111", "name": "新街道管理员", "scope": "jingshan", "password": NEW_PW},
+    )
     assert resp.status_code == 302
     user = store.find_user_by_phone("13900001111")
     assert (user["role"], user["scope"]) == ("street_admin", "jingshan")
     assert "新建街道管理员" in _audit_actions()
     # An existing phone and a weak password are refused, in Chinese.
-    page = auth.post("/portal/admin/accounts/", {"phone": "13900001111", "name": "重复",
-                                                 "scope": "dongsi", "password": NEW_PW})
+    page = auth.post(
+        "/portal/admin/accounts/",
+        {"phone": "13900001111", "name": "重复", "scope": "dongsi", "password": NEW_PW},
+    )
     assert "已经注册" in page.get_data(as_text=True)
-    page = auth.post("/portal/admin/accounts/", {"phone": "13900001112", "name": "弱密码",
-                                                 "scope": "dongsi", "password": "abc"})
+    page = auth.post(
+        "/portal/admin/accounts/",
+        {"phone": "13900001112", "name": "弱密码", "scope": "dongsi", "password": "abc"},
+    )
     assert "密码至少 8 位" in page.get_data(as_text=True)
     # Disable: the account cannot log in and is told why.
     assert auth.post(f"/portal/admin/accounts/{user['uid']}/disable").status_code == 302
@@ -43,13 +50,17 @@ def test_street_admin_manages_only_its_communities(client, auth, world):
     auth.login(world.street["phone"])  # 东四: communities ca and cb
     page = client.get("/portal/admin/accounts/").get_data(as_text=True)
     assert "社区管理员账号" in page and world.admin_a["name"] in page
-    resp = auth.post("/portal/admin/accounts/", {"phone": "13900002222", "name": "甲社区新管理员",
-                                                 "scope": "ca", "password": NEW_PW})
+    resp = auth.post(
+        "/portal/admin/accounts/",
+        {"phone": "13900002222", "name": "甲社区新管理员", "scope": "ca", "password": NEW_PW},
+    )
     assert resp.status_code == 302
     assert store.find_user_by_phone("13900002222")["scope"] == "ca"
     # cc is in 景山: not a choice for the 东四 street admin.
-    page = auth.post("/portal/admin/accounts/", {"phone": "13900002223", "name": "越权",
-                                                 "scope": "cc", "password": NEW_PW})
+    page = auth.post(
+        "/portal/admin/accounts/",
+        {"phone": "13900002223", "name": "越权", "scope": "cc", "password": NEW_PW},
+    )
     assert "请从列表中选择管辖范围" in page.get_data(as_text=True)
     assert store.find_user_by_phone("13900002223") is None
     outsider = make_user("13900002224", "community_admin", scope="cc")
@@ -63,6 +74,7 @@ def test_street_admin_manages_only_its_communities(client, auth, world):
 def test_disabling_ends_a_session_and_enable_restores(client, auth, world):
     other = client.application.test_client()
     from tests.conftest import AuthActions
+
     admin_session = AuthActions(other)
     admin_session.login(world.admin_a["phone"])
     assert other.get("/portal/admin/c/ca/").status_code == 200
@@ -86,8 +98,9 @@ def test_members_and_community_admins_cannot_manage_admins(client, auth, world):
 
 def test_reset_code_issue_and_redeem(client, auth, world):
     auth.login(world.admin_a["phone"])
-    page = auth.post("/portal/admin/accounts/c/ca/reset-code",
-                     {"phone": world.member["phone"]}).get_data(as_text=True)
+    page = auth.post(
+        "/portal/admin/accounts/c/ca/reset-code", {"phone": world.member["phone"]}
+    ).get_data(as_text=True)
     assert "重置码已生成" in page and "只显示这一次" in page
     code = page.split('class="reset-code" aria-label="重置码">')[1].split("<")[0]
     assert len(code) == 9
@@ -100,13 +113,27 @@ def test_reset_code_issue_and_redeem(client, auth, world):
     assert client.get("/portal/admin/accounts/c/cb/reset-code").status_code == 404
     auth.logout()
     assert "忘记密码" in client.get("/portal/login").get_data(as_text=True)
-    resp = auth.post("/portal/reset", {"phone": world.member["phone"], "code": code,
-                                       "password": "fresh9876", "confirm": "fresh9876"})
+    resp = auth.post(
+        "/portal/reset",
+        {
+            "phone": world.member["phone"],
+            "code": code,
+            "password": "fresh9876",
+            "confirm": "fresh9876",
+        },
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/portal/login")
     assert store.authenticate(world.member["phone"], "fresh9876")
     # Single use.
-    page = auth.post("/portal/reset", {"phone": world.member["phone"], "code": code,
-                                       "password": "again9876", "confirm": "again9876"})
+    page = auth.post(
+        "/portal/reset",
+        {
+            "phone": world.member["phone"],
+            "code": code,
+            "password": "again9876",
+            "confirm": "again9876",
+        },
+    )
     assert "已使用" in page.get_data(as_text=True)
     kinds = [n["kind"] for n in store.inbox(world.member["uid"])]
     assert "account" in kinds
@@ -115,18 +142,34 @@ def test_reset_code_issue_and_redeem(client, auth, world):
 def test_wrong_codes_are_throttled(client, auth, world):
     code = store.issue_reset_code(world.member["uid"], world.admin_a["uid"], "ca")["code"]
     for _ in range(5):
-        page = auth.post("/portal/reset", {"phone": world.member["phone"], "code": "ZZZZ-ZZZZ",
-                                           "password": "fresh9876", "confirm": "fresh9876"})
+        page = auth.post(
+            "/portal/reset",
+            {
+                "phone": world.member["phone"],
+                "code": "ZZZZ-ZZZZ",
+                "password": "fresh9876",
+                "confirm": "fresh9876",
+            },
+        )
         assert "重置码不正确" in page.get_data(as_text=True)
     # Even the right code is refused now, with a Chinese explanation.
-    page = auth.post("/portal/reset", {"phone": world.member["phone"], "code": code,
-                                       "password": "fresh9876", "confirm": "fresh9876"})
+    page = auth.post(
+        "/portal/reset",
+        {
+            "phone": world.member["phone"],
+            "code": code,
+            "password": "fresh9876",
+            "confirm": "fresh9876",
+        },
+    )
     assert "尝试次数过多" in page.get_data(as_text=True)
     assert store.authenticate(world.member["phone"], PASSWORD)
 
 
 def test_reset_page_checks_password_strength(client, auth, world):
     code = store.issue_reset_code(world.member["uid"], world.admin_a["uid"], "ca")["code"]
-    page = auth.post("/portal/reset", {"phone": world.member["phone"], "code": code,
-                                       "password": "short", "confirm": "short"})
+    page = auth.post(
+        "/portal/reset",
+        {"phone": world.member["phone"], "code": code, "password": "short", "confirm": "short"},
+    )
     assert "密码至少 8 位" in page.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Backup while writers run, restore, and the round trip compares every file."""
+
 import json
 import multiprocessing
 import subprocess
@@ -13,14 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def _contents(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted(folder.rglob("*.json"))
-            if "backups" not in p.parts and not p.name.startswith(".")}
+    return {
+        str(p.relative_to(folder)): json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(folder.rglob("*.json"))
+        if "backups" not in p.parts and not p.name.startswith(".")
+    }
 
 
 def _keep_signing_up(data_dir, sid, uids):

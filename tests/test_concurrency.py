@@ -1,4 +1,5 @@
 """Several real processes sign up for one shift at once: no over-booking, FIFO kept, nothing lost."""
+
 import json
 import multiprocessing
 
@@ -23,9 +24,12 @@ def test_processes_race_for_one_shift(app, data_dir):
     people = [make_user(f"1360000{n:04d}", "volunteer")["uid"] for n in range(16)]
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(4), ctx.Queue()
-    procs = [ctx.Process(target=_sign_up_all,
-                         args=(data_dir, "ca", shift["id"], people[k::4], barrier, results))
-             for k in range(4)]
+    procs = [
+        ctx.Process(
+            target=_sign_up_all, args=(data_dir, "ca", shift["id"], people[k::4], barrier, results)
+        )
+        for k in range(4)
+    ]
     for p in procs:
         p.start()
     acked = [results.get(timeout=60) for _ in people]
@@ -68,8 +72,10 @@ def test_processes_race_report_ins(app, data_dir):
     pairs = [[(uid, "ca" if k % 2 == 0 else "cb") for uid in members] for k in range(4)]
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(4), ctx.Queue()
-    procs = [ctx.Process(target=_report_in_all, args=(data_dir, pairs[k], barrier, results))
-             for k in range(4)]
+    procs = [
+        ctx.Process(target=_report_in_all, args=(data_dir, pairs[k], barrier, results))
+        for k in range(4)
+    ]
     for p in procs:
         p.start()
     acked = [results.get(timeout=60) for _ in range(4 * len(members))]

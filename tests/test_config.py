@@ -1,4 +1,5 @@
 """Secrets and session cookies: generated key in the data folder, cookie flags."""
+
 import stat
 
 from portal import create_app
@@ -21,8 +22,10 @@ def test_secret_key_is_generated_once_into_the_data_folder(tmp_path):
 
 def _login_cookie(app, phone):
     client = app.test_client()
-    response = client.post("/portal/login", data={"phone": phone, "password": PASSWORD,
-                                                  "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/portal/login",
+        data={"phone": phone, "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
     return response.headers["Set-Cookie"]
 
 

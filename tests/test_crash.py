@@ -1,4 +1,5 @@
 """A writer killed with SIGKILL at random moments: the store always opens, no acknowledged write lost."""
+
 import json
 import multiprocessing
 import os
@@ -37,10 +38,24 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(app, data_dir, tmp_pat
     admin = make_user("13800000009", "community_admin", scope="ca")
     uids = [make_user(f"1380000010{n}", "volunteer")["uid"] for n in range(4)]
     start = date.today() + timedelta(days=3)
-    post = store.create_post("ca", admin["uid"], title="t", category="legal", description="d",
-                             place="p", kind="shifts",
-                             shifts=[{"date": (start + timedelta(days=n)).isoformat(), "start": "09:00",
-                                      "end": "10:00", "capacity": 2} for n in range(40)])
+    post = store.create_post(
+        "ca",
+        admin["uid"],
+        title="t",
+        category="legal",
+        description="d",
+        place="p",
+        kind="shifts",
+        shifts=[
+            {
+                "date": (start + timedelta(days=n)).isoformat(),
+                "start": "09:00",
+                "end": "10:00",
+                "capacity": 2,
+            }
+            for n in range(40)
+        ],
+    )
     shifts = [s["id"] for s in store.post_shifts("ca", post["id"])]
     ack_path = tmp_path / "acks.jsonl"
     ctx = multiprocessing.get_context("fork")
@@ -54,9 +69,14 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(app, data_dir, tmp_pat
         proc.join(10)
         kills += 1
         store.open_store(data_dir)  # raises CorruptFile if any file was left broken
-        acks = [json.loads(ln) for ln in ack_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        rows = {r["id"]: r for s in shifts for r in
-                store.roster("ca", s)["confirmed"] + store.roster("ca", s)["waiting"]}
+        acks = [
+            json.loads(ln) for ln in ack_path.read_text(encoding="utf-8").splitlines() if ln.strip()
+        ]
+        rows = {
+            r["id"]: r
+            for s in shifts
+            for r in store.roster("ca", s)["confirmed"] + store.roster("ca", s)["waiting"]
+        }
         everything = {}
         for path in (data_dir / "communities" / "ca").glob("signups-*.json"):
             for row in json.loads(path.read_text(encoding="utf-8")).get("signups", {}).values():

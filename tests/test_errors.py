@@ -1,4 +1,5 @@
 """Chinese error pages for 400/403/404/405/413/429/500 that never show a trace."""
+
 import pytest
 
 from portal import create_app
@@ -6,18 +7,25 @@ from portal import create_app
 
 @pytest.fixture
 def crashing_app(data_dir, tmp_path):
-    app = create_app({"TESTING": False, "DATA_DIR": str(data_dir), "SITE_DIR": str(tmp_path),
-                      "SECRET_KEY": "test-secret-" + "k" * 40})
+    app = create_app(
+        {
+            "TESTING": False,
+            "DATA_DIR": str(data_dir),
+            "SITE_DIR": str(tmp_path),
+            "SECRET_KEY": "test-secret-" + "k" * 40,
+        }
+    )
 
     @app.route("/portal/boom")
     def boom():
         raise RuntimeError("secret internals: /etc/passwd")
+
     return app
 
 
 def _page(response):
     html = response.get_data(as_text=True)
-    assert "Traceback" not in html and "File \"" not in html and "werkzeug" not in html.lower()
+    assert "Traceback" not in html and 'File "' not in html and "werkzeug" not in html.lower()
     return html
 
 

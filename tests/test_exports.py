@@ -1,4 +1,5 @@
 """Roster, member and quarterly exports: xlsx read back with openpyxl, CSV with BOM, scopes."""
+
 import csv
 import io
 from datetime import timedelta
@@ -38,13 +39,14 @@ def test_roster_xlsx_holds_the_shift_rows(world, client, auth):
     assert rows[0][:5] == ["序号", "姓名", "身份", "手机号", "状态"]
     assert [(r[1], r[3], r[4], r[6], r[7], r[8]) for r in rows[1:]] == [
         (world.member["name"], world.member["phone"], "已报名", "已到", 2, "待确认"),
-        (world.volunteer["name"], world.volunteer["phone"], "候补中", None, None, None)]
+        (world.volunteer["name"], world.volunteer["phone"], "候补中", None, None, None),
+    ]
     entry = store.list_audit(store.now().strftime("%Y-%m"))[0]
     assert entry["action"] == "导出名单" and entry["street_id"] == "dongsi"
 
 
 def test_csv_starts_with_bom_and_neutralises_formulas(world, client, auth):
-    sly = make_user("13700000022", "member", name="=HYPERLINK(\"x\")", home_cid="ca")
+    sly = make_user("13700000022", "member", name='=HYPERLINK("x")', home_cid="ca")
     _report(sly["uid"], "ca", world.admin_a)
     _report(world.member["uid"], "ca", world.admin_a)
     auth.login(world.admin_a["phone"])
@@ -53,7 +55,7 @@ def test_csv_starts_with_bom_and_neutralises_formulas(world, client, auth):
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert rows[0] == ["姓名", "身份", "手机号", "工作单位", "所在党组织", "专长", "报到确认时间"]
     names = sorted(r[0] for r in rows[1:])
-    assert names == sorted([world.member["name"], "'=HYPERLINK(\"x\")"])
+    assert names == sorted([world.member["name"], '\'=HYPERLINK("x")'])
     xlsx = _rows(client.get("/portal/admin/c/ca/export/members.xlsx"))
     assert sorted(r[0] for r in xlsx[1:]) == names  # no formula in the workbook either
 
@@ -87,8 +89,9 @@ def test_quarterly_export_for_the_work_unit(world, client, auth):
     _report(world.member["uid"], "ca", world.admin_a)
     day = (store.now() - timedelta(days=1)).strftime("%Y-%m-%d")
     _post, shift = world.post(day=day)
-    row = store.sign_up("ca", shift["id"], world.member["uid"],
-                        at=store.shift_start(shift) - timedelta(days=1))
+    row = store.sign_up(
+        "ca", shift["id"], world.member["uid"], at=store.shift_start(shift) - timedelta(days=1)
+    )
     store.mark_attendance("ca", shift["id"], row["id"], "present", world.admin_a["uid"])
     store.confirm_hours("ca", shift["id"], world.admin_a["uid"])
     quarter = store.quarter_of(store.shift_start(shift).date())

@@ -1,5 +1,6 @@
 """Every form, fuzzed: random Unicode, overlong text, HTML, wrong types, missing and repeated
 fields. Never a 5xx; a rejection shows Chinese messages and stores nothing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,10 +23,25 @@ EXAMPLES = 50
 text = st.one_of(
     st.text(max_size=40),
     st.text(min_size=200, max_size=5000),
-    st.sampled_from(['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' OR 1=1 --",
-                     "../../etc/passwd", "\x00", "１３８００１３８０００", "-1", "0", "99999999999",
-                     "2026-02-30", "25:99", "null", "[]", "{}"]),
-    st.integers(min_value=-10**12, max_value=10**12).map(str),
+    st.sampled_from(
+        [
+            "<script>alert(1)</script>",
+            '"><img src=x onerror=alert(1)>',
+            "' OR 1=1 --",
+            "../../etc/passwd",
+            "\x00",
+            "１３８００１３８０００",
+            "-1",
+            "0",
+            "99999999999",
+            "2026-02-30",
+            "25:99",
+            "null",
+            "[]",
+            "{}",
+        ]
+    ),
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
 )
 value = st.one_of(text, st.lists(text, min_size=2, max_size=3))  # a list = a repeated field
 
@@ -63,8 +79,12 @@ def _fuzz(client, data_dir, url, form_page=None, extra_fields=()):
     names = _fields(page.get_data(as_text=True)) + list(extra_fields)
     assert names, f"no fields found on {form_page or url}"
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.fixed_dictionaries({}, optional={n: value for n in names}))
     def run(data):
         before = _snapshot(data_dir)
@@ -74,6 +94,7 @@ def _fuzz(client, data_dir, url, form_page=None, extra_fields=()):
         if response.status_code == 200 or response.status_code >= 400:
             assert _snapshot(data_dir) == before, f"rejected input changed the store: {url} {data}"
         _check_rejection_is_chinese(response, client)
+
     run()
 
 
@@ -95,15 +116,29 @@ def test_admin_forms(client, auth, data_dir, world):
     post, shift = world.post()
     report = store.submit_report_in(world.member["uid"], "ca")
     auth.login(world.admin_a["phone"])
-    for url in ("/portal/admin/c/ca/posts/new", "/portal/admin/c/ca/lists/needs/new",
-                "/portal/admin/c/ca/lists/resources/new", "/portal/admin/c/ca/lists/projects/new",
-                f"/portal/admin/c/ca/shifts/{shift['id']}/change"):
+    for url in (
+        "/portal/admin/c/ca/posts/new",
+        "/portal/admin/c/ca/lists/needs/new",
+        "/portal/admin/c/ca/lists/resources/new",
+        "/portal/admin/c/ca/lists/projects/new",
+        f"/portal/admin/c/ca/shifts/{shift['id']}/change",
+    ):
         _fuzz(client, data_dir, url)
     # forms that post to an action URL from another page
-    _fuzz(client, data_dir, f"/portal/admin/c/ca/report-ins/{report['id']}/return",
-          form_page="/portal/admin/c/ca/report-ins", extra_fields=["reason"])
-    _fuzz(client, data_dir, f"/portal/admin/c/ca/posts/{post['id']}/copy",
-          form_page=f"/portal/admin/c/ca/posts/{post['id']}", extra_fields=["days"])
+    _fuzz(
+        client,
+        data_dir,
+        f"/portal/admin/c/ca/report-ins/{report['id']}/return",
+        form_page="/portal/admin/c/ca/report-ins",
+        extra_fields=["reason"],
+    )
+    _fuzz(
+        client,
+        data_dir,
+        f"/portal/admin/c/ca/posts/{post['id']}/copy",
+        form_page=f"/portal/admin/c/ca/posts/{post['id']}",
+        extra_fields=["days"],
+    )
 
 
 def test_area_admin_forms(client, auth, data_dir, world):

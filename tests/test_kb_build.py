@@ -4,6 +4,7 @@ heading ids, list tables from the data, failing builds, build-if-stale.
 The site is built once for the module into a temporary folder; tests that need
 to change sources work on a copy of mkdocs.yml, content/ and kb/.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,6 +51,7 @@ def _page(site: Path, path: str) -> str:
 
 # --- search ---------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def search_index(site: Path) -> dict:
     return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
@@ -72,12 +74,15 @@ def test_search_index_is_chinese_and_segmented(search_index):
     assert "小巷\u200b管家" not in joined
 
 
-@pytest.mark.parametrize("word,page", [
-    ("吹哨", "policy/precise-service/"),
-    ("报到", "guide/report/"),
-    ("小巷管家", "policy/co-governance/"),
-    ("接诉即办", "policy/precise-service/"),
-])
+@pytest.mark.parametrize(
+    "word,page",
+    [
+        ("吹哨", "policy/precise-service/"),
+        ("报到", "guide/report/"),
+        ("小巷管家", "policy/co-governance/"),
+        ("接诉即办", "policy/precise-service/"),
+    ],
+)
 def test_search_finds_terms_on_the_right_pages(search_index, word, page):
     docs = [d for d in search_index["docs"] if d["location"].startswith(page)]
     assert docs, f"no index entry for {page}"
@@ -87,10 +92,21 @@ def test_search_finds_terms_on_the_right_pages(search_index, word, page):
 # --- no outside requests --------------------------------------------------
 
 _OUTSIDE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
-_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)|@import\s+(?:url\()?\s*['"]?([^'");\s]+)""", re.IGNORECASE)
+_CSS_URL = re.compile(
+    r"""url\(\s*['"]?([^'")]+)|@import\s+(?:url\()?\s*['"]?([^'");\s]+)""", re.IGNORECASE
+)
 # Tag -> attributes that make the browser fetch something.
-_FETCHING = {"link": ["href"], "script": ["src"], "img": ["src", "srcset"], "source": ["src", "srcset"],
-             "iframe": ["src"], "video": ["src", "poster"], "audio": ["src"], "embed": ["src"], "object": ["data"]}
+_FETCHING = {
+    "link": ["href"],
+    "script": ["src"],
+    "img": ["src", "srcset"],
+    "source": ["src", "srcset"],
+    "iframe": ["src"],
+    "video": ["src", "poster"],
+    "audio": ["src"],
+    "embed": ["src"],
+    "object": ["data"],
+}
 
 
 class _Requests(HTMLParser):
@@ -129,11 +145,20 @@ def _css_urls(css: str) -> list[str]:
 
 def test_outside_url_detector_works():
     parser = _Requests()
-    parser.feed('<link href="//cdn.example/x.css"><script src="https://x/y.js"></script>'
-                '<img src="a.png"><style>@import "https://f/a.css";</style>')
-    bad = [u for u in parser.fetched + sum((_css_urls(c) for c in parser.css), []) if _OUTSIDE.match(u)]
+    parser.feed(
+        '<link href="//cdn.example/x.css"><script src="https://x/y.js"></script>'
+        '<img src="a.png"><style>@import "https://f/a.css";</style>'
+    )
+    bad = [
+        u for u in parser.fetched + sum((_css_urls(c) for c in parser.css), []) if _OUTSIDE.match(u)
+    ]
     assert bad == ["//cdn.example/x.css", "https://x/y.js", "https://f/a.css"]
-    assert _css_urls("a{background:url(\"data:image/svg+xml;<svg xmlns='http://www.w3.org/2000/svg'/>\")}") == []
+    assert (
+        _css_urls(
+            "a{background:url(\"data:image/svg+xml;<svg xmlns='http://www.w3.org/2000/svg'/>\")}"
+        )
+        == []
+    )
 
 
 def test_no_page_or_stylesheet_loads_from_another_host(site):
@@ -145,14 +170,20 @@ def test_no_page_or_stylesheet_loads_from_another_host(site):
         parser.feed(path.read_text(encoding="utf-8"))
         urls = parser.fetched + [u for c in parser.css for u in _css_urls(c)]
         bad += [(str(path.relative_to(site)), u) for u in urls if _OUTSIDE.match(u)]
-        bad += [(str(path.relative_to(site)), "<a> " + u) for u in parser.anchors if _OUTSIDE.match(u)]
+        bad += [
+            (str(path.relative_to(site)), "<a> " + u) for u in parser.anchors if _OUTSIDE.match(u)
+        ]
     for path in site.rglob("*.css"):
-        bad += [(str(path.relative_to(site)), u) for u in _css_urls(path.read_text(encoding="utf-8"))
-                if _OUTSIDE.match(u)]
+        bad += [
+            (str(path.relative_to(site)), u)
+            for u in _css_urls(path.read_text(encoding="utf-8"))
+            if _OUTSIDE.match(u)
+        ]
     assert not bad, bad
 
 
 # --- headings --------------------------------------------------------------
+
 
 def test_heading_ids_are_unicode(site):
     page = _page(site, "policy/party-leadership")
@@ -164,9 +195,12 @@ def test_heading_ids_are_unicode(site):
 
 # --- list tables -------------------------------------------------------------
 
+
 def _rows(html: str, name: str) -> list[str]:
     """Body rows of the table inside <div class="kb-list" data-list="name">."""
-    match = re.search(rf'<div class="kb-list" data-list="{re.escape(name)}">(.*?)</div>', html, re.S)
+    match = re.search(
+        rf'<div class="kb-list" data-list="{re.escape(name)}">(.*?)</div>', html, re.S
+    )
     assert match, f"no list {name}"
     body = re.search(r"<tbody>(.*?)</tbody>", match.group(1), re.S)
     assert body, f"list {name} has no table"
@@ -206,7 +240,9 @@ def test_other_list_tables(site, data):
     assert all("示例" in row for row in taxonomy if any(name in row for name in flagged))
     assert len(_rows(_page(site, "lists/organisation"), "organisation")) == 12
     assert len(_rows(_page(site, "lists/three-lists"), "three-lists")) == 3
-    assert len(_rows(_page(site, "reference/glossary"), "glossary")) == len(data["glossary"]["terms"])
+    assert len(_rows(_page(site, "reference/glossary"), "glossary")) == len(
+        data["glossary"]["terms"]
+    )
 
 
 def test_no_unreplaced_markers_and_abbreviations_applied(site):
@@ -217,11 +253,17 @@ def test_no_unreplaced_markers_and_abbreviations_applied(site):
 
 def test_home_page_entry_points(site):
     page = _page(site, ".")
-    for href in ('href="/portal/register"', 'href="/portal/posts"', 'href="/portal/"', 'href="policy/"'):
+    for href in (
+        'href="/portal/register"',
+        'href="/portal/posts"',
+        'href="/portal/"',
+        'href="policy/"',
+    ):
         assert href in page, href
 
 
 # --- failing builds and build-if-stale -------------------------------------
+
 
 def test_broken_data_fails_the_build(repo_copy, tmp_path, caplog):
     # MkDocs logs a hook's PluginError and raises Abort("Aborted with a BuildError!").
@@ -242,7 +284,9 @@ def test_unknown_list_marker_fails_the_build(repo_copy, tmp_path, caplog):
     from mkdocs.exceptions import Abort
 
     page = repo_copy / "content" / "lists" / "streets.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\n<!-- list: nosuchlist -->\n", encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8") + "\n<!-- list: nosuchlist -->\n", encoding="utf-8"
+    )
     with pytest.raises(Abort):
         kb_build.build(root=repo_copy, site_dir=tmp_path / "site", force=True)
     assert "lists/streets.md：未知的清单标记 nosuchlist" in caplog.text

@@ -3,6 +3,7 @@
 Each broken case copies content/data to a temporary folder, damages one file
 and expects load_all() to refuse it with a message naming the file and the entry.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -44,12 +45,25 @@ def _whistle_item(content: dict, ident: str) -> dict:
 
 def test_repository_data_passes_and_has_the_official_sizes():
     result = load_all()
-    assert {"duties", "whistles", "organisation", "glossary", "three_lists", "taxonomy", "streets"} <= set(result)
+    assert {
+        "duties",
+        "whistles",
+        "organisation",
+        "glossary",
+        "three_lists",
+        "taxonomy",
+        "streets",
+    } <= set(result)
     whistles = result["whistles"]
     assert len(whistles["categories"]) == 14
     assert sum(len(c["items"]) for c in whistles["categories"]) == 45
     assert sorted(lv["level"] for lv in whistles["levels"]) == [1, 2, 3]
-    assert [s["name"] for s in whistles["loop"]] == ["街道启动吹哨", "部门快速响应", "及时报到处置", "结案反馈评价"]
+    assert [s["name"] for s in whistles["loop"]] == [
+        "街道启动吹哨",
+        "部门快速响应",
+        "及时报到处置",
+        "结案反馈评价",
+    ]
     assert result["duties"]["official_count"] == 106
     # The seed names no individual duty or whistle item: every one must be flagged 示例.
     assert all(i["example"] for i in result["duties"]["items"])
@@ -60,10 +74,33 @@ def test_repository_data_passes_and_has_the_official_sizes():
 def test_glossary_has_the_required_terms():
     terms = {t["term"] for t in load_all()["glossary"]["terms"]}
     required = {
-        "街道吹哨部门报到", "吹哨", "报到", "接诉即办", "每月一题", "未诉先办", "三个清单", "资源清单",
-        "需求清单", "项目清单", "在职党员回社区报到", "分类设岗", "五民工作法", "楼门院长制", "小巷管家",
-        "随手拍", "六办一委一队四中心", "1+5+N", "社区专员", "头雁计划", "街巷长制", "小院议事厅",
-        "网格议事厅", "三率", "六方协作", "局包社区", "卡口值守",
+        "街道吹哨部门报到",
+        "吹哨",
+        "报到",
+        "接诉即办",
+        "每月一题",
+        "未诉先办",
+        "三个清单",
+        "资源清单",
+        "需求清单",
+        "项目清单",
+        "在职党员回社区报到",
+        "分类设岗",
+        "五民工作法",
+        "楼门院长制",
+        "小巷管家",
+        "随手拍",
+        "六办一委一队四中心",
+        "1+5+N",
+        "社区专员",
+        "头雁计划",
+        "街巷长制",
+        "小院议事厅",
+        "网格议事厅",
+        "三率",
+        "六方协作",
+        "局包社区",
+        "卡口值守",
     }
     assert required <= terms, required - terms
 
@@ -143,7 +180,9 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("name,change,words", BROKEN, ids=[c[1].__name__.strip("_") for c in BROKEN])
+@pytest.mark.parametrize(
+    "name,change,words", BROKEN, ids=[c[1].__name__.strip("_") for c in BROKEN]
+)
 def test_broken_file_is_refused_with_file_and_entry(data_copy, name, change, words):
     load_all(data_copy)  # the untouched copy is fine
     _edit(data_copy, name, change)
@@ -157,7 +196,9 @@ def test_broken_file_is_refused_with_file_and_entry(data_copy, name, change, wor
 
 def test_invalid_yaml_names_the_file(data_copy):
     path = data_copy / "whistles.yml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n  - {id: bad, name: [unclosed\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n  - {id: bad, name: [unclosed\n", encoding="utf-8"
+    )
     with pytest.raises(DataError) as info:
         load_all(data_copy)
     assert info.value.file == "whistles.yml"

@@ -3,6 +3,7 @@
 Ranking itself is tested in the browser (tests/browser/test_kb_search_browser.py),
 where the real worker answers queries typed into Material's search box.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -47,7 +48,9 @@ def _words(index: dict) -> set[str]:
     split = re.compile(index["config"]["separator"])
     words = set()
     for doc in index["docs"]:
-        words.update(w for w in split.split(re.sub(r"<[^>]+>", " ", doc["title"] + " " + doc["text"])) if w)
+        words.update(
+            w for w in split.split(re.sub(r"<[^>]+>", " ", doc["title"] + " " + doc["text"])) if w
+        )
     return words | set(index["config"]["kb"]["words"]) | set(index["config"]["kb"]["terms"])
 
 
@@ -64,7 +67,9 @@ def test_glossary_terms_are_whole_words_with_their_page(index, glossary):
 
 def test_words_only_inside_longer_words_are_in_the_dictionary(index, glossary):
     split = re.compile(index["config"]["separator"])
-    text_words = {w for d in index["docs"] for w in split.split(re.sub(r"<[^>]+>", " ", d["text"])) if w}
+    text_words = {
+        w for d in index["docs"] for w in split.split(re.sub(r"<[^>]+>", " ", d["text"])) if w
+    }
     # jieba keeps 环境卫生 whole in the text; search mode adds 卫生 to the dictionary.
     assert "环境卫生" in text_words and "卫生" not in text_words
     assert "卫生" in index["config"]["kb"]["words"]

@@ -1,4 +1,5 @@
 """E-mail copies of notifications, delivered to a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
 from __future__ import annotations
 
 import email
@@ -18,8 +19,14 @@ class _Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
-            envelope.original_content or envelope.content, policy=email.policy.default)))
+        self.messages.append(
+            (
+                envelope.rcpt_tos,
+                email.message_from_bytes(
+                    envelope.original_content or envelope.content, policy=email.policy.default
+                ),
+            )
+        )
         return "250 OK"
 
 
@@ -34,8 +41,9 @@ def smtp(app):
     handler = _Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port,
-                      SMTP_FROM="平台通知 <noreply@example.org>")
+    app.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_FROM="平台通知 <noreply@example.org>"
+    )
     yield handler
     controller.stop()
 
@@ -43,8 +51,12 @@ def smtp(app):
 def test_notification_is_mailed_in_chinese_utf8(app, world, smtp):
     store.update_profile(world.member["uid"], email="member@example.com")
     with app.test_request_context("/"):
-        item = mail.notify_user(world.member["uid"], "report_confirmed",
-                                "您向测试甲社区提交的报到申请已确认，报到成功。", "/portal/me")
+        item = mail.notify_user(
+            world.member["uid"],
+            "report_confirmed",
+            "您向测试甲社区提交的报到申请已确认，报到成功。",
+            "/portal/me",
+        )
     assert item and store.unread_count(world.member["uid"]) == 1
     assert len(smtp.messages) == 1
     rcpt, msg = smtp.messages[0]
@@ -67,7 +79,9 @@ def test_no_mail_without_address_or_when_off(app, world, smtp):
 
 
 def test_send_failure_is_logged_and_does_not_break(app, world, caplog):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=_free_port(), SMTP_TIMEOUT=2)  # nobody listens
+    app.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=_free_port(), SMTP_TIMEOUT=2
+    )  # nobody listens
     store.update_profile(world.member["uid"], email="member@example.com")
     with app.test_request_context("/"), caplog.at_level(logging.ERROR, logger="portal.mail"):
         item = mail.notify_user(world.member["uid"], "message", "服务器不在")
@@ -82,8 +96,10 @@ def test_shift_message_reaches_everyone_by_mail(client, auth, world, smtp):
     store.sign_up("ca", shift["id"], world.member["uid"])
     store.sign_up("ca", shift["id"], world.volunteer["uid"])  # waiting
     auth.login(world.admin_a["phone"])
-    auth.post(f"/portal/admin/c/ca/shifts/{shift['id']}/message",
-              {"text": "请提前十分钟到达", "include_waiting": "y"})
+    auth.post(
+        f"/portal/admin/c/ca/shifts/{shift['id']}/message",
+        {"text": "请提前十分钟到达", "include_waiting": "y"},
+    )
     assert sorted(r[0][0] for r in smtp.messages) == ["member@example.com", "vol@example.com"]
     assert all("请提前十分钟到达" in m.get_body().get_content() for _r, m in smtp.messages)
 

@@ -1,4 +1,5 @@
 """Every notification kind, emitted by the views right after the change succeeded."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -39,8 +40,10 @@ def test_shift_changed_and_cancelled_by_the_community(client, auth, world):
     store.sign_up("ca", shift["id"], world.volunteer["uid"])
     auth.login(world.admin_a["phone"])
     assert client.get(f"/portal/admin/c/ca/shifts/{shift['id']}/change").status_code == 200
-    resp = auth.post(f"/portal/admin/c/ca/shifts/{shift['id']}/change",
-                     {"start": "14:00", "end": "16:00", "capacity": "2", "note": "场地调整"})
+    resp = auth.post(
+        f"/portal/admin/c/ca/shifts/{shift['id']}/change",
+        {"start": "14:00", "end": "16:00", "capacity": "2", "note": "场地调整"},
+    )
     assert resp.status_code == 302
     changed = store.inbox(world.member["uid"])[0]
     assert changed["kind"] == "shift_changed" and "14:00–16:00" in changed["text"]
@@ -80,15 +83,18 @@ def test_reminder_when_opening_the_portal_and_unread_count(client, auth, world):
     soon = store.now() + timedelta(hours=5)
     if soon.date() != (soon - timedelta(hours=2)).date() or soon.hour >= 22:
         soon = store.now() + timedelta(hours=1)
-    _post, shift = world.post(day=soon.strftime("%Y-%m-%d"), start=soon.strftime("%H:00"),
-                              end=(soon + timedelta(hours=1)).strftime("%H:59"))
+    _post, shift = world.post(
+        day=soon.strftime("%Y-%m-%d"),
+        start=soon.strftime("%H:00"),
+        end=(soon + timedelta(hours=1)).strftime("%H:59"),
+    )
     store.sign_up("ca", shift["id"], world.member["uid"])
     auth.login(world.member["phone"])
     page = client.get("/portal/me").get_data(as_text=True)
     client.get("/portal/recommend")
     assert _kinds(world.member["uid"]) == ["reminder"]  # once, however often
     page = client.get("/portal/me").get_data(as_text=True)
-    assert "消息 <span class=\"unread-count\"" in page and "(1)" in page
+    assert '消息 <span class="unread-count"' in page and "(1)" in page
     inbox = client.get("/portal/inbox/").get_data(as_text=True)
     assert "服务提醒" in inbox and "未读" in inbox
     nid = store.inbox(world.member["uid"])[0]["id"]
@@ -105,8 +111,10 @@ def test_message_everyone_on_a_shift(client, auth, world):
     assert "给本班次的人发消息" in roster and "调整或取消班次" in roster
     auth.post(f"/portal/admin/c/ca/shifts/{shift['id']}/message", {"text": "记得带工作证"})
     assert _kinds(world.member["uid"]) == ["message"] and _kinds(world.volunteer["uid"]) == []
-    auth.post(f"/portal/admin/c/ca/shifts/{shift['id']}/message",
-              {"text": "候补也请留意", "include_waiting": "y"})
+    auth.post(
+        f"/portal/admin/c/ca/shifts/{shift['id']}/message",
+        {"text": "候补也请留意", "include_waiting": "y"},
+    )
     assert _kinds(world.volunteer["uid"]) == ["message"]
     actions = [e["action"] for m in store.audit_months() for e in store.list_audit(m)]
     assert actions.count("发送班次消息") == 2

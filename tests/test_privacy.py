@@ -1,4 +1,5 @@
 """Personal-information rights: export, deletion that keeps anonymous hours, consent versions."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,9 @@ def _served_shift(world):
     post, shift = world.post(day=day, start="09:00", end="11:00")
     start = datetime.strptime(f"{day} 09:00", "%Y-%m-%d %H:%M")
     row = store.sign_up("ca", shift["id"], world.member["uid"], at=start - timedelta(days=1))
-    store.mark_attendance("ca", shift["id"], row["id"], "present", world.admin_a["uid"],
-                          at=start + timedelta(hours=3))
+    store.mark_attendance(
+        "ca", shift["id"], row["id"], "present", world.admin_a["uid"], at=start + timedelta(hours=3)
+    )
     store.confirm_hours("ca", shift["id"], world.admin_a["uid"], at=start + timedelta(hours=4))
     return post, shift
 
@@ -42,14 +44,26 @@ def test_export_json_and_readable_page(client, auth, world):
     assert [n["text"] for n in data["notifications"]] == ["社区的一条消息"]
     assert "needs" in data and "certificates" in data
     page = client.get("/portal/me/data").get_data(as_text=True)
-    for text in (world.member["name"], "测试甲社区", post["title"], "社区的一条消息", "member@example.com",
-                 "下载全部数据"):
+    for text in (
+        world.member["name"],
+        "测试甲社区",
+        post["title"],
+        "社区的一条消息",
+        "member@example.com",
+        "下载全部数据",
+    ):
         assert text in page
 
 
 def test_export_includes_needs_raised_with_own_phone(client, auth, world):
-    store.create_need("ca", category="elderly", description="楼道灯坏了",
-                      raised_by="resident", phone=world.member["phone"], name="王")
+    store.create_need(
+        "ca",
+        category="elderly",
+        description="楼道灯坏了",
+        raised_by="resident",
+        phone=world.member["phone"],
+        name="王",
+    )
     auth.login(world.member["phone"])
     data = client.get("/portal/me/data.json").get_json()
     assert [n["description"] for n in data["needs"]] == ["楼道灯坏了"]
@@ -101,10 +115,18 @@ def test_admins_cannot_delete_themselves_online(client, auth, world):
 
 
 def test_register_stores_consent_version_and_text_digest(client, auth, world):
-    resp = auth.post("/portal/register", {
-        "phone": "13700001234", "password": "abcd12345", "confirm": "abcd12345",
-        "kind": "volunteer", "name": "新志愿者", "home_cid": "ca", "consent": "y"},
-        )
+    resp = auth.post(
+        "/portal/register",
+        {
+            "phone": "13700001234",
+            "password": "abcd12345",
+            "confirm": "abcd12345",
+            "kind": "volunteer",
+            "name": "新志愿者",
+            "home_cid": "ca",
+            "consent": "y",
+        },
+    )
     assert resp.status_code == 302
     user = store.find_user_by_phone("13700001234")
     assert user["consent_version"] == client.application.config["CONSENT_VERSION"]

@@ -1,4 +1,5 @@
 """The production server (gunicorn, several workers) under a burst of sign-ups for one shift."""
+
 import http.cookiejar
 import os
 import re
@@ -30,9 +31,13 @@ def _free_port() -> int:
 def gunicorn(data_dir, tmp_path):
     port = _free_port()
     env = dict(os.environ, PORTAL_DATA_DIR=str(data_dir))
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}",
-                             "portal.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "portal.wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -54,7 +59,8 @@ class Browser:
     def __init__(self, base):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
 
     def get(self, path):
         with self.opener.open(self.base + path, timeout=30) as r:
@@ -83,8 +89,11 @@ def test_burst_of_sign_ups_through_three_workers(world, gunicorn):
         token = TOKEN.search(b.get(b.token_page)).group(1)
         barrier.wait()
         body = urllib.parse.urlencode({"csrf_token": token}).encode()
-        with b.opener.open(f"{b.base}/portal/c/ca/shifts/{shift['id']}/signup", body, timeout=60) as r:
+        with b.opener.open(
+            f"{b.base}/portal/c/ca/shifts/{shift['id']}/signup", body, timeout=60
+        ) as r:
             results.append(r.status)
+
     threads = [threading.Thread(target=sign_up, args=(b,)) for b in sessions]
     for t in threads:
         t.start()

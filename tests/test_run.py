@@ -1,4 +1,5 @@
 """run.py: help, build-if-stale, seed-demo, a taken port and a corrupt store."""
+
 import json
 import socket
 import subprocess
@@ -9,8 +10,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args, timeout=120, env=None):
-    return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "run.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def test_help_is_chinese():
@@ -25,8 +32,11 @@ def test_seed_demo_once(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "示例社区" in first.stdout
     # the real cost of werkzeug's scrypt (the tests lower it in-process only)
-    hashes = [u["pw_hash"] for f in (tmp_path / "accounts").glob("*.json")
-              for u in json.loads(f.read_text(encoding="utf-8"))["users"].values()]
+    hashes = [
+        u["pw_hash"]
+        for f in (tmp_path / "accounts").glob("*.json")
+        for u in json.loads(f.read_text(encoding="utf-8"))["users"].values()
+    ]
     assert hashes and all(h.startswith("scrypt:32768:8:1$") for h in hashes)
     second = _run("seed-demo", "--data-dir", str(tmp_path))
     assert second.returncode == 1 and "不是空的" in second.stderr

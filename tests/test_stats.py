@@ -1,4 +1,5 @@
 """Dashboard figures from a known data set, the SVG chart, and the dashboard and audit pages."""
+
 from datetime import timedelta
 
 from portal import store
@@ -11,8 +12,9 @@ def _day_this_month() -> str:
 
 
 def _signed(world, cid, uid, capacity, category="legal", start="09:00", end="11:00"):
-    _post, shift = world.post(cid=cid, capacity=capacity, day=_day_this_month(), start=start,
-                              end=end, category=category)
+    _post, shift = world.post(
+        cid=cid, capacity=capacity, day=_day_this_month(), start=start, end=end, category=category
+    )
     begin = store.shift_start(shift)
     row = store.sign_up(cid, shift["id"], uid, at=begin - timedelta(days=1))
     return shift, row, begin
@@ -29,11 +31,14 @@ def _known_data(world):
     store.confirm_hours("ca", s1["id"], admin, at=b1 + timedelta(hours=3))
 
     helper, late = make_user("13700000011", "volunteer"), make_user("13700000012", "volunteer")
-    s2, r3, b2 = _signed(world, "cb", helper["uid"], 4, category="elderly", start="14:00",
-                         end="16:00")
+    s2, r3, b2 = _signed(
+        world, "cb", helper["uid"], 4, category="elderly", start="14:00", end="16:00"
+    )
     r4 = store.sign_up("cb", s2["id"], late["uid"], at=b2 - timedelta(days=1))
     store.mark_attendance("cb", s2["id"], r3["id"], "present", admin, at=b2 + timedelta(hours=2))
-    store.adjust_hours("cb", s2["id"], r3["id"], 3, "提前布置场地", admin, at=b2 + timedelta(hours=2))
+    store.adjust_hours(
+        "cb", s2["id"], r3["id"], 3, "提前布置场地", admin, at=b2 + timedelta(hours=2)
+    )
     store.confirm_hours("cb", s2["id"], admin, at=b2 + timedelta(hours=3))
     store.mark_attendance("cb", s2["id"], r4["id"], "present", admin, at=b2 + timedelta(hours=4))
 
@@ -55,8 +60,11 @@ def test_figures_of_a_known_data_set(world):
     dongsi = ["ca", "cb"]
     assert store.stats.reported_members_by_community(dongsi) == {"ca": 1, "cb": 0}
     assert store.stats.pending_report_ins_by_community(dongsi) == {"ca": 0, "cb": 1}
-    assert store.stats.posts_fill_rate(dongsi, months) == {"capacity": 6, "confirmed": 4,
-                                                             "rate": 0.667}
+    assert store.stats.posts_fill_rate(dongsi, months) == {
+        "capacity": 6,
+        "confirmed": 4,
+        "rate": 0.667,
+    }
     table = store.stats.hours_by_category_and_month(dongsi, months)
     assert table[month] == {"legal": 2.0, "elderly": 3.0}
     assert all(table[m] == {} for m in months[:-1])
@@ -67,12 +75,12 @@ def test_figures_of_a_known_data_set(world):
     everything = store.stats.hours_by_category_and_month(["ca", "cb", "cc"], months)
     assert everything[month] == {"legal": 7.0, "elderly": 3.0}
     # months outside the window are not counted
-    assert store.stats.no_show_rate(dongsi, months[:-1]) == {"marked": 0, "absent": 0,
-                                                             "rate": None}
+    assert store.stats.no_show_rate(dongsi, months[:-1]) == {"marked": 0, "absent": 0, "rate": None}
 
 
 def test_last_months_wraps_the_year():
     from datetime import datetime
+
     assert store.stats.last_months(3, datetime(2026, 2, 5)) == ["2025-12", "2026-01", "2026-02"]
 
 
@@ -86,10 +94,20 @@ def test_bar_chart_is_plain_svg_with_escaped_labels():
 
 def test_street_dashboard_shows_its_street_only(world, client, auth):
     _known_data(world)
-    need = store.create_need("ca", category="environment", description="楼道堆物需要清理",
-                             raised_by="resident", by=world.admin_a["uid"])
-    store.create_need("cc", category="legal", description="景山的需求", raised_by="resident",
-                      by=world.admin_a["uid"])
+    need = store.create_need(
+        "ca",
+        category="environment",
+        description="楼道堆物需要清理",
+        raised_by="resident",
+        by=world.admin_a["uid"],
+    )
+    store.create_need(
+        "cc",
+        category="legal",
+        description="景山的需求",
+        raised_by="resident",
+        by=world.admin_a["uid"],
+    )
     auth.login(world.street["phone"])
     html = client.get("/portal/admin/dashboard").get_data(as_text=True)
     assert "东四街道 · 数据看板" in html
@@ -119,10 +137,18 @@ def test_dashboard_and_audit_are_for_area_admins_only(world, client, auth):
 
 
 def test_audit_page_shows_a_street_admin_their_street_only(world, client, auth):
-    store.record_audit(world.admin_a, "登记到岗", community_id="ca", street_id="dongsi",
-                       target="东四的记录", before=None, after={"到岗": "已到"})
-    store.record_audit(world.district, "新增社区", community_id="cc", street_id="jingshan",
-                       target="景山的记录")
+    store.record_audit(
+        world.admin_a,
+        "登记到岗",
+        community_id="ca",
+        street_id="dongsi",
+        target="东四的记录",
+        before=None,
+        after={"到岗": "已到"},
+    )
+    store.record_audit(
+        world.district, "新增社区", community_id="cc", street_id="jingshan", target="景山的记录"
+    )
     month = store.now().strftime("%Y-%m")
     auth.login(world.street["phone"])
     html = client.get(f"/portal/admin/audit?month={month}").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Attendance, hours and the no-show block at the store level (real files, injected clock)."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,34 +12,50 @@ def _signed(world, uid=None, **post_args):
     """A shift and a confirmed sign-up for it, made before the shift starts."""
     _post, shift = world.post(**post_args)
     start = store.shift_start(shift)
-    row = store.sign_up(shift["community_id"], shift["id"], uid or world.member["uid"],
-                        at=start - timedelta(days=1))
+    row = store.sign_up(
+        shift["community_id"], shift["id"], uid or world.member["uid"], at=start - timedelta(days=1)
+    )
     return shift, row, start
 
 
 def test_marking_is_refused_before_the_shift_starts(world):
     shift, row, start = _signed(world)
     with pytest.raises(store.StoreError, match="还没有开始"):
-        store.mark_attendance("ca", shift["id"], row["id"], "present", world.admin_a["uid"],
-                              at=start - timedelta(minutes=1))
+        store.mark_attendance(
+            "ca",
+            shift["id"],
+            row["id"],
+            "present",
+            world.admin_a["uid"],
+            at=start - timedelta(minutes=1),
+        )
     assert "attendance" not in store.get_signup("ca", shift["id"], row["id"])
-    marked = store.mark_attendance("ca", shift["id"], row["id"], "present",
-                                   world.admin_a["uid"], at=start)
+    marked = store.mark_attendance(
+        "ca", shift["id"], row["id"], "present", world.admin_a["uid"], at=start
+    )
     assert marked["attendance"] == "present"
 
 
 def test_present_gets_shift_length_pending_until_confirmed(world):
     shift, row, start = _signed(world, start="09:00", end="11:30")
-    store.mark_attendance("ca", shift["id"], row["id"], "present", world.admin_a["uid"],
-                          note="准时", at=start + timedelta(hours=3))
+    store.mark_attendance(
+        "ca",
+        shift["id"],
+        row["id"],
+        "present",
+        world.admin_a["uid"],
+        note="准时",
+        at=start + timedelta(hours=3),
+    )
     saved = store.get_signup("ca", shift["id"], row["id"])
     assert saved["hours"] == 2.5 and saved["attendance_note"] == "准时"
     assert saved["hours_confirmed_at"] is None and saved["marked_by"] == world.admin_a["uid"]
     summary = store.summarize_hours(store.hours_rows(world.member["uid"]))
     assert summary["total"] == 0 and summary["pending"] == 2.5
 
-    confirmed = store.confirm_hours("ca", shift["id"], world.admin_a["uid"],
-                                    at=start + timedelta(hours=4))
+    confirmed = store.confirm_hours(
+        "ca", shift["id"], world.admin_a["uid"], at=start + timedelta(hours=4)
+    )
     assert [r["id"] for r in confirmed] == [row["id"]]
     summary = store.summarize_hours(store.hours_rows(world.member["uid"]))
     assert summary["total"] == 2.5 and summary["pending"] == 0
@@ -46,8 +63,14 @@ def test_present_gets_shift_length_pending_until_confirmed(world):
     assert summary["by_month"] == {shift["date"][:7]: 2.5}
     # confirmed hours are final
     with pytest.raises(store.StoreError, match="已经确认"):
-        store.mark_attendance("ca", shift["id"], row["id"], "absent", world.admin_a["uid"],
-                              at=start + timedelta(hours=5))
+        store.mark_attendance(
+            "ca",
+            shift["id"],
+            row["id"],
+            "absent",
+            world.admin_a["uid"],
+            at=start + timedelta(hours=5),
+        )
     with pytest.raises(store.StoreError, match="没有待确认"):
         store.confirm_hours("ca", shift["id"], world.admin_a["uid"])
 
@@ -56,14 +79,18 @@ def test_adjusting_hours_needs_a_reason(world):
     shift, row, start = _signed(world)
     later = start + timedelta(hours=3)
     with pytest.raises(store.StoreError, match="先登记"):
-        store.adjust_hours("ca", shift["id"], row["id"], 3, "提前到场", world.admin_a["uid"], at=later)
+        store.adjust_hours(
+            "ca", shift["id"], row["id"], 3, "提前到场", world.admin_a["uid"], at=later
+        )
     store.mark_attendance("ca", shift["id"], row["id"], "present", world.admin_a["uid"], at=later)
     with pytest.raises(store.StoreError, match="填写原因"):
         store.adjust_hours("ca", shift["id"], row["id"], 3, "  ", world.admin_a["uid"], at=later)
     with pytest.raises(store.StoreError, match="不超过 24"):
         store.adjust_hours("ca", shift["id"], row["id"], 30, "多算", world.admin_a["uid"], at=later)
     assert store.get_signup("ca", shift["id"], row["id"])["hours"] == 2.0
-    store.adjust_hours("ca", shift["id"], row["id"], 3.5, "提前到场布置", world.admin_a["uid"], at=later)
+    store.adjust_hours(
+        "ca", shift["id"], row["id"], 3.5, "提前到场布置", world.admin_a["uid"], at=later
+    )
     saved = store.get_signup("ca", shift["id"], row["id"])
     assert saved["hours"] == 3.5 and saved["hours_reason"] == "提前到场布置"
 
@@ -74,22 +101,26 @@ def test_absent_gets_no_hours_and_waiting_rows_cannot_be_marked(world):
     waiting = store.sign_up("ca", shift["id"], waiter["uid"], at=start - timedelta(hours=5))
     assert waiting["status"] == "waiting"
     later = start + timedelta(hours=1)
-    store.mark_attendance("ca", shift["id"], row["id"], "absent", world.admin_a["uid"],
-                          note="未请假", at=later)
+    store.mark_attendance(
+        "ca", shift["id"], row["id"], "absent", world.admin_a["uid"], note="未请假", at=later
+    )
     saved = store.get_signup("ca", shift["id"], row["id"])
     assert saved["attendance"] == "absent" and saved["hours"] == 0
     with pytest.raises(store.StoreError, match="非候补"):
-        store.mark_attendance("ca", shift["id"], waiting["id"], "present", world.admin_a["uid"],
-                              at=later)
+        store.mark_attendance(
+            "ca", shift["id"], waiting["id"], "present", world.admin_a["uid"], at=later
+        )
     with pytest.raises(store.NotFound):
-        store.mark_attendance("ca", shift["id"], "nosuchrow", "present", world.admin_a["uid"],
-                              at=later)
+        store.mark_attendance(
+            "ca", shift["id"], "nosuchrow", "present", world.admin_a["uid"], at=later
+        )
 
 
 def _absent(world, day, uid=None, cid="ca"):
     shift, row, start = _signed(world, uid=uid, cid=cid, day=day)
-    store.mark_attendance(cid, shift["id"], row["id"], "absent", world.admin_a["uid"],
-                          at=start + timedelta(hours=2))
+    store.mark_attendance(
+        cid, shift["id"], row["id"], "absent", world.admin_a["uid"], at=start + timedelta(hours=2)
+    )
     return shift, start
 
 
@@ -106,7 +137,9 @@ def test_two_no_shows_in_90_days_block_until_cleared(world):
     # a higher configured limit lets them through the check
     store.no_show_block(uid, when, limit=3, days=90)
     # outside the window the old absences no longer count
-    assert store.user_no_shows(uid, base + timedelta(days=100), 90)[0]["shift"]["date"] == "2026-03-20"
+    assert (
+        store.user_no_shows(uid, base + timedelta(days=100), 90)[0]["shift"]["date"] == "2026-03-20"
+    )
     assert len(store.user_no_shows(uid, base + timedelta(days=100), 90)) == 1
 
     assert [r["user"]["uid"] for r in store.blocked_members("ca", when)] == [uid]
@@ -133,7 +166,8 @@ def test_only_no_shows_after_clearing_count(world):
 
 def test_attendance_is_stored_on_the_signup_row_in_its_month_file(world, data_dir):
     shift, row, start = _signed(world, day="2026-05-04")
-    store.mark_attendance("ca", shift["id"], row["id"], "present", world.admin_a["uid"],
-                          at=start + timedelta(hours=2))
+    store.mark_attendance(
+        "ca", shift["id"], row["id"], "present", world.admin_a["uid"], at=start + timedelta(hours=2)
+    )
     text = (data_dir / "communities" / "ca" / "signups-2026-05.json").read_text("utf-8")
     assert '"attendance":"present"' in text and '"hours":2.0' in text

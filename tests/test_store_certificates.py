@@ -1,4 +1,5 @@
 """Service record certificates and quarterly summaries at the store level."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -6,13 +7,15 @@ import pytest
 from portal import store
 
 
-def _served(world, day, hours_start="09:00", end="11:00", category="legal", confirm=True,
-            uid=None, cid="ca"):
+def _served(
+    world, day, hours_start="09:00", end="11:00", category="legal", confirm=True, uid=None, cid="ca"
+):
     _post, shift = world.post(cid=cid, day=day, start=hours_start, end=end, category=category)
     start = store.shift_start(shift)
     row = store.sign_up(cid, shift["id"], uid or world.member["uid"], at=start - timedelta(days=1))
-    store.mark_attendance(cid, shift["id"], row["id"], "present", world.admin_a["uid"],
-                          at=start + timedelta(hours=3))
+    store.mark_attendance(
+        cid, shift["id"], row["id"], "present", world.admin_a["uid"], at=start + timedelta(hours=3)
+    )
     if confirm:
         store.confirm_hours(cid, shift["id"], world.admin_a["uid"], at=start + timedelta(hours=4))
     return shift
@@ -28,8 +31,8 @@ def test_mask_name():
 def test_certificate_holds_confirmed_hours_of_the_period_only(world):
     _served(world, "2026-02-10")
     _served(world, "2026-03-05", end="12:00", category="elderly")
-    _served(world, "2026-03-20", confirm=False)          # pending: not certified
-    _served(world, "2026-05-01")                          # outside the period
+    _served(world, "2026-03-20", confirm=False)  # pending: not certified
+    _served(world, "2026-05-01")  # outside the period
     cert = store.issue_certificate(world.member["uid"], date(2026, 2, 1), date(2026, 3, 31))
     assert cert["total_hours"] == 5.0
     assert cert["by_category"] == {"legal": 2.0, "elderly": 3.0}
@@ -72,6 +75,7 @@ def test_quarterly_summary_of_reported_members(world):
     with pytest.raises(store.NotFound):
         store.quarter_range("2026-Q5")
     rows = store.community_quarter_summaries("ca", "2026-Q1")
-    assert [(r["name"], r["total_hours"], r["work_unit"], r["party_org"]) for r in rows] == \
-        [(world.member["name"], 2.0, "测试单位", "测试党支部")]
+    assert [(r["name"], r["total_hours"], r["work_unit"], r["party_org"]) for r in rows] == [
+        (world.member["name"], 2.0, "测试单位", "测试党支部")
+    ]
     assert store.community_quarter_summaries("cb", "2026-Q1") == []

@@ -1,4 +1,5 @@
 """The safe-file layer: atomic replace, locks across processes, caches that see other writers."""
+
 import json
 import multiprocessing
 import os
@@ -25,7 +26,9 @@ def test_transactions_from_several_processes_lose_nothing(tmp_path):
         p.join(60)
         assert p.exitcode == 0
     rows = json.loads(path.read_text(encoding="utf-8"))["t"]
-    assert sorted(r["n"] for r in rows.values()) == sorted(k * 1000 + i for k in range(4) for i in range(40))
+    assert sorted(r["n"] for r in rows.values()) == sorted(
+        k * 1000 + i for k in range(4) for i in range(40)
+    )
     assert len(set(rows)) == 160  # no duplicate document ids
 
 
@@ -56,6 +59,7 @@ def test_failed_write_leaves_old_file(tmp_path, monkeypatch):
 
     def broken_replace(src, dst):
         raise OSError("disk full")
+
     monkeypatch.setattr(_files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         _append_many(path, 1, 1)

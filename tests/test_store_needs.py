@@ -1,4 +1,5 @@
 """The needs list at the store level: states, notes, evaluations, scope, photos, statistics."""
+
 from datetime import datetime
 
 import pytest
@@ -10,8 +11,14 @@ T0 = datetime(2026, 3, 2, 9, 0)
 
 
 def _need(cid="ca", at=T0, category="elderly", **extra):
-    fields = {"category": category, "description": "楼道灯坏了", "raised_by": "resident",
-              "building": "3号楼", "urgency": "normal", "phone": "13900000001"}
+    fields = {
+        "category": category,
+        "description": "楼道灯坏了",
+        "raised_by": "resident",
+        "building": "3号楼",
+        "urgency": "normal",
+        "phone": "13900000001",
+    }
     fields.update(extra)
     return store.create_need(cid, at=at, **fields)
 
@@ -30,11 +37,17 @@ def test_create_need_pending_with_private_token(world):
     assert store.list_needs("ca") == [stored]
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("category", "nope", "需求分类"), ("description", "  ", "需求描述"),
-    ("raised_by", "mayor", "提出人"), ("urgency", "asap", "紧急程度"),
-    ("phone", "12345", "手机号"), ("description", "长" * 1001, "1000"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("category", "nope", "需求分类"),
+        ("description", "  ", "需求描述"),
+        ("raised_by", "mayor", "提出人"),
+        ("urgency", "asap", "紧急程度"),
+        ("phone", "12345", "手机号"),
+        ("description", "长" * 1001, "1000"),
+    ],
+)
 def test_create_need_refusals_store_nothing(world, field, value, message):
     with pytest.raises(store.StoreError, match=message):
         _need(**{field: value})
@@ -66,7 +79,8 @@ def test_full_life_cycle_with_dated_notes(world):
     assert [(n["at"], n["status"], n["text"]) for n in need["notes"]] == [
         ("2026-03-02 10:00:00", "处理中", "已联系物业"),
         ("2026-03-03 08:00:00", "处理中", "物业明天上门"),
-        ("2026-03-04 17:00:00", "已办结", "需求已办结。")]
+        ("2026-03-04 17:00:00", "已办结", "需求已办结。"),
+    ]
     assert need["evaluation"]["satisfaction"] == 4 and need["evaluation"]["comment"] == "修得很快"
 
 
@@ -134,10 +148,12 @@ def test_other_communitys_need_is_not_found(world):
     uid = world.admin_a["uid"]
     with pytest.raises(store.NotFound):
         store.get_need("ca", nid)
-    for call in (lambda: store.start_need("ca", nid, uid),
-                 lambda: store.add_need_note("ca", nid, uid, "x"),
-                 lambda: store.close_need("ca", nid, uid, 5),
-                 lambda: store.reopen_need("ca", nid, uid, "x")):
+    for call in (
+        lambda: store.start_need("ca", nid, uid),
+        lambda: store.add_need_note("ca", nid, uid, "x"),
+        lambda: store.close_need("ca", nid, uid, 5),
+        lambda: store.reopen_need("ca", nid, uid, "x"),
+    ):
         with pytest.raises(store.NotFound):
             call()
     assert store.get_need("cb", nid)["status"] == "待处理"
@@ -149,9 +165,17 @@ def test_post_from_need_links_need_and_project(world):
     nid = _need()["id"]
     project = store.create_project("ca", uid, name="楼道照明")
     store.link_need("ca", project["id"], nid)
-    post = store.create_post_for_need("ca", nid, uid, title="楼道巡查", category="elderly",
-                                      description="d", place="3号楼", kind="standing",
-                                      shifts=[{"capacity": 2}])
+    post = store.create_post_for_need(
+        "ca",
+        nid,
+        uid,
+        title="楼道巡查",
+        category="elderly",
+        description="d",
+        place="3号楼",
+        kind="standing",
+        shifts=[{"capacity": 2}],
+    )
     assert post["need_id"] == nid
     assert store.get_post("ca", post["id"])["need_id"] == nid
     assert store.get_need("ca", nid)["post_ids"] == [post["id"]]
@@ -164,21 +188,39 @@ def test_post_from_closed_need_refused(world):
     store.start_need("ca", nid, uid)
     store.close_need("ca", nid, uid, 5)
     with pytest.raises(store.StoreError, match="已办结"):
-        store.create_post_for_need("ca", nid, uid, title="t", category="elderly", description="d",
-                                   place="p", kind="standing", shifts=[{"capacity": 1}])
+        store.create_post_for_need(
+            "ca",
+            nid,
+            uid,
+            title="t",
+            category="elderly",
+            description="d",
+            place="p",
+            kind="standing",
+            shifts=[{"capacity": 1}],
+        )
     assert store.list_posts("ca") == []
 
 
 def test_post_from_other_communitys_need_refused(world):
     nid = _need(cid="cb")["id"]
     with pytest.raises(store.NotFound):
-        store.create_post_for_need("ca", nid, world.admin_a["uid"], title="t", category="elderly",
-                                   description="d", place="p", kind="standing",
-                                   shifts=[{"capacity": 1}])
+        store.create_post_for_need(
+            "ca",
+            nid,
+            world.admin_a["uid"],
+            title="t",
+            category="elderly",
+            description="d",
+            place="p",
+            kind="standing",
+            shifts=[{"capacity": 1}],
+        )
     assert store.list_posts("ca") == []
 
 
 # ---------------------------------------------------------------- statistics
+
 
 def _close(cid, nid, score, at):
     store.start_need(cid, nid, "admin", at=at)
@@ -211,9 +253,11 @@ def test_needs_stats(dataset):
     assert stats["opened"] == {"2026-01": 1, "2026-02": 2, "2026-03": 3}
     assert stats["closed"] == {"2026-01": 0, "2026-02": 1, "2026-03": 2}
     assert stats["mean_satisfaction"] == pytest.approx((4 + 2 + 5) / 3, abs=0.01)
-    assert stats["by_category"] == {"2026-01": {"elderly": 1},
-                                    "2026-02": {"elderly": 1, "legal": 1},
-                                    "2026-03": {"legal": 2, "elderly": 1}}
+    assert stats["by_category"] == {
+        "2026-01": {"elderly": 1},
+        "2026-02": {"elderly": 1, "legal": 1},
+        "2026-03": {"legal": 2, "elderly": 1},
+    }
     only_march = store.needs_stats(["ca"], ["2026-03"])
     assert only_march["opened"] == {"2026-03": 2} and only_march["closed"] == {"2026-03": 1}
     assert only_march["mean_satisfaction"] == 2.0
@@ -221,15 +265,25 @@ def test_needs_stats(dataset):
 
 def test_needs_stats_empty(world):
     stats = store.needs_stats(["ca", "cb"], ["2026-03"])
-    assert stats == {"opened": {"2026-03": 0}, "closed": {"2026-03": 0},
-                     "mean_satisfaction": None, "by_category": {"2026-03": {}}}
+    assert stats == {
+        "opened": {"2026-03": 0},
+        "closed": {"2026-03": 0},
+        "mean_satisfaction": None,
+        "by_category": {"2026-03": {}},
+    }
 
 
 def test_top_need_category(dataset):
     top = store.top_need_category(["ca", "cb"], "2026-03")
     assert top["category"] == "legal" and top["count"] == 2
-    assert top["trend"] == [("2025-10", 0), ("2025-11", 0), ("2025-12", 0), ("2026-01", 0),
-                            ("2026-02", 1), ("2026-03", 2)]
+    assert top["trend"] == [
+        ("2025-10", 0),
+        ("2025-11", 0),
+        ("2025-12", 0),
+        ("2026-01", 0),
+        ("2026-02", 1),
+        ("2026-03", 2),
+    ]
     assert [n["id"] for n in top["needs"]] == [dataset["mar_legal1"], dataset["mar_legal2"]]
     # with cc counted, elderly ties legal (2 each): the taxonomy's order decides
     tied = store.top_need_category(["ca", "cb", "cc"], "2026-03")
@@ -243,7 +297,13 @@ def test_top_need_category_trend_crosses_year(world):
     _need(at=datetime(2025, 11, 3), category="legal")
     _need(at=datetime(2026, 1, 3), category="legal")
     top = store.top_need_category(["ca"], "2026-01")
-    assert top["trend"] == [("2025-08", 0), ("2025-09", 0), ("2025-10", 0), ("2025-11", 1),
-                            ("2025-12", 0), ("2026-01", 1)]
+    assert top["trend"] == [
+        ("2025-08", 0),
+        ("2025-09", 0),
+        ("2025-10", 0),
+        ("2025-11", 1),
+        ("2025-12", 0),
+        ("2026-01", 1),
+    ]
     with pytest.raises(store.StoreError):
         store.top_need_category(["ca"], "2026-13")

@@ -1,4 +1,5 @@
 """The inbox store: notify, unread count, mark read, reminders, shift changes."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -21,10 +22,17 @@ def person(mem_store):
 def _community_with_shift(day="2026-12-02", start="09:00", end="11:00", capacity=1):
     store.add_community("dongsi", "通知测试社区", cid="cn")
     admin = make_user("13811110009", "community_admin", scope="cn")
-    post = store.create_post("cn", admin["uid"], title="垃圾分类值守", category="waste",
-                             description="说明", place="驿站", kind="shifts",
-                             shifts=[{"date": day, "start": start, "end": end,
-                                      "capacity": capacity}], at=NOW - timedelta(days=3))
+    post = store.create_post(
+        "cn",
+        admin["uid"],
+        title="垃圾分类值守",
+        category="waste",
+        description="说明",
+        place="驿站",
+        kind="shifts",
+        shifts=[{"date": day, "start": start, "end": end, "capacity": capacity}],
+        at=NOW - timedelta(days=3),
+    )
     return post, store.post_shifts("cn", post["id"])[0]
 
 
@@ -32,8 +40,9 @@ def test_notify_inbox_unread_and_mark_read(person):
     uid = person["uid"]
     assert store.inbox(uid) == [] and store.unread_count(uid) == 0
     first = store.notify(uid, "message", "第一条", at=NOW)
-    second = store.notify(uid, "report_confirmed", "第二条", link="/portal/me",
-                          at=NOW + timedelta(minutes=1))
+    second = store.notify(
+        uid, "report_confirmed", "第二条", link="/portal/me", at=NOW + timedelta(minutes=1)
+    )
     rows = store.inbox(uid)
     assert [r["text"] for r in rows] == ["第二条", "第一条"]  # newest first
     assert rows[0]["kind_name"] == "报到已确认" and rows[0]["link"] == "/portal/me"

@@ -1,4 +1,5 @@
 """Posts and shifts: creation checks, open/close, weekly copy, accounts and places."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -8,27 +9,51 @@ from tests.conftest import PASSWORD, make_user
 
 
 def test_create_post_with_shifts_and_skills(world):
-    post = store.create_post("ca", world.admin_a["uid"], title=" 义诊 ", category="medical",
-                             description="d", place="p", kind="shifts",
-                             skills=[{"skill": "doctor", "count": 2}],
-                             shifts=[{"date": "2099-03-02", "start": "14:00", "end": "16:00", "capacity": 3},
-                                     {"date": "2099-03-01", "start": "09:00", "end": "11:00", "capacity": 2}])
+    post = store.create_post(
+        "ca",
+        world.admin_a["uid"],
+        title=" 义诊 ",
+        category="medical",
+        description="d",
+        place="p",
+        kind="shifts",
+        skills=[{"skill": "doctor", "count": 2}],
+        shifts=[
+            {"date": "2099-03-02", "start": "14:00", "end": "16:00", "capacity": 3},
+            {"date": "2099-03-01", "start": "09:00", "end": "11:00", "capacity": 2},
+        ],
+    )
     assert post["title"] == "义诊" and post["status"] == "open"
     shifts = store.post_shifts("ca", post["id"])
     assert [s["date"] for s in shifts] == ["2099-03-01", "2099-03-02"]  # sorted by start
     assert store.get_post("ca", post["id"])["skills"] == [{"skill": "doctor", "count": 2}]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"category": "nope"}, "分类"),
-    ({"skills": [{"skill": "nope", "count": 1}]}, "专长"),
-    ({"shifts": []}, "至少设置一个班次"),
-    ({"shifts": [{"date": "2099-01-01", "start": "10:00", "end": "09:00", "capacity": 1}]}, "结束时间"),
-    ({"shifts": [{"date": "2099-01-01", "start": "09:00", "end": "10:00", "capacity": 0}]}, "名额"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"category": "nope"}, "分类"),
+        ({"skills": [{"skill": "nope", "count": 1}]}, "专长"),
+        ({"shifts": []}, "至少设置一个班次"),
+        (
+            {"shifts": [{"date": "2099-01-01", "start": "10:00", "end": "09:00", "capacity": 1}]},
+            "结束时间",
+        ),
+        (
+            {"shifts": [{"date": "2099-01-01", "start": "09:00", "end": "10:00", "capacity": 0}]},
+            "名额",
+        ),
+    ],
+)
 def test_create_post_refusals_store_nothing(world, change, message):
-    fields = dict(title="t", category="legal", description="d", place="p", kind="shifts",
-                  shifts=[{"date": "2099-01-01", "start": "09:00", "end": "10:00", "capacity": 1}])
+    fields = dict(
+        title="t",
+        category="legal",
+        description="d",
+        place="p",
+        kind="shifts",
+        shifts=[{"date": "2099-01-01", "start": "09:00", "end": "10:00", "capacity": 1}],
+    )
     fields.update(change)
     with pytest.raises(store.StoreError, match=message):
         store.create_post("ca", world.admin_a["uid"], **fields)

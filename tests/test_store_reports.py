@@ -1,4 +1,5 @@
 """The report-in state machine: 待确认 → 已报到 / 已退回 / 已撤回; 已报到 → 已转出."""
+
 import pytest
 
 from portal import store

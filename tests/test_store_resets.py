@@ -1,4 +1,5 @@
 """One-time reset codes: hashed, 24-hour expiry, single use, superseded by a newer code."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -36,10 +37,13 @@ def test_code_shape_and_only_hash_stored(member):
 
 def test_redeem_sets_password_once(member):
     code = _issue(member)["code"]
-    user = store.redeem_reset_code(member["phone"], code.lower().replace("-", " "), NEW,
-                                   at=NOW + timedelta(hours=1))
+    user = store.redeem_reset_code(
+        member["phone"], code.lower().replace("-", " "), NEW, at=NOW + timedelta(hours=1)
+    )
     assert user["uid"] == member["uid"]
-    assert store.authenticate(member["phone"], NEW) and not store.authenticate(member["phone"], PASSWORD)
+    assert store.authenticate(member["phone"], NEW) and not store.authenticate(
+        member["phone"], PASSWORD
+    )
     with pytest.raises(store.StoreError, match="已使用"):
         store.redeem_reset_code(member["phone"], code, "another9999", at=NOW + timedelta(hours=2))
 

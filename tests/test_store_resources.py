@@ -1,4 +1,5 @@
 """The resources and projects lists at the store level: fields, scope and links."""
+
 from datetime import datetime
 
 import pytest
@@ -7,36 +8,60 @@ from portal import store
 
 
 def _resource(cid="ca", **extra):
-    fields = {"name": "多功能活动室", "kind": "venue", "provider": "东四共建单位",
-              "provider_type": "unit", "contact": "李老师 13900000002",
-              "availability": "工作日白天", "description": "可容纳 40 人"}
+    fields = {
+        "name": "多功能活动室",
+        "kind": "venue",
+        "provider": "东四共建单位",
+        "provider_type": "unit",
+        "contact": "李老师 13900000002",
+        "availability": "工作日白天",
+        "description": "可容纳 40 人",
+    }
     fields.update(extra)
     return store.create_resource(cid, "admin", **fields)
 
 
 def _need(cid="ca", **extra):
-    return store.create_need(cid, category="elderly", description="需要助餐", raised_by="worker",
-                             **extra)
+    return store.create_need(
+        cid, category="elderly", description="需要助餐", raised_by="worker", **extra
+    )
 
 
 def test_create_and_update_resource(world):
     resource = _resource(at=datetime(2026, 3, 1))
     assert resource["active"] is True and resource["created_at"] == "2026-03-01 00:00:00"
     assert store.list_resources("ca") == [store.get_resource("ca", resource["id"])]
-    fields = {k: resource[k] for k in ("name", "kind", "provider", "provider_type", "contact",
-                                       "description", "availability")}
-    updated = store.update_resource("ca", resource["id"], **dict(fields, kind="equipment",
-                                                                 active=False))
+    fields = {
+        k: resource[k]
+        for k in (
+            "name",
+            "kind",
+            "provider",
+            "provider_type",
+            "contact",
+            "description",
+            "availability",
+        )
+    }
+    updated = store.update_resource(
+        "ca", resource["id"], **dict(fields, kind="equipment", active=False)
+    )
     assert updated["kind"] == "equipment" and updated["active"] is False
     assert store.list_resources("ca", active=True) == []
     assert store.list_resources("ca", kind="equipment")[0]["id"] == resource["id"]
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("name", " ", "资源名称"), ("kind", "money", "资源类型"), ("provider", "", "提供方"),
-    ("provider_type", "alien", "提供方类型"), ("contact", "", "联系方式"),
-    ("availability", "天" * 61, "可用时间"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("name", " ", "资源名称"),
+        ("kind", "money", "资源类型"),
+        ("provider", "", "提供方"),
+        ("provider_type", "alien", "提供方类型"),
+        ("contact", "", "联系方式"),
+        ("availability", "天" * 61, "可用时间"),
+    ],
+)
 def test_resource_refusals_store_nothing(world, field, value, message):
     with pytest.raises(store.StoreError, match=message):
         _resource(**{field: value})
@@ -46,8 +71,15 @@ def test_resource_refusals_store_nothing(world, field, value, message):
 def test_update_refusal_changes_nothing(world):
     resource = _resource()
     with pytest.raises(store.StoreError, match="资源类型"):
-        store.update_resource("ca", resource["id"], name="x", kind="bad", provider="p",
-                              provider_type="unit", contact="c")
+        store.update_resource(
+            "ca",
+            resource["id"],
+            name="x",
+            kind="bad",
+            provider="p",
+            provider_type="unit",
+            contact="c",
+        )
     assert store.get_resource("ca", resource["id"]) == resource
 
 
@@ -56,8 +88,15 @@ def test_resource_of_other_community_not_found(world):
     with pytest.raises(store.NotFound):
         store.get_resource("ca", resource["id"])
     with pytest.raises(store.NotFound):
-        store.update_resource("ca", resource["id"], name="x", kind="venue", provider="p",
-                              provider_type="unit", contact="c")
+        store.update_resource(
+            "ca",
+            resource["id"],
+            name="x",
+            kind="venue",
+            provider="p",
+            provider_type="unit",
+            contact="c",
+        )
     assert store.get_resource("cb", resource["id"])["name"] == "多功能活动室"
 
 
@@ -91,9 +130,17 @@ def test_need_moves_between_projects_with_its_posts(world):
     first = store.create_project("ca", "admin", name="一")
     second = store.create_project("ca", "admin", name="二")
     need = _need()
-    post = store.create_post_for_need("ca", need["id"], "admin", title="t", category="elderly",
-                                      description="d", place="p", kind="standing",
-                                      shifts=[{"capacity": 1}])
+    post = store.create_post_for_need(
+        "ca",
+        need["id"],
+        "admin",
+        title="t",
+        category="elderly",
+        description="d",
+        place="p",
+        kind="standing",
+        shifts=[{"capacity": 1}],
+    )
     store.link_need("ca", first["id"], need["id"])
     assert store.get_project("ca", first["id"])["post_ids"] == [post["id"]]
     store.link_need("ca", second["id"], need["id"])
@@ -107,8 +154,11 @@ def test_links_across_communities_refused(world):
     need_b = _need(cid="cb")
     resource_b = _resource(cid="cb")
     post_b, _shift = world.post(cid="cb")
-    for call, oid in ((store.link_need, need_b["id"]), (store.link_resource, resource_b["id"]),
-                      (store.link_post, post_b["id"])):
+    for call, oid in (
+        (store.link_need, need_b["id"]),
+        (store.link_resource, resource_b["id"]),
+        (store.link_post, post_b["id"]),
+    ):
         with pytest.raises(store.NotFound):
             call("ca", project["id"], oid)
     project_b = store.create_project("cb", "admin", name="乙项目")

@@ -1,4 +1,5 @@
 """Sign-up rules at the store level: capacity, FIFO waiting list, overlap, deadlines."""
+
 from datetime import timedelta
 
 import pytest
@@ -31,8 +32,9 @@ def test_cancel_promotes_first_waiter(world):
     store.sign_up("ca", shift["id"], world.member["uid"])
     store.sign_up("ca", shift["id"], first["uid"])
     store.sign_up("ca", shift["id"], second["uid"])
-    result = store.cancel_signup("ca", shift["id"], world.member["uid"],
-                                 at=_start(shift) - timedelta(hours=5))
+    result = store.cancel_signup(
+        "ca", shift["id"], world.member["uid"], at=_start(shift) - timedelta(hours=5)
+    )
     assert result["promoted"]["uid"] == first["uid"]
     assert store.user_signups(first["uid"])[0]["status"] == "confirmed"
     assert store.user_signups(second["uid"])[0]["position"] == 1
@@ -65,7 +67,9 @@ def test_sign_up_closes_at_start(world):
     _post, shift = world.post()
     with pytest.raises(store.StoreError, match="已经开始"):
         store.sign_up("ca", shift["id"], world.member["uid"], at=_start(shift))
-    ok = store.sign_up("ca", shift["id"], world.member["uid"], at=_start(shift) - timedelta(minutes=1))
+    ok = store.sign_up(
+        "ca", shift["id"], world.member["uid"], at=_start(shift) - timedelta(minutes=1)
+    )
     assert ok["status"] == "confirmed"
 
 
@@ -115,19 +119,31 @@ def test_signups_are_partitioned_by_month(world, data_dir):
     store.sign_up("ca", january["id"], world.member["uid"])
     files = sorted(p.name for p in (data_dir / "communities" / "ca").glob("signups-*.json"))
     assert files == ["signups-2099-12.json", "signups-2100-01.json"]
-    assert [s["shift"]["date"] for s in store.user_signups(world.member["uid"])] == \
-        ["2099-12-05", "2100-01-09"]
+    assert [s["shift"]["date"] for s in store.user_signups(world.member["uid"])] == [
+        "2099-12-05",
+        "2100-01-09",
+    ]
 
 
 def test_standing_role_has_capacity_and_no_deadline(world):
-    post = store.create_post("ca", world.admin_a["uid"], title="楼门长", category="mediation",
-                             description="d", place="p", kind="standing", shifts=[{"capacity": 1}])
+    post = store.create_post(
+        "ca",
+        world.admin_a["uid"],
+        title="楼门长",
+        category="mediation",
+        description="d",
+        place="p",
+        kind="standing",
+        shifts=[{"capacity": 1}],
+    )
     shift = store.post_shifts("ca", post["id"])[0]
     assert shift["date"] is None
     assert store.sign_up("ca", shift["id"], world.member["uid"])["status"] == "confirmed"
     assert store.sign_up("ca", shift["id"], world.volunteer["uid"])["status"] == "waiting"
-    assert store.cancel_signup("ca", shift["id"], world.member["uid"])["promoted"]["uid"] \
+    assert (
+        store.cancel_signup("ca", shift["id"], world.member["uid"])["promoted"]["uid"]
         == world.volunteer["uid"]
+    )
 
 
 def test_open_shifts_leave_out_started_and_closed(world):

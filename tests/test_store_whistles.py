@@ -1,5 +1,6 @@
 """Whistles in the store: raising, the state machine (rework, escalation), requests,
 time targets and overdue flags with an injected clock."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,18 +19,27 @@ def _h(hours):
 @pytest.fixture
 def w(world):
     """People of one whistle: the street admin, two liaisons, the district admin."""
+
     class W:
         street = world.street
         district = world.district
         police = make_user("13900000101", "dept_liaison", scope="gongan")
         traffic = make_user("13900000102", "dept_liaison", scope="jiaotong")
+
     return W
 
 
 def _raise(w, item="W05-1", at=T0, **extra):
     # W05-1 (违法停车堵塞胡同通道): level 1, departments 交通 and 公安.
-    return store.create_whistle("dongsi", w.street, item_id=item, description="胡同口长期堵车",
-                                place="东四三条", at=at, **extra)
+    return store.create_whistle(
+        "dongsi",
+        w.street,
+        item_id=item,
+        description="胡同口长期堵车",
+        place="东四三条",
+        at=at,
+        **extra,
+    )
 
 
 def _to_done(w, wid):
@@ -45,8 +55,11 @@ def test_raise_prefills_departments_and_due_times_from_the_level(w):
     assert whistle["status"] == "已吹哨" and whistle["level"] == 1
     assert list(whistle["departments"]) == ["jiaotong", "gongan"]
     # Level 1 in whistles.yml: acknowledge 1 h, arrive 2 h, resolve 24 h.
-    assert whistle["due"] == {"acknowledge": "2026-03-02 10:00:00", "arrive": "2026-03-02 11:00:00",
-                              "resolve": "2026-03-03 09:00:00"}
+    assert whistle["due"] == {
+        "acknowledge": "2026-03-02 10:00:00",
+        "arrive": "2026-03-02 11:00:00",
+        "resolve": "2026-03-03 09:00:00",
+    }
     assert whistle["id"].startswith("202603-")
     assert store.get_whistle("dongsi", whistle["id"]) == whistle
     assert [x["id"] for x in store.open_whistles(["dongsi"])] == [whistle["id"]]
@@ -103,13 +116,19 @@ def test_full_loop_with_rework_and_close(w, world):
     assert after["status"] == "部门已办结"
     store.start_verify("dongsi", wid, w.street, at=_h(7))
 
-    ratings = {"gongan": {"timeliness": 5, "result": 4, "attitude": 5},
-               "jiaotong": {"timeliness": "3", "result": "4", "attitude": "4"}}
+    ratings = {
+        "gongan": {"timeliness": 5, "result": 4, "attitude": 5},
+        "jiaotong": {"timeliness": "3", "result": "4", "attitude": "4"},
+    }
     with pytest.raises(store.StoreError):
         store.close_whistle("dongsi", wid, w.street, {"gongan": ratings["gongan"]}, at=_h(8))
     closed = store.close_whistle("dongsi", wid, w.street, ratings, at=_h(8))
     assert closed["status"] == "已结案" and closed["closed_at"] == "2026-03-02 17:00:00"
-    assert closed["assessment"]["ratings"]["jiaotong"] == {"timeliness": 3, "result": 4, "attitude": 4}
+    assert closed["assessment"]["ratings"]["jiaotong"] == {
+        "timeliness": 3,
+        "result": 4,
+        "attitude": 4,
+    }
     assert store.open_whistles(["dongsi"]) == []
     # 全程追踪: who and what, in order.
     actions = [e["action"] for e in closed["timeline"]]
@@ -124,13 +143,17 @@ def test_overdue_flags_follow_the_injected_clock(w):
     wid = whistle["id"]
     assert store.overdue_steps(whistle, at=_h(0.9)) == []
     late = store.overdue_steps(whistle, at=_h(1.5))
-    assert {(s["dept"], s["step"]) for s in late} == {("gongan", "acknowledge"), ("jiaotong", "acknowledge")}
+    assert {(s["dept"], s["step"]) for s in late} == {
+        ("gongan", "acknowledge"),
+        ("jiaotong", "acknowledge"),
+    }
     store.acknowledge("dongsi", wid, "gongan", w.police, at=_h(0.5))
     whistle = store.acknowledge("dongsi", wid, "jiaotong", w.traffic, at=_h(1.5))
     assert store.overdue_steps(whistle, at=_h(1.9)) == []
     late = store.overdue_steps(whistle, at=_h(2.5))
     assert {(s["dept"], s["step"]) for s in late} == {("gongan", "arrive"), ("jiaotong", "arrive")}
     from portal.store.whistles.flow import was_on_time
+
     assert was_on_time(whistle, "gongan", "acknowledge") is True
     assert was_on_time(whistle, "jiaotong", "acknowledge") is False
     assert was_on_time(whistle, "gongan", "arrive", at=_h(1)) is None
@@ -163,8 +186,9 @@ def test_escalation_needs_an_overdue_step_and_stops_at_level_3(w, world, monkeyp
 
 
 def test_request_from_a_need_becomes_a_whistle_and_closing_closes_the_need(w, world):
-    need = store.create_need("ca", category=_category(), description="楼下违停挡住救护车",
-                             raised_by="resident")
+    need = store.create_need(
+        "ca", category=_category(), description="楼下违停挡住救护车", raised_by="resident"
+    )
     req = store.request_whistle("ca", need["id"], world.admin_a, "社区多次劝导无效", "W05-1")
     assert req["status"] == "待街道处理" and req["street_id"] == "dongsi"
     with pytest.raises(store.StoreError, match="已经提请"):
@@ -203,12 +227,16 @@ def test_department_filter_and_months(w):
     assert [x["id"] for x in store.list_whistles(["dongsi"], department="shichang")] == [b["id"]]
     assert [x["id"] for x in wstore.whistles_in(["dongsi"], ["2026-02"])] == [b["id"]]
     # An open whistle of an earlier month is listed with the recent months.
-    assert {x["id"] for x in store.list_whistles(["dongsi"], months=["2026-03"])} == {a["id"], b["id"]}
+    assert {x["id"] for x in store.list_whistles(["dongsi"], months=["2026-03"])} == {
+        a["id"],
+        b["id"],
+    }
 
 
 def test_photos_are_reencoded_and_only_served_for_their_whistle(w):
     import io
     from PIL import Image
+
     buf = io.BytesIO()
     Image.new("RGB", (20, 10), (200, 0, 0)).save(buf, "JPEG")
     name = store.save_whistle_photo("dongsi", buf.getvalue())
@@ -221,4 +249,5 @@ def test_photos_are_reencoded_and_only_served_for_their_whistle(w):
 
 def _category():
     from kb import data as kbdata
+
     return kbdata.taxonomy()["categories"][0]["id"]

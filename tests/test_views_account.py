@@ -1,13 +1,23 @@
 """Register, log in and out, change password, edit profile — through the real forms, CSRF on."""
+
 from portal import store
 from tests.conftest import PASSWORD, csrf_token
 
 
 def _register(auth, **overrides):
-    data = {"phone": "13912345678", "password": "goodpass123", "confirm": "goodpass123",
-            "name": "赵六", "kind": "member", "work_unit": "某局", "party_org": "某局第一支部",
-            "home_cid": "ca", "skills": ["lawyer", "doctor"], "availability": ["weekend"],
-            "consent": "y"}
+    data = {
+        "phone": "13912345678",
+        "password": "goodpass123",
+        "confirm": "goodpass123",
+        "name": "赵六",
+        "kind": "member",
+        "work_unit": "某局",
+        "party_org": "某局第一支部",
+        "home_cid": "ca",
+        "skills": ["lawyer", "doctor"],
+        "availability": ["weekend"],
+        "consent": "y",
+    }
     data.update(overrides)
     return auth.post("/portal/register", data)
 
@@ -48,7 +58,9 @@ def test_duplicate_phone_and_bad_choices(auth, world):
     html = _register(auth, phone=world.member["phone"]).get_data(as_text=True)
     assert "该手机号已经注册" in html
     html = _register(auth, home_cid="nope", skills=["hacker"], kind="admin").get_data(as_text=True)
-    assert "请从列表中选择居住社区" in html and "专长中有无效的选项" in html and "请选择身份" in html
+    assert (
+        "请从列表中选择居住社区" in html and "专长中有无效的选项" in html and "请选择身份" in html
+    )
     assert store.find_user_by_phone("13912345678") is None
 
 
@@ -70,13 +82,20 @@ def test_login_logout_and_wrong_password(client, auth, world):
 
 
 def test_login_follows_only_local_next(client, world):
-    for target, expected in (("/portal/recommend", "/portal/recommend"),
-                             ("https://evil.example/x", "/portal/me"),
-                             ("//evil.example/x", "/portal/me")):
+    for target, expected in (
+        ("/portal/recommend", "/portal/recommend"),
+        ("https://evil.example/x", "/portal/me"),
+        ("//evil.example/x", "/portal/me"),
+    ):
         client.get("/portal/login")
-        response = client.post(f"/portal/login?next={target}", data={
-            "phone": world.member["phone"], "password": PASSWORD,
-            "csrf_token": csrf_token(client)})
+        response = client.post(
+            f"/portal/login?next={target}",
+            data={
+                "phone": world.member["phone"],
+                "password": PASSWORD,
+                "csrf_token": csrf_token(client),
+            },
+        )
         assert response.headers["Location"] == expected
         client.post("/portal/logout", data={"csrf_token": csrf_token(client)})
 
@@ -88,25 +107,43 @@ def test_admin_login_goes_to_admin(auth, world):
 
 def test_change_password_ends_other_sessions(app, client, auth, world):
     other = app.test_client()
-    other.post("/portal/login", data={"phone": world.member["phone"], "password": PASSWORD,
-                                      "csrf_token": csrf_token(other)})
+    other.post(
+        "/portal/login",
+        data={
+            "phone": world.member["phone"],
+            "password": PASSWORD,
+            "csrf_token": csrf_token(other),
+        },
+    )
     assert other.get("/portal/me").status_code == 200
     auth.login(world.member["phone"])
-    html = auth.post("/portal/password", {"old_password": "nope-123", "password": "newpass123",
-                                          "confirm": "newpass123"}).get_data(as_text=True)
+    html = auth.post(
+        "/portal/password",
+        {"old_password": "nope-123", "password": "newpass123", "confirm": "newpass123"},
+    ).get_data(as_text=True)
     assert "当前密码不正确" in html
-    response = auth.post("/portal/password", {"old_password": PASSWORD, "password": "newpass123",
-                                              "confirm": "newpass123"})
+    response = auth.post(
+        "/portal/password",
+        {"old_password": PASSWORD, "password": "newpass123", "confirm": "newpass123"},
+    )
     assert response.status_code == 302
-    assert client.get("/portal/me").status_code == 200   # this session continues
-    assert other.get("/portal/me").status_code == 302    # the other one is logged out
+    assert client.get("/portal/me").status_code == 200  # this session continues
+    assert other.get("/portal/me").status_code == 302  # the other one is logged out
 
 
 def test_edit_profile(client, auth, world):
     auth.login(world.member["phone"])
-    response = auth.post("/portal/profile", {"name": "新名字", "work_unit": "新单位",
-                                             "party_org": "新支部", "home_cid": "cb",
-                                             "skills": ["teacher"], "availability": ["weekend"]})
+    response = auth.post(
+        "/portal/profile",
+        {
+            "name": "新名字",
+            "work_unit": "新单位",
+            "party_org": "新支部",
+            "home_cid": "cb",
+            "skills": ["teacher"],
+            "availability": ["weekend"],
+        },
+    )
     assert response.status_code == 302
     user = store.get_user(world.member["uid"])
     assert (user["name"], user["home_cid"], user["skills"]) == ("新名字", "cb", ["teacher"])

@@ -1,4 +1,5 @@
 """The three lists through the client: the public need form, the status page, admin flows."""
+
 import io
 import re
 
@@ -14,9 +15,16 @@ XSS = "<script>alert('x')</script>"
 
 
 def _fields(**extra):
-    data = {"category": "elderly", "description": "楼道灯坏了，晚上看不见", "building": "3号楼",
-            "urgency": "urgent", "raised_by": "resident", "name": "王阿姨",
-            "phone": "13900000001", "website": ""}
+    data = {
+        "category": "elderly",
+        "description": "楼道灯坏了，晚上看不见",
+        "building": "3号楼",
+        "urgency": "urgent",
+        "raised_by": "resident",
+        "name": "王阿姨",
+        "phone": "13900000001",
+        "website": "",
+    }
     data.update(extra)
     return data
 
@@ -43,11 +51,13 @@ def _jpeg_with_gps() -> bytes:
 
 def _uploads(data_dir):
     folder = data_dir / "uploads" / "ca"
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) \
-        if folder.exists() else []
+    return (
+        sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
+    )
 
 
 # ---------------------------------------------------------------- public form
+
 
 def test_public_form_and_status_link(client, world):
     page = client.get(FORM).get_data(as_text=True)
@@ -76,8 +86,13 @@ def test_public_form_and_status_link(client, world):
 
 def test_public_form_shows_no_other_needs(client, world):
     _submit(client)
-    other = store.create_need("ca", category="legal", description="别人的需求，不要显示",
-                              raised_by="resident", phone="13900000009")
+    other = store.create_need(
+        "ca",
+        category="legal",
+        description="别人的需求，不要显示",
+        raised_by="resident",
+        phone="13900000009",
+    )
     mine = _submit(client, description="我的需求").headers["Location"]
     html = client.get(mine).get_data(as_text=True)
     assert "我的需求" in html and "别人的需求" not in html and "楼道灯" not in html
@@ -110,8 +125,11 @@ def test_missing_csrf_stores_nothing(client, world):
 
 
 def test_honeypot_pretends_success_and_stores_nothing(client, world, data_dir):
-    resp = _submit(client, website="http://spam.example", photo=(io.BytesIO(_jpeg_with_gps()),
-                                                                 "a.jpg", "image/jpeg"))
+    resp = _submit(
+        client,
+        website="http://spam.example",
+        photo=(io.BytesIO(_jpeg_with_gps()), "a.jpg", "image/jpeg"),
+    )
     assert resp.status_code == 200 and "需求已提交" in resp.get_data(as_text=True)
     assert store.list_needs("ca") == []
     assert _uploads(data_dir) == []
@@ -167,18 +185,22 @@ def test_photo_is_reencoded_without_exif(client, world, data_dir, auth):
 def test_png_with_alpha_is_accepted(client, world, data_dir):
     buf = io.BytesIO()
     Image.new("RGBA", (20, 20), (0, 0, 255, 128)).save(buf, "PNG")
-    assert _submit(client, photo=(io.BytesIO(buf.getvalue()), "a.png", "image/png")) \
-        .status_code == 302
+    assert (
+        _submit(client, photo=(io.BytesIO(buf.getvalue()), "a.png", "image/png")).status_code == 302
+    )
     [stored] = _uploads(data_dir)
     with Image.open(stored) as img:
         assert img.format == "JPEG" and img.mode == "RGB"
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("notes.txt", b"hello", "照片只能是 JPG 或 PNG 格式"),
-    ("fake.jpg", b"this is not a picture", "无法识别这张照片"),
-    ("anim.png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "无法识别这张照片"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("notes.txt", b"hello", "照片只能是 JPG 或 PNG 格式"),
+        ("fake.jpg", b"this is not a picture", "无法识别这张照片"),
+        ("anim.png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "无法识别这张照片"),
+    ],
+)
 def test_non_image_refused(client, world, data_dir, name, content, message):
     resp = _submit(client, photo=(io.BytesIO(content), name, "application/octet-stream"))
     assert resp.status_code == 200 and message in resp.get_data(as_text=True)
@@ -215,6 +237,7 @@ def test_community_page_links_to_form(client, world):
 
 # ---------------------------------------------------------------- admin
 
+
 def _audit_actions():
     return [e["action"] for month in store.audit_months() for e in store.list_audit(month)]
 
@@ -222,9 +245,18 @@ def _audit_actions():
 def test_admin_need_life_cycle(client, auth, world):
     auth.login(world.admin_a["phone"])
     assert client.get(f"{LISTS}/needs/new").status_code == 200
-    resp = auth.post(f"{LISTS}/needs/new", {"category": "legal", "description": "代王大爷提：遗产咨询",
-                                            "building": "", "urgency": "normal",
-                                            "raised_by": "alley_steward", "name": "", "phone": ""})
+    resp = auth.post(
+        f"{LISTS}/needs/new",
+        {
+            "category": "legal",
+            "description": "代王大爷提：遗产咨询",
+            "building": "",
+            "urgency": "normal",
+            "raised_by": "alley_steward",
+            "name": "",
+            "phone": "",
+        },
+    )
     assert resp.status_code == 302
     [need] = store.list_needs("ca")
     assert need["raised_by"] == "alley_steward" and need["created_by"] == world.admin_a["uid"]
@@ -257,26 +289,37 @@ def test_admin_need_life_cycle(client, auth, world):
 
 def test_admin_bad_phone_refused(client, auth, world):
     auth.login(world.admin_a["phone"])
-    html = auth.post(f"{LISTS}/needs/new", {"category": "legal", "description": "d",
-                                            "urgency": "normal", "raised_by": "worker",
-                                            "phone": "123"}).get_data(as_text=True)
+    html = auth.post(
+        f"{LISTS}/needs/new",
+        {
+            "category": "legal",
+            "description": "d",
+            "urgency": "normal",
+            "raised_by": "worker",
+            "phone": "123",
+        },
+    ).get_data(as_text=True)
     assert "请输入 11 位中国大陆手机号" in html and store.list_needs("ca") == []
 
 
 def test_scope_other_community_is_404(client, auth, world):
-    need_b = store.create_need("cb", category="legal", description="乙社区的需求",
-                               raised_by="resident")
+    need_b = store.create_need(
+        "cb", category="legal", description="乙社区的需求", raised_by="resident"
+    )
     auth.login(world.admin_a["phone"])
     assert client.get("/portal/admin/c/cb/lists/needs").status_code == 404
     assert client.get(f"/portal/admin/c/cb/lists/needs/{need_b['id']}").status_code == 404
     resp = client.get(f"{LISTS}/needs/{need_b['id']}")
     assert resp.status_code == 404 and "乙社区的需求" not in resp.get_data(as_text=True)
     assert auth.post(f"{LISTS}/needs/{need_b['id']}/start", {"note": ""}).status_code == 404
-    assert auth.post(f"/portal/admin/c/cb/lists/needs/{need_b['id']}/start",
-                     {"note": ""}).status_code == 404
+    assert (
+        auth.post(f"/portal/admin/c/cb/lists/needs/{need_b['id']}/start", {"note": ""}).status_code
+        == 404
+    )
     assert store.get_need("cb", need_b["id"])["status"] == "待处理"
-    resource_b = store.create_resource("cb", "x", name="乙资源", kind="venue", provider="p",
-                                       provider_type="unit", contact="c")
+    resource_b = store.create_resource(
+        "cb", "x", name="乙资源", kind="venue", provider="p", provider_type="unit", contact="c"
+    )
     assert client.get(f"{LISTS}/resources/{resource_b['id']}/edit").status_code == 404
     project = store.create_project("ca", "x", name="甲项目")
     resp = auth.post(f"{LISTS}/projects/{project['id']}/link/need", {"need-item": need_b["id"]})
@@ -298,8 +341,13 @@ def test_non_admins_kept_out(client, auth, world):
 
 
 def test_post_from_need(client, auth, world):
-    need = store.create_need("ca", category="elderly", description="独居老人需要助餐",
-                             raised_by="resident", building="5号院")
+    need = store.create_need(
+        "ca",
+        category="elderly",
+        description="独居老人需要助餐",
+        raised_by="resident",
+        building="5号院",
+    )
     project = store.create_project("ca", "x", name="助餐")
     store.link_need("ca", project["id"], need["id"])
     auth.login(world.admin_a["phone"])
@@ -307,8 +355,17 @@ def test_post_from_need(client, auth, world):
     html = client.get(url).get_data(as_text=True)
     assert "独居老人需要助餐" in html and 'value="5号院"' in html
     assert re.search(r'<option selected value="elderly">|<option value="elderly" selected', html)
-    resp = auth.post(url, {"title": "助餐送餐", "category": "elderly", "description": "送餐上门",
-                           "place": "5号院", "kind": "standing", "standing_capacity": "3"})
+    resp = auth.post(
+        url,
+        {
+            "title": "助餐送餐",
+            "category": "elderly",
+            "description": "送餐上门",
+            "place": "5号院",
+            "kind": "standing",
+            "standing_capacity": "3",
+        },
+    )
     assert resp.status_code == 302
     [post] = store.list_posts("ca")
     assert post["need_id"] == need["id"]
@@ -320,27 +377,48 @@ def test_post_from_need(client, auth, world):
 
 def test_resources_and_projects_through_the_client(client, auth, world):
     auth.login(world.admin_a["phone"])
-    bad = auth.post(f"{LISTS}/resources/new", {"name": "", "kind": "x", "provider": "",
-                                               "provider_type": "unit", "contact": ""})
+    bad = auth.post(
+        f"{LISTS}/resources/new",
+        {"name": "", "kind": "x", "provider": "", "provider_type": "unit", "contact": ""},
+    )
     html = bad.get_data(as_text=True)
     assert "请填写资源名称" in html and "请选择资源类型" in html and "请填写联系方式" in html
     assert store.list_resources("ca") == []
-    auth.post(f"{LISTS}/resources/new", {"name": "会议室", "kind": "venue", "provider": "某共建单位",
-                                         "provider_type": "unit", "contact": "张 13900000003",
-                                         "availability": "周末", "description": ""})
+    auth.post(
+        f"{LISTS}/resources/new",
+        {
+            "name": "会议室",
+            "kind": "venue",
+            "provider": "某共建单位",
+            "provider_type": "unit",
+            "contact": "张 13900000003",
+            "availability": "周末",
+            "description": "",
+        },
+    )
     [resource] = store.list_resources("ca")
-    auth.post(f"{LISTS}/resources/{resource['id']}/edit",
-              {"name": "大会议室", "kind": "venue", "provider": "某共建单位",
-               "provider_type": "unit", "contact": "张 13900000003", "availability": "周末",
-               "description": "", "active": "0"})
+    auth.post(
+        f"{LISTS}/resources/{resource['id']}/edit",
+        {
+            "name": "大会议室",
+            "kind": "venue",
+            "provider": "某共建单位",
+            "provider_type": "unit",
+            "contact": "张 13900000003",
+            "availability": "周末",
+            "description": "",
+            "active": "0",
+        },
+    )
     resource = store.get_resource("ca", resource["id"])
     assert resource["name"] == "大会议室" and resource["active"] is False
     assert "大会议室" in client.get(f"{LISTS}/resources").get_data(as_text=True)
 
     auth.post(f"{LISTS}/projects/new", {"name": "楼道改造", "description": "加装扶手"})
     [project] = store.list_projects("ca")
-    need = store.create_need("ca", category="property", description="楼道缺扶手",
-                             raised_by="building_head")
+    need = store.create_need(
+        "ca", category="property", description="楼道缺扶手", raised_by="building_head"
+    )
     purl = f"{LISTS}/projects/{project['id']}"
     auth.post(f"{purl}/link/need", {"need-item": need["id"]})
     auth.post(f"{purl}/link/resource", {"resource-item": resource["id"]})
@@ -353,8 +431,15 @@ def test_resources_and_projects_through_the_client(client, auth, world):
     auth.post(f"{purl}/status/finished")
     assert store.get_project("ca", project["id"])["status"] == "已完成"
     actions = _audit_actions()
-    for action in ("登记资源", "修改资源", "创建项目", "项目关联需求", "项目关联资源", "项目移除资源",
-                   "项目状态"):
+    for action in (
+        "登记资源",
+        "修改资源",
+        "创建项目",
+        "项目关联需求",
+        "项目关联资源",
+        "项目移除资源",
+        "项目状态",
+    ):
         assert action in actions
 
 
@@ -382,13 +467,27 @@ def test_script_in_description_is_escaped_everywhere(client, auth, world):
     store.start_need("ca", need["id"], "x", XSS)
     project = store.create_project("ca", "x", name=XSS, description=XSS)
     store.link_need("ca", project["id"], need["id"])
-    store.create_resource("ca", "x", name="r", kind="venue", provider=XSS, provider_type="unit",
-                          contact=XSS, description=XSS)
+    store.create_resource(
+        "ca",
+        "x",
+        name="r",
+        kind="venue",
+        provider=XSS,
+        provider_type="unit",
+        contact=XSS,
+        description=XSS,
+    )
     pages = [status_url]
     auth.login(world.admin_a["phone"])
-    pages += [f"{LISTS}/", f"{LISTS}/needs", f"{LISTS}/needs/{need['id']}",
-              f"{LISTS}/needs/{need['id']}/post", f"{LISTS}/projects",
-              f"{LISTS}/projects/{project['id']}", f"{LISTS}/resources"]
+    pages += [
+        f"{LISTS}/",
+        f"{LISTS}/needs",
+        f"{LISTS}/needs/{need['id']}",
+        f"{LISTS}/needs/{need['id']}/post",
+        f"{LISTS}/projects",
+        f"{LISTS}/projects/{project['id']}",
+        f"{LISTS}/resources",
+    ]
     for url in pages:
         resp = client.get(url)
         html = resp.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Member flows through the client: report in, 为我推荐, sign up, waiting list, cancel."""
+
 from datetime import datetime, timedelta
 
 from portal import store
@@ -34,13 +35,17 @@ def test_sign_up_waiting_and_cancel_flow(client, auth, world):
     _post, shift = world.post(capacity=1)
     store.sign_up("ca", shift["id"], world.volunteer["uid"])
     auth.login(world.member["phone"])
-    html = auth.post(f"/portal/c/ca/shifts/{shift['id']}/signup", follow=True).get_data(as_text=True)
+    html = auth.post(f"/portal/c/ca/shifts/{shift['id']}/signup", follow=True).get_data(
+        as_text=True
+    )
     assert "候补名单第 1 位" in html
     assert store.user_signups(world.member["uid"])[0]["status"] == "waiting"
     # the confirmed volunteer cancels: the member is promoted
     store.cancel_signup("ca", shift["id"], world.volunteer["uid"])
     assert store.user_signups(world.member["uid"])[0]["status"] == "confirmed"
-    html = auth.post(f"/portal/c/ca/shifts/{shift['id']}/cancel", follow=True).get_data(as_text=True)
+    html = auth.post(f"/portal/c/ca/shifts/{shift['id']}/cancel", follow=True).get_data(
+        as_text=True
+    )
     assert "已取消报名" in html and store.user_signups(world.member["uid"]) == []
 
 
@@ -48,7 +53,9 @@ def test_sign_up_refusal_is_flashed_in_chinese(client, auth, world):
     post, shift = world.post()
     store.set_post_status("ca", post["id"], "closed")
     auth.login(world.member["phone"])
-    html = auth.post(f"/portal/c/ca/shifts/{shift['id']}/signup", follow=True).get_data(as_text=True)
+    html = auth.post(f"/portal/c/ca/shifts/{shift['id']}/signup", follow=True).get_data(
+        as_text=True
+    )
     assert "这个岗位已经停止报名" in html
     assert store.user_signups(world.member["uid"]) == []
 
@@ -93,6 +100,7 @@ def test_member_home_lists_upcoming_and_waiting(client, auth, world):
 
 def test_member_home_shows_hours_so_far(client, auth, world):
     from datetime import datetime as dt
+
     day = (dt.now() - timedelta(days=2)).strftime("%Y-%m-%d")
     _p, past = world.post(day=day, start="09:00", end="11:30")
     row = store.sign_up("ca", past["id"], world.member["uid"], at=dt.now() - timedelta(days=5))

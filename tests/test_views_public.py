@@ -1,4 +1,5 @@
 """Public pages: open posts with free places, communities, join QR — never a person's data."""
+
 from portal import store
 
 

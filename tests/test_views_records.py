@@ -1,4 +1,5 @@
 """Attendance pages, no-show blocks, hours, certificates and the calendar feed through HTTP."""
+
 import re
 from datetime import timedelta
 
@@ -11,8 +12,12 @@ def _past_signup(world, uid=None, cid="ca", days_ago=1, **kw):
     """A shift that has started (yesterday) with a confirmed sign-up made before it."""
     day = (store.now() - timedelta(days=days_ago)).strftime("%Y-%m-%d")
     _post, shift = world.post(cid=cid, day=day, **kw)
-    row = store.sign_up(cid, shift["id"], uid or world.member["uid"],
-                        at=store.shift_start(shift) - timedelta(days=1))
+    row = store.sign_up(
+        cid,
+        shift["id"],
+        uid or world.member["uid"],
+        at=store.shift_start(shift) - timedelta(days=1),
+    )
     return shift, row
 
 
@@ -31,8 +36,9 @@ def test_admin_marks_adjusts_and_confirms_hours(world, client, auth):
     assert saved["attendance"] == "present" and saved["hours"] == 2.0
 
     # adjusting without a reason is refused with a Chinese message
-    html = auth.post(_url(shift, f"/hours/{row['id']}"), {"hours": "3", "reason": ""},
-                     follow=True).get_data(as_text=True)
+    html = auth.post(
+        _url(shift, f"/hours/{row['id']}"), {"hours": "3", "reason": ""}, follow=True
+    ).get_data(as_text=True)
     assert "调整工时请填写原因" in html
     assert store.get_signup("ca", shift["id"], row["id"])["hours"] == 2.0
     auth.post(_url(shift, f"/hours/{row['id']}"), {"hours": "3.5", "reason": "提前到场"})
@@ -60,8 +66,9 @@ def test_marking_before_the_shift_starts_is_refused(world, client, auth):
     row = store.sign_up("ca", shift["id"], world.member["uid"])
     auth.login(world.admin_a["phone"])
     assert "班次开始后才能登记" in client.get(_url(shift, "/attendance")).get_data(as_text=True)
-    html = auth.post(_url(shift, f"/attendance/{row['id']}"), {"status": "absent"},
-                     follow=True).get_data(as_text=True)
+    html = auth.post(
+        _url(shift, f"/attendance/{row['id']}"), {"status": "absent"}, follow=True
+    ).get_data(as_text=True)
     assert "班次还没有开始" in html
     assert "attendance" not in store.get_signup("ca", shift["id"], row["id"])
 
@@ -70,7 +77,9 @@ def test_admin_of_another_community_gets_404(world, client, auth):
     shift, row = _past_signup(world)
     auth.login(world.admin_b["phone"])
     assert client.get(_url(shift, "/attendance")).status_code == 404
-    assert auth.post(_url(shift, f"/attendance/{row['id']}"), {"status": "absent"}).status_code == 404
+    assert (
+        auth.post(_url(shift, f"/attendance/{row['id']}"), {"status": "absent"}).status_code == 404
+    )
     assert auth.post(_url(shift, "/confirm-hours")).status_code == 404
     # the shift id under the admin's own community is no way round
     assert client.get(f"/portal/admin/c/cb/shifts/{shift['id']}/attendance").status_code == 404
@@ -87,25 +96,32 @@ def test_no_shows_block_sign_up_until_the_admin_clears_it(world, client, auth):
         store.mark_attendance("ca", shift["id"], row["id"], "absent", world.admin_a["uid"])
     _post, upcoming = world.post(day=(store.now() + timedelta(days=5)).strftime("%Y-%m-%d"))
     auth.login(world.member["phone"])
-    html = auth.post(f"/portal/c/ca/shifts/{upcoming['id']}/signup", follow=True).get_data(as_text=True)
+    html = auth.post(f"/portal/c/ca/shifts/{upcoming['id']}/signup", follow=True).get_data(
+        as_text=True
+    )
     assert "您近 90 天内缺席 2 次，暂时不能报名，请联系社区管理员解除。" in html
     assert store.user_signups(world.member["uid"])[-1]["shift_id"] != upcoming["id"]
     auth.logout()
 
     auth.login(world.admin_b["phone"])  # not where the absences were
-    assert world.member["name"] not in client.get("/portal/admin/c/cb/no-shows").get_data(as_text=True)
+    assert world.member["name"] not in client.get("/portal/admin/c/cb/no-shows").get_data(
+        as_text=True
+    )
     assert auth.post(f"/portal/admin/c/cb/no-shows/{world.member['uid']}/clear").status_code == 404
     auth.logout()
 
     auth.login(world.admin_a["phone"])
     assert world.member["name"] in client.get("/portal/admin/c/ca/no-shows").get_data(as_text=True)
-    html = auth.post(f"/portal/admin/c/ca/no-shows/{world.member['uid']}/clear",
-                     follow=True).get_data(as_text=True)
+    html = auth.post(
+        f"/portal/admin/c/ca/no-shows/{world.member['uid']}/clear", follow=True
+    ).get_data(as_text=True)
     assert "已解除" in html and store.get_user(world.member["uid"])["no_show_cleared_at"]
     auth.logout()
 
     auth.login(world.member["phone"])
-    html = auth.post(f"/portal/c/ca/shifts/{upcoming['id']}/signup", follow=True).get_data(as_text=True)
+    html = auth.post(f"/portal/c/ca/shifts/{upcoming['id']}/signup", follow=True).get_data(
+        as_text=True
+    )
     assert "报名成功" in html
 
 
@@ -116,7 +132,9 @@ def test_no_show_limit_comes_from_config(world, client, auth, app):
         store.mark_attendance("ca", shift["id"], row["id"], "absent", world.admin_a["uid"])
     _post, upcoming = world.post(day=(store.now() + timedelta(days=5)).strftime("%Y-%m-%d"))
     auth.login(world.member["phone"])
-    html = auth.post(f"/portal/c/ca/shifts/{upcoming['id']}/signup", follow=True).get_data(as_text=True)
+    html = auth.post(f"/portal/c/ca/shifts/{upcoming['id']}/signup", follow=True).get_data(
+        as_text=True
+    )
     assert "报名成功" in html
 
 
@@ -130,13 +148,17 @@ def _confirmed_service(world, uid=None):
 def test_certificate_print_qr_and_public_verification(world, client, auth):
     shift = _confirmed_service(world)
     auth.login(world.member["phone"])
-    resp = auth.post("/portal/me/certificates", {"date_from": "2000-01-01",
-                                                 "date_to": store.now().strftime("%Y-%m-%d")})
+    resp = auth.post(
+        "/portal/me/certificates",
+        {"date_from": "2000-01-01", "date_to": store.now().strftime("%Y-%m-%d")},
+    )
     assert resp.status_code == 302
     serial = resp.headers["Location"].rsplit("/", 1)[1]
     html = client.get(f"/portal/me/certificates/{serial}").get_data(as_text=True)
     assert "志愿服务记录证明" in html and world.member["name"] in html and serial in html
-    assert shift["date"] in html and "测试甲社区" in html and f"/portal/verify/{serial}/qr.svg" in html
+    assert (
+        shift["date"] in html and "测试甲社区" in html and f"/portal/verify/{serial}/qr.svg" in html
+    )
     svg = client.get(f"/portal/verify/{serial}/qr.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     auth.logout()
@@ -160,11 +182,13 @@ def test_certificate_print_qr_and_public_verification(world, client, auth):
 
 def test_certificate_form_errors_are_chinese(world, client, auth):
     auth.login(world.member["phone"])
-    html = auth.post("/portal/me/certificates", {"date_from": "2026-05-01",
-                                                 "date_to": "2026-01-01"}).get_data(as_text=True)
+    html = auth.post(
+        "/portal/me/certificates", {"date_from": "2026-05-01", "date_to": "2026-01-01"}
+    ).get_data(as_text=True)
     assert "结束日期不能早于开始日期" in html
-    html = auth.post("/portal/me/certificates", {"date_from": "2026-01-01",
-                                                 "date_to": "2026-02-01"}).get_data(as_text=True)
+    html = auth.post(
+        "/portal/me/certificates", {"date_from": "2026-01-01", "date_to": "2026-02-01"}
+    ).get_data(as_text=True)
     assert "没有已确认的服务工时" in html
 
 
@@ -193,10 +217,15 @@ def test_calendar_feed_has_confirmed_shifts_only_and_needs_the_token(world, clie
     events = [e for e in cal.walk("VEVENT")]
     assert [str(e["summary"]) for e in events] == ["周末普法（测试甲社区）"]
     start = events[0].decoded("dtstart")
-    assert start.strftime("%Y-%m-%d %H:%M") == f"{day} 09:00" and start.utcoffset() == timedelta(hours=8)
+    assert start.strftime("%Y-%m-%d %H:%M") == f"{day} 09:00" and start.utcoffset() == timedelta(
+        hours=8
+    )
 
     token = url.rsplit("/", 1)[1][:-4]
-    assert client.get(url.replace(token, token[:-1] + ("A" if token[-1] != "A" else "B"))).status_code == 404
+    assert (
+        client.get(url.replace(token, token[:-1] + ("A" if token[-1] != "A" else "B"))).status_code
+        == 404
+    )
     assert client.get(f"/portal/calendar/{world.volunteer['uid']}/{token}.ics").status_code == 404
 
     # a new token ends the old URL
@@ -220,7 +249,9 @@ def test_quarterly_summary_page_and_letter(world, client, auth):
     auth.login(world.admin_a["phone"])
     html = client.get(f"/portal/admin/c/ca/quarterly?q={quarter}").get_data(as_text=True)
     assert world.member["name"] in html and "测试单位" in html and "2 小时" in html
-    html = client.get(f"/portal/admin/c/ca/quarterly/{world.member['uid']}?q={quarter}").get_data(as_text=True)
+    html = client.get(f"/portal/admin/c/ca/quarterly/{world.member['uid']}?q={quarter}").get_data(
+        as_text=True
+    )
     assert "测试单位" in html and "测试党支部" in html and "2</strong> 小时" in html
     assert client.get("/portal/admin/c/ca/quarterly?q=2026-Q9").status_code == 404
     assert client.get(f"/portal/admin/c/ca/quarterly/{world.volunteer['uid']}").status_code == 404

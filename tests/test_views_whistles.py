@@ -1,5 +1,6 @@
 """The whistle pages: liaison accounts, a community's request, the street's whistle,
 the departments' report-in, verification, rework, closing, scopes, figures, exports."""
+
 import io
 
 from openpyxl import load_workbook
@@ -7,25 +8,33 @@ from openpyxl import load_workbook
 from portal import store
 from tests.conftest import make_user
 
-RATING = {f"r_{d}_{k}": v for d, vals in (("gongan", "5"), ("jiaotong", "4"))
-          for k, v in (("timeliness", vals), ("result", vals), ("attitude", vals))}
+RATING = {
+    f"r_{d}_{k}": v
+    for d, vals in (("gongan", "5"), ("jiaotong", "4"))
+    for k, v in (("timeliness", vals), ("result", vals), ("attitude", vals))
+}
 
 
 def _liaisons():
-    return (make_user("13900000301", "dept_liaison", scope="gongan"),
-            make_user("13900000302", "dept_liaison", scope="jiaotong"),
-            make_user("13900000303", "dept_liaison", scope="shichang"))
+    return (
+        make_user("13900000301", "dept_liaison", scope="gongan"),
+        make_user("13900000302", "dept_liaison", scope="jiaotong"),
+        make_user("13900000303", "dept_liaison", scope="shichang"),
+    )
 
 
 def _category():
     from kb import data as kbdata
+
     return kbdata.taxonomy()["categories"][0]["id"]
 
 
 def test_district_creates_liaisons_street_cannot(world, client, auth):
     auth.login(world.district["phone"])
-    resp = auth.post("/portal/whistles/liaisons", {"scope": "gongan", "name": "张警官",
-                                                    "phone": "13900000399", "password": "abc12345xyz"})
+    resp = auth.post(
+        "/portal/whistles/liaisons",
+        {"scope": "gongan", "name": "张警官", "phone": "13900000399", "password": "abc12345xyz"},
+    )
     assert resp.status_code == 302
     user = store.find_user_by_phone("13900000399")
     assert user["role"] == "dept_liaison" and user["scope"] == "gongan"
@@ -42,14 +51,22 @@ def test_district_creates_liaisons_street_cannot(world, client, auth):
 
 def test_request_whistle_close_loop_through_the_pages(world, client, auth):
     police, traffic, market = _liaisons()
-    need = store.create_need("ca", category=_category(), description="胡同违停堵住消防车",
-                             raised_by="resident", phone="13712345678", name="王阿姨")
+    need = store.create_need(
+        "ca",
+        category=_category(),
+        description="胡同违停堵住消防车",
+        raised_by="resident",
+        phone="13712345678",
+        name="王阿姨",
+    )
     # The community asks its street.
     auth.login(world.admin_a["phone"])
     page = client.get(f"/portal/admin/c/ca/lists/needs/{need['id']}").get_data(as_text=True)
     assert "提请街道吹哨" in page
-    resp = auth.post(f"/portal/whistles/c/ca/needs/{need['id']}/request",
-                     {"item": "W05-1", "note": "劝导多次无效"})
+    resp = auth.post(
+        f"/portal/whistles/c/ca/needs/{need['id']}/request",
+        {"item": "W05-1", "note": "劝导多次无效"},
+    )
     assert resp.status_code == 302
     req = store.list_requests("dongsi")[0]
     assert req["status"] == "待街道处理"
@@ -63,11 +80,21 @@ def test_request_whistle_close_loop_through_the_pages(world, client, auth):
     auth.login(world.street["phone"])
     assert "劝导多次无效" in client.get("/portal/whistles/requests").get_data(as_text=True)
     form = client.get(f"/portal/whistles/new?request={req['id']}").get_data(as_text=True)
-    assert 'value="jiaotong" checked' in form or 'checked value="jiaotong"' in form \
+    assert (
+        'value="jiaotong" checked' in form
+        or 'checked value="jiaotong"' in form
         or ('value="jiaotong"' in form and "checked" in form)
-    resp = auth.post("/portal/whistles/new", {
-        "item": "W05-1", "description": "胡同违停堵住消防车", "place": "东四三条 5 号",
-        "departments": ["gongan", "jiaotong"], "request_id": req["id"]})
+    )
+    resp = auth.post(
+        "/portal/whistles/new",
+        {
+            "item": "W05-1",
+            "description": "胡同违停堵住消防车",
+            "place": "东四三条 5 号",
+            "departments": ["gongan", "jiaotong"],
+            "request_id": req["id"],
+        },
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)
     whistle = store.list_whistles(["dongsi"])[0]
     wid = whistle["id"]
@@ -106,8 +133,10 @@ def test_request_whistle_close_loop_through_the_pages(world, client, auth):
     # The street verifies, returns 交通 for rework, then closes with ratings.
     auth.login(world.street["phone"])
     auth.post(f"/portal/whistles/s/dongsi/{wid}/verify", {"note": "现场查看"})
-    auth.post(f"/portal/whistles/s/dongsi/{wid}/return",
-              {"reason": "仍有车辆", "departments": ["jiaotong"]})
+    auth.post(
+        f"/portal/whistles/s/dongsi/{wid}/return",
+        {"reason": "仍有车辆", "departments": ["jiaotong"]},
+    )
     assert store.get_whistle("dongsi", wid)["status"] == "退回重办"
     auth.logout()
     auth.login(traffic["phone"])
@@ -119,8 +148,10 @@ def test_request_whistle_close_loop_through_the_pages(world, client, auth):
     auth.post(f"/portal/whistles/s/dongsi/{wid}/verify", {})
     page = client.get(f"/portal/whistles/s/dongsi/{wid}").get_data(as_text=True)
     assert "结案评价" in page and "退回重办" in page
-    resp = auth.post(f"/portal/whistles/s/dongsi/{wid}/close", dict(
-        RATING, community_satisfaction="4", resident_satisfaction="5", comment="效果良好"))
+    resp = auth.post(
+        f"/portal/whistles/s/dongsi/{wid}/close",
+        dict(RATING, community_satisfaction="4", resident_satisfaction="5", comment="效果良好"),
+    )
     assert resp.status_code == 302
     closed = store.get_whistle("dongsi", wid)
     assert closed["status"] == "已结案"
@@ -134,7 +165,9 @@ def test_request_whistle_close_loop_through_the_pages(world, client, auth):
     assert "部门考核" in page and "每月一题" in page
     resp = client.get("/portal/whistles/export/departments.xlsx")
     assert resp.status_code == 200
-    rows = [list(r) for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True)]
+    rows = [
+        list(r) for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True)
+    ]
     assert rows[0][:3] == ["部门", "接收吹哨", "响应率"]
     police_row = next(r for r in rows if r[0] == "公安")
     assert police_row[1] == 1 and police_row[5] == 1 and police_row[9] == 0
@@ -157,10 +190,12 @@ def test_request_whistle_close_loop_through_the_pages(world, client, auth):
 
 def test_escalation_from_the_page_notifies_the_district(world, client, auth):
     from datetime import timedelta
+
     police, _traffic, _market = _liaisons()
     past = store.now() - timedelta(hours=5)
-    whistle = store.create_whistle("dongsi", world.street, item_id="W05-3", description="拥堵",
-                                   place="学校门口", at=past)
+    whistle = store.create_whistle(
+        "dongsi", world.street, item_id="W05-3", description="拥堵", place="学校门口", at=past
+    )
     auth.login(world.street["phone"])
     page = client.get(f"/portal/whistles/s/dongsi/{whistle['id']}").get_data(as_text=True)
     assert "超时" in page and "升级并通知区级" in page

@@ -1,4 +1,5 @@
 """Assessment figures computed from a known set of whistles (injected clock)."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -24,8 +25,11 @@ def known(world):
     C  W05-1 again, raised +1 day: nobody acknowledged; open, overdue.
     D  景山 W08-1 (市场监管) in February, closed.
     """
-    street, police, traffic = world.street, make_user("13900000201", "dept_liaison", scope="gongan"), \
-        make_user("13900000202", "dept_liaison", scope="jiaotong")
+    street, police, traffic = (
+        world.street,
+        make_user("13900000201", "dept_liaison", scope="gongan"),
+        make_user("13900000202", "dept_liaison", scope="jiaotong"),
+    )
     jstreet = make_user("13900000203", "street_admin", scope="jingshan")
     market = make_user("13900000204", "dept_liaison", scope="shichang")
 
@@ -38,25 +42,42 @@ def known(world):
     store.return_for_rework("dongsi", a["id"], street, "再清理", ["jiaotong"], at=_h(5))
     store.finish("dongsi", a["id"], "jiaotong", traffic, "ok", at=_h(6))
     store.start_verify("dongsi", a["id"], street, at=_h(7))
-    store.close_whistle("dongsi", a["id"], street, {
-        "gongan": {"timeliness": 5, "result": 5, "attitude": 5},
-        "jiaotong": {"timeliness": 3, "result": 3, "attitude": 3}}, community_satisfaction=4,
-        at=_h(10))
+    store.close_whistle(
+        "dongsi",
+        a["id"],
+        street,
+        {
+            "gongan": {"timeliness": 5, "result": 5, "attitude": 5},
+            "jiaotong": {"timeliness": 3, "result": 3, "attitude": 3},
+        },
+        community_satisfaction=4,
+        at=_h(10),
+    )
 
-    b = store.create_whistle("dongsi", street, item_id="W05-3", description="b", place="p", at=_h(1))
+    b = store.create_whistle(
+        "dongsi", street, item_id="W05-3", description="b", place="p", at=_h(1)
+    )
     store.acknowledge("dongsi", b["id"], "gongan", police, at=_h(4))
 
-    c = store.create_whistle("dongsi", street, item_id="W05-1", description="c", place="p",
-                             at=_h(24))
+    c = store.create_whistle(
+        "dongsi", street, item_id="W05-1", description="c", place="p", at=_h(24)
+    )
 
     feb = datetime(2026, 2, 5, 9)
-    d = store.create_whistle("jingshan", jstreet, item_id="W08-1", description="d", place="p", at=feb)
+    d = store.create_whistle(
+        "jingshan", jstreet, item_id="W08-1", description="d", place="p", at=feb
+    )
     store.acknowledge("jingshan", d["id"], "shichang", market, at=_h(1, feb))
     store.arrive("jingshan", d["id"], "shichang", market, at=_h(2, feb))
     store.finish("jingshan", d["id"], "shichang", market, "ok", at=_h(5, feb))
     store.start_verify("jingshan", d["id"], jstreet, at=_h(6, feb))
-    store.close_whistle("jingshan", d["id"], jstreet, {"shichang": {"timeliness": 4, "result": 4,
-                                                                    "attitude": 4}}, at=_h(8, feb))
+    store.close_whistle(
+        "jingshan",
+        d["id"],
+        jstreet,
+        {"shichang": {"timeliness": 4, "result": 4, "attitude": 4}},
+        at=_h(8, feb),
+    )
     return {"a": a, "b": b, "c": c, "d": d}
 
 
@@ -87,7 +108,9 @@ def test_department_scorecard(known):
 
 def test_scorecard_before_the_deadline_leaves_undecided_steps_out(known):
     # At T0 + 25 h whistle C (raised at +24 h) is still within its 1-hour acknowledge target.
-    card = {c["dept"]: c for c in whistle_stats.department_scorecard(["2026-03"], ["dongsi"], _h(24.5))}
+    card = {
+        c["dept"]: c for c in whistle_stats.department_scorecard(["2026-03"], ["dongsi"], _h(24.5))
+    }
     assert card["gongan"]["ack_on_time"] == 0.5  # A on time, B late, C undecided
 
 
@@ -134,6 +157,11 @@ def test_public_item_counts_and_report(known):
 
 
 def test_period_of():
-    assert whistle_stats.period_of("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert whistle_stats.period_of("2025-11", "2026-02") == [
+        "2025-11",
+        "2025-12",
+        "2026-01",
+        "2026-02",
+    ]
     with pytest.raises(store.StoreError):
         whistle_stats.period_of("2020-01", "2026-02")

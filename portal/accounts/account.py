@@ -1,4 +1,5 @@
 """Accounts: register, log in and out, change password, edit profile."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -18,7 +19,8 @@ def community_choices() -> dict:
     names = {s["id"]: s["name"] for s in store.list_streets()}
     for community in store.list_communities():
         groups.setdefault(names[community["street_id"]], []).append(
-            (community["id"], community["name"]))
+            (community["id"], community["name"])
+        )
     return groups
 
 
@@ -48,16 +50,23 @@ def register():
         member = form.kind.data == "member"
         try:
             user = store.create_user(
-                phone=form.phone.data, password=form.password.data, name=form.name.data,
-                role=form.kind.data, work_unit=form.work_unit.data if member else "",
-                party_org=form.party_org.data if member else "", home_cid=form.home_cid.data,
-                skills=form.skills.data, availability=form.availability.data,
-                consent_version=current_app.config["CONSENT_VERSION"])
+                phone=form.phone.data,
+                password=form.password.data,
+                name=form.name.data,
+                role=form.kind.data,
+                work_unit=form.work_unit.data if member else "",
+                party_org=form.party_org.data if member else "",
+                home_cid=form.home_cid.data,
+                skills=form.skills.data,
+                availability=form.availability.data,
+                consent_version=current_app.config["CONSENT_VERSION"],
+            )
         except store.StoreError as exc:
             form.phone.errors.append(str(exc))
         else:
-            user = store.record_consent(user["uid"], current_app.config["CONSENT_VERSION"],
-                                        consent_digest())
+            user = store.record_consent(
+                user["uid"], current_app.config["CONSENT_VERSION"], consent_digest()
+            )
             auth.login(user)
             flash("注册成功，欢迎加入！", "success")
             return redirect(auth.safe_next(_home_for(user)))
@@ -72,8 +81,9 @@ def login():
     if form.validate_on_submit():
         if _login_throttled(form.phone.data):
             minutes = current_app.config["LOGIN_WINDOW"] // 60
-            form.password.errors.append(f"登录失败次数过多，请 {minutes} 分钟后再试，"
-                                        "或联系所在社区重置密码。")
+            form.password.errors.append(
+                f"登录失败次数过多，请 {minutes} 分钟后再试，或联系所在社区重置密码。"
+            )
             status = 429
         else:
             user = store.authenticate(form.phone.data, form.password.data)
@@ -93,17 +103,25 @@ def login():
 def _login_throttled(phone: str) -> bool:
     """Too many recent failures for this account or from this address (shared by all workers)."""
     cfg = current_app.config
-    return (store.throttle_blocked("login-account", phone, cfg["LOGIN_LIMIT_PER_ACCOUNT"],
-                                   cfg["LOGIN_WINDOW"])
-            or store.throttle_blocked("login-address", request.remote_addr or "?",
-                                      cfg["LOGIN_LIMIT_PER_ADDRESS"], cfg["LOGIN_WINDOW"]))
+    return store.throttle_blocked(
+        "login-account", phone, cfg["LOGIN_LIMIT_PER_ACCOUNT"], cfg["LOGIN_WINDOW"]
+    ) or store.throttle_blocked(
+        "login-address",
+        request.remote_addr or "?",
+        cfg["LOGIN_LIMIT_PER_ADDRESS"],
+        cfg["LOGIN_WINDOW"],
+    )
 
 
 def _count_login_failure(phone: str) -> None:
     cfg = current_app.config
     store.throttle_hit("login-account", phone, cfg["LOGIN_LIMIT_PER_ACCOUNT"], cfg["LOGIN_WINDOW"])
-    store.throttle_hit("login-address", request.remote_addr or "?", cfg["LOGIN_LIMIT_PER_ADDRESS"],
-                       cfg["LOGIN_WINDOW"])
+    store.throttle_hit(
+        "login-address",
+        request.remote_addr or "?",
+        cfg["LOGIN_LIMIT_PER_ADDRESS"],
+        cfg["LOGIN_WINDOW"],
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -147,10 +165,13 @@ def profile():
     if form.validate_on_submit():
         fields = {"name": form.name.data.strip(), "email": form.email.data or ""}
         if not admin:
-            fields.update(work_unit=(form.work_unit.data or "").strip(),
-                          party_org=(form.party_org.data or "").strip(),
-                          home_cid=form.home_cid.data, skills=form.skills.data,
-                          availability=form.availability.data)
+            fields.update(
+                work_unit=(form.work_unit.data or "").strip(),
+                party_org=(form.party_org.data or "").strip(),
+                home_cid=form.home_cid.data,
+                skills=form.skills.data,
+                availability=form.availability.data,
+            )
         store.update_profile(g.user["uid"], **fields)
         flash("个人资料已保存。", "success")
         return redirect(url_for("account.profile"))

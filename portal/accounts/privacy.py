@@ -3,13 +3,23 @@
 Also an app-wide gate: when the consent text's version changes, a member or
 volunteer is asked again before anything else in the portal.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 
-from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from forms.accounts import AVAILABILITY
 from forms.privacy import ConsentForm, DeleteAccountForm, ResetPasswordForm
@@ -19,9 +29,16 @@ from .. import auth, mail, store
 bp = Blueprint("privacy", __name__, template_folder="templates", url_prefix="/portal")
 PARTICIPANTS = ("member", "volunteer")
 # Reachable without the current consent: to read it, give it, leave, or take one's data away.
-CONSENT_EXEMPT = {"privacy.consent", "privacy.my_data", "privacy.export_json",
-                  "privacy.delete_account", "privacy.reset", "account.login", "account.logout",
-                  "static"}
+CONSENT_EXEMPT = {
+    "privacy.consent",
+    "privacy.my_data",
+    "privacy.export_json",
+    "privacy.delete_account",
+    "privacy.reset",
+    "account.login",
+    "account.logout",
+    "static",
+}
 RESET_LIMITS = {"reset-phone": (5, 3600), "reset-addr": (20, 3600)}
 
 
@@ -35,9 +52,13 @@ def consent_digest() -> str:
 def _consent_gate():
     """Send a member or volunteer with an outdated consent to the consent page first."""
     user = getattr(g, "user", None)
-    if (user is None or user["role"] not in PARTICIPANTS or not request.path.startswith("/portal")
-            or request.endpoint in CONSENT_EXEMPT
-            or user.get("consent_version") == current_app.config["CONSENT_VERSION"]):
+    if (
+        user is None
+        or user["role"] not in PARTICIPANTS
+        or not request.path.startswith("/portal")
+        or request.endpoint in CONSENT_EXEMPT
+        or user.get("consent_version") == current_app.config["CONSENT_VERSION"]
+    ):
         return None
     return redirect(url_for("privacy.consent", next=request.full_path.rstrip("?")))
 
@@ -52,16 +73,23 @@ def consent():
         store.record_consent(g.user["uid"], version, consent_digest())
         flash("感谢您的确认。", "success")
         return redirect(auth.safe_next(url_for("member.home")))
-    return render_template("privacy/consent.html", form=form, version=version,
-                           current=g.user.get("consent_version") == version)
+    return render_template(
+        "privacy/consent.html",
+        form=form,
+        version=version,
+        current=g.user.get("consent_version") == version,
+    )
 
 
 @bp.route("/me/data")
 @auth.roles_required(*PARTICIPANTS)
 def my_data():
     """Everything the platform holds about me, as a readable page."""
-    return render_template("privacy/my_data.html", data=store.personal_data(g.user["uid"]),
-                           availability_names=dict(AVAILABILITY))
+    return render_template(
+        "privacy/my_data.html",
+        data=store.personal_data(g.user["uid"]),
+        availability_names=dict(AVAILABILITY),
+    )
 
 
 @bp.route("/me/data.json")
@@ -71,8 +99,11 @@ def export_json():
     data = store.personal_data(g.user["uid"])
     body = json.dumps(data, ensure_ascii=False, indent=2)
     name = f"personal-data-{data['generated_at'][:10]}.json"
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])
@@ -90,9 +121,17 @@ def delete_account():
                 flash(str(exc), "error")
             else:
                 store.record_audit(result["user"], "成员注销账号", target=f"成员 {g.user['uid']}")
-                mail.notify_many([(row["uid"], "promoted",
-                                   "有人取消了报名，您已从候补转为正式报名，请按时参加。",
-                                   url_for("member.home")) for _cid, row in result["promoted"]])
+                mail.notify_many(
+                    [
+                        (
+                            row["uid"],
+                            "promoted",
+                            "有人取消了报名，您已从候补转为正式报名，请按时参加。",
+                            url_for("member.home"),
+                        )
+                        for _cid, row in result["promoted"]
+                    ]
+                )
                 auth.logout()
                 flash("您的账号已注销，个人信息已删除。感谢您曾经的服务。", "info")
                 return redirect(url_for("public.index"))
@@ -120,8 +159,11 @@ def reset():
                 form.code.errors.append(str(exc))
             else:
                 store.throttle_clear("reset-phone", form.phone.data)
-                mail.notify_user(user["uid"], "account",
-                                 "您的密码已通过社区发放的重置码重新设置。如非本人操作，请立即联系所在社区。")
+                mail.notify_user(
+                    user["uid"],
+                    "account",
+                    "您的密码已通过社区发放的重置码重新设置。如非本人操作，请立即联系所在社区。",
+                )
                 auth.logout()
                 flash("新密码已设置，请用新密码登录。", "success")
                 return redirect(url_for("account.login"))

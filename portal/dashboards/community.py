@@ -3,17 +3,18 @@
 Every view takes the community from the URL and goes through
 ``auth.admin_community_or_404``: an admin outside its scope gets a 404.
 """
+
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, render_template
 
-from forms.posts import ActionForm, ConfirmSkillsForm, CopyPostForm, ReturnReportForm
-from kb import data as kbdata
 
 from .. import admin as _admin
-from .. import auth, mail, store
+from .. import auth, store
 
-bp = Blueprint("community_dashboard", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>")
+bp = Blueprint(
+    "community_dashboard", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>"
+)
 
 
 _admin.admins_only(bp)
@@ -24,9 +25,11 @@ def dashboard(cid: str):
     """A community at a glance: pending report-ins, members, open posts."""
     community = auth.admin_community_or_404(cid)
     pending = store.list_report_ins(cid, "待确认")
-    return render_template("community_dashboard/dashboard.html", community=community,
-                           pending=pending, users=store.users_by_ids(r["uid"] for r in pending[:5]),
-                           members=len(store.community_member_ids(cid)),
-                           posts=store.list_posts(cid))
-
-
+    return render_template(
+        "community_dashboard/dashboard.html",
+        community=community,
+        pending=pending,
+        users=store.users_by_ids(r["uid"] for r in pending[:5]),
+        members=len(store.community_member_ids(cid)),
+        posts=store.list_posts(cid),
+    )

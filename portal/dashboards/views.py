@@ -1,4 +1,5 @@
 """Street and district dashboards (figures and server-drawn SVG charts) and the audit log."""
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,12 @@ def _needs(cids: list[str], months: list[str]) -> dict | None:
     if stats is None or top is None:
         return None
     figures = stats(cids, months)
-    return {"stats": figures, "top": top(cids, months[-1]),
-            "opened": sum(figures.get("opened", {}).values()),
-            "closed": sum(figures.get("closed", {}).values())}
+    return {
+        "stats": figures,
+        "top": top(cids, months[-1]),
+        "opened": sum(figures.get("opened", {}).values()),
+        "closed": sum(figures.get("closed", {}).values()),
+    }
 
 
 def _rate(value) -> str:
@@ -48,8 +52,9 @@ def _rate(value) -> str:
 def dashboard():
     """Reported members, pending report-ins, fill rate, hours, no-shows, needs, 每月一题."""
     street = _street_filter()
-    communities = [c for c in auth.communities_in_scope(g.user)
-                   if street is None or c["street_id"] == street]
+    communities = [
+        c for c in auth.communities_in_scope(g.user) if street is None or c["street_id"] == street
+    ]
     cids = [c["id"] for c in communities]
     months = store.last_months(6)
     members = store.reported_members_by_community(cids)
@@ -60,24 +65,40 @@ def dashboard():
     label = store.month_label
     needs = _needs(cids, months)
     charts = {
-        "members": bar_chart([(c["name"], members[c["id"]]) for c in communities],
-                             "各社区已报到党员人数", "人"),
+        "members": bar_chart(
+            [(c["name"], members[c["id"]]) for c in communities], "各社区已报到党员人数", "人"
+        ),
         "hours_month": bar_chart([(label(m), h) for m, h in by_month], "近 6 个月服务工时", "小时"),
-        "hours_category": bar_chart([(category_name(c), h) for c, h in by_category.items()],
-                                    "各类服务工时", "小时"),
+        "hours_category": bar_chart(
+            [(category_name(c), h) for c, h in by_category.items()], "各类服务工时", "小时"
+        ),
     }
     if needs and needs["top"]:
-        charts["top_trend"] = bar_chart([(label(m), n) for m, n in needs["top"]["trend"]],
-                                        f"“{category_name(needs['top']['category'])}”类需求走势", "件")
+        charts["top_trend"] = bar_chart(
+            [(label(m), n) for m, n in needs["top"]["trend"]],
+            f"“{category_name(needs['top']['category'])}”类需求走势",
+            "件",
+        )
     streets = store.list_streets()
     return render_template(
-        "dashboards/dashboard.html", communities=communities, members=members, pending=pending,
-        months=months, fill=store.posts_fill_rate(cids, months),
-        no_show=store.no_show_rate(cids, months), hours_table=hours_table,
-        by_category=by_category, needs=needs, charts=charts, rate=_rate, street=street,
-        streets=streets, street_names={s["id"]: s["name"] for s in streets},
+        "dashboards/dashboard.html",
+        communities=communities,
+        members=members,
+        pending=pending,
+        months=months,
+        fill=store.posts_fill_rate(cids, months),
+        no_show=store.no_show_rate(cids, months),
+        hours_table=hours_table,
+        by_category=by_category,
+        needs=needs,
+        charts=charts,
+        rate=_rate,
+        street=street,
+        streets=streets,
+        street_names={s["id"]: s["name"] for s in streets},
         community_names={c["id"]: c["name"] for c in communities},
-        total_hours=round(sum(h for _m, h in by_month), 2))
+        total_hours=round(sum(h for _m, h in by_month), 2),
+    )
 
 
 @bp.route("/audit")
@@ -89,10 +110,15 @@ def audit():
     if not MONTH_RE.match(month):
         abort(404)
     street = g.user["scope"] if g.user["role"] == "street_admin" else None
-    return render_template("dashboards/audit.html", months=months, month=month,
-                           entries=store.list_audit(month, street),
-                           street_names={s["id"]: s["name"] for s in store.list_streets()},
-                           communities=store.community_index(), show=audit_value)
+    return render_template(
+        "dashboards/audit.html",
+        months=months,
+        month=month,
+        entries=store.list_audit(month, street),
+        street_names={s["id"]: s["name"] for s in store.list_streets()},
+        communities=store.community_index(),
+        show=audit_value,
+    )
 
 
 def audit_value(value) -> str:

@@ -4,6 +4,7 @@ Reminders need no background worker: when a member or volunteer opens a portal
 page, a reminder is made for each confirmed shift starting within 24 hours
 (once per shift).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,13 @@ log = logging.getLogger("portal.inbox")
 def _remind():
     """Make the reminders of shifts starting within 24 hours (idempotent)."""
     user = getattr(g, "user", None)
-    if (user is None or user["role"] not in PARTICIPANTS or request.method != "GET"
-            or not request.path.startswith("/portal") or request.endpoint == "static"):
+    if (
+        user is None
+        or user["role"] not in PARTICIPANTS
+        or request.method != "GET"
+        or not request.path.startswith("/portal")
+        or request.endpoint == "static"
+    ):
         return
     try:
         made = store.remind_upcoming(user["uid"], link=url_for("member.home"))
@@ -44,8 +50,9 @@ def _unread():
 @auth.login_required
 def index():
     """My notifications, newest first; unread ones are marked."""
-    return render_template("inbox/index.html", items=store.inbox(g.user["uid"]),
-                           action=ActionForm())
+    return render_template(
+        "inbox/index.html", items=store.inbox(g.user["uid"]), action=ActionForm()
+    )
 
 
 @bp.route("/read", methods=["POST"])

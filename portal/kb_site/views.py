@@ -1,4 +1,5 @@
 """Serve the built knowledge base (``site/``) at ``/``, as any static web server would."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,9 @@ def kb_not_found():
         response = send_file(page, mimetype="text/html", max_age=0)
         response.status_code = 404
         return response
-    return render_template("errors/error.html", code=404, title="页面不存在",
-                           text="没有找到您要的页面。"), 404
+    return render_template(
+        "errors/error.html", code=404, title="页面不存在", text="没有找到您要的页面。"
+    ), 404
 
 
 def _not_for_the_kb(path: str) -> None:
@@ -39,8 +41,11 @@ def _not_for_the_kb(path: str) -> None:
 def favicon():
     """Browsers ask for /favicon.ico on their own (e.g. for a JSON page): answer with ours."""
     assert current_app.static_folder is not None  # the portal's static/
-    return send_file(os.path.join(current_app.static_folder, "favicon.svg"),
-                     mimetype="image/svg+xml", max_age=86400)
+    return send_file(
+        os.path.join(current_app.static_folder, "favicon.svg"),
+        mimetype="image/svg+xml",
+        max_age=86400,
+    )
 
 
 @bp.route("/", defaults={"path": ""})
@@ -51,8 +56,12 @@ def page(path: str):
         _not_for_the_kb(path)
     site = _site_dir()
     if not os.path.isfile(os.path.join(site, "index.html")):
-        return render_template("errors/error.html", code=503, title="知识库尚未构建",
-                               text="请先运行 python run.py build 构建知识库。"), 503
+        return render_template(
+            "errors/error.html",
+            code=503,
+            title="知识库尚未构建",
+            text="请先运行 python run.py build 构建知识库。",
+        ), 503
     target = safe_join(site, path) if path else site
     if target is None:  # an escape attempt such as ../ or an absolute path
         return kb_not_found()

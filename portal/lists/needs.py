@@ -7,6 +7,7 @@ Every view takes the community from the URL and goes through
 that community only, so another community's ids give a 404. Every change is
 written to the audit log.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
@@ -17,15 +18,24 @@ from kb import data as kbdata
 from .. import admin as _admin
 from .. import auth, store
 
-bp = Blueprint("community_lists", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>/lists")
+bp = Blueprint(
+    "community_lists",
+    __name__,
+    template_folder="templates",
+    url_prefix="/portal/admin/c/<cid>/lists",
+)
 
 
 _admin.admins_only(bp)
 
 
 def _labels() -> dict:
-    return {"raisers": store.NEED_RAISERS, "urgencies": store.NEED_URGENCIES,
-            "kinds": store.RESOURCE_KINDS, "providers": store.RESOURCE_PROVIDERS}
+    return {
+        "raisers": store.NEED_RAISERS,
+        "urgencies": store.NEED_URGENCIES,
+        "kinds": store.RESOURCE_KINDS,
+        "providers": store.RESOURCE_PROVIDERS,
+    }
 
 
 @bp.route("/")
@@ -33,12 +43,18 @@ def index(cid: str):
     """The three lists at a glance."""
     community = auth.admin_community_or_404(cid)
     needs = store.list_needs(cid)
-    return render_template("community_lists/index.html", community=community, needs=needs,
-                           resources=store.list_resources(cid),
-                           projects=store.list_projects(cid), **_labels())
+    return render_template(
+        "community_lists/index.html",
+        community=community,
+        needs=needs,
+        resources=store.list_resources(cid),
+        projects=store.list_projects(cid),
+        **_labels(),
+    )
 
 
 # ---------------------------------------------------------------- needs
+
 
 @bp.route("/needs")
 def needs(cid: str):
@@ -49,15 +65,24 @@ def needs(cid: str):
         status = ""
     rows = store.list_needs(cid)
     counts = {s: sum(1 for n in rows if n["status"] == s) for s in store.NEED_STATUSES}
-    return render_template("community_lists/needs.html", community=community, status=status,
-                           needs=[n for n in rows if not status or n["status"] == status],
-                           counts=counts, statuses=store.NEED_STATUSES, **_labels())
+    return render_template(
+        "community_lists/needs.html",
+        community=community,
+        status=status,
+        needs=[n for n in rows if not status or n["status"] == status],
+        counts=counts,
+        statuses=store.NEED_STATUSES,
+        **_labels(),
+    )
 
 
 def _need_form() -> AdminNeedForm:
     form = AdminNeedForm()
-    form.set_choices([(c["id"], c["name"]) for c in kbdata.taxonomy()["categories"]],
-                     list(store.NEED_URGENCIES.items()), list(store.NEED_RAISERS.items()))
+    form.set_choices(
+        [(c["id"], c["name"]) for c in kbdata.taxonomy()["categories"]],
+        list(store.NEED_URGENCIES.items()),
+        list(store.NEED_RAISERS.items()),
+    )
     if not form.raised_by.data:
         form.raised_by.data = "worker"
     return form
@@ -70,15 +95,23 @@ def new_need(cid: str):
     form = _need_form()
     if form.validate_on_submit():
         try:
-            need = store.create_need(cid, category=form.category.data,
-                                     description=form.description.data,
-                                     raised_by=form.raised_by.data, building=form.building.data,
-                                     urgency=form.urgency.data, phone=form.phone.data,
-                                     name=form.name.data, by=g.user["uid"])
+            need = store.create_need(
+                cid,
+                category=form.category.data,
+                description=form.description.data,
+                raised_by=form.raised_by.data,
+                building=form.building.data,
+                urgency=form.urgency.data,
+                phone=form.phone.data,
+                name=form.name.data,
+                by=g.user["uid"],
+            )
         except store.StoreError as exc:
             form.description.errors.append(str(exc))
         else:
-            _admin.audit(community, "登记需求", f"需求 {need['id']}", None, need["description"][:60])
+            _admin.audit(
+                community, "登记需求", f"需求 {need['id']}", None, need["description"][:60]
+            )
             link = url_for("needs_public.status", token=need["status_token"], _external=True)
             flash(f"需求已登记。请把进度查询链接告知提出人（只显示这一次）：{link}", "success")
             return redirect(url_for(".need", cid=cid, nid=need["id"]))
@@ -98,13 +131,23 @@ def need(cid: str, nid: str):
         except store.NotFound:
             pass
     pick = PickForm()
-    pick.item.choices = [("", "请选择项目")] + [(p["id"], p["name"])
-                                            for p in store.list_projects(cid, "进行中")]
+    pick.item.choices = [("", "请选择项目")] + [
+        (p["id"], p["name"]) for p in store.list_projects(cid, "进行中")
+    ]
     pick.item.label.text = "加入项目"
-    return render_template("community_lists/need.html", community=community, need=need,
-                           project=project, linked_posts=linked_posts, start_form=StartForm(),
-                           note_form=NoteForm(), close_form=CloseForm(), reopen_form=ReopenForm(),
-                           pick=pick, **_labels())
+    return render_template(
+        "community_lists/need.html",
+        community=community,
+        need=need,
+        project=project,
+        linked_posts=linked_posts,
+        start_form=StartForm(),
+        note_form=NoteForm(),
+        close_form=CloseForm(),
+        reopen_form=ReopenForm(),
+        pick=pick,
+        **_labels(),
+    )
 
 
 def _need_action(cid: str, nid: str, form, action: str, message: str, call):
@@ -130,30 +173,55 @@ def _need_action(cid: str, nid: str, form, action: str, message: str, call):
 @bp.route("/needs/<nid>/start", methods=["POST"])
 def start_need(cid: str, nid: str):
     """Start handling a need (待处理 → 处理中), with an optional note."""
-    return _need_action(cid, nid, StartForm(), "受理需求", "已开始处理。",
-                        lambda f: store.start_need(cid, nid, g.user["uid"], f.note.data or ""))
+    return _need_action(
+        cid,
+        nid,
+        StartForm(),
+        "受理需求",
+        "已开始处理。",
+        lambda f: store.start_need(cid, nid, g.user["uid"], f.note.data or ""),
+    )
 
 
 @bp.route("/needs/<nid>/note", methods=["POST"])
 def note_need(cid: str, nid: str):
     """Add a dated status note the person who raised the need can read."""
-    return _need_action(cid, nid, NoteForm(), "记录需求进展", "已记录进展。",
-                        lambda f: store.add_need_note(cid, nid, g.user["uid"], f.text.data))
+    return _need_action(
+        cid,
+        nid,
+        NoteForm(),
+        "记录需求进展",
+        "已记录进展。",
+        lambda f: store.add_need_note(cid, nid, g.user["uid"], f.text.data),
+    )
 
 
 @bp.route("/needs/<nid>/close", methods=["POST"])
 def close_need(cid: str, nid: str):
     """Close a need with the resident's satisfaction (1–5) and a comment."""
-    return _need_action(cid, nid, CloseForm(), "办结需求", "需求已办结，评价已记录。",
-                        lambda f: store.close_need(cid, nid, g.user["uid"], f.satisfaction.data,
-                                                   f.comment.data or "", f.note.data or ""))
+    return _need_action(
+        cid,
+        nid,
+        CloseForm(),
+        "办结需求",
+        "需求已办结，评价已记录。",
+        lambda f: store.close_need(
+            cid, nid, g.user["uid"], f.satisfaction.data, f.comment.data or "", f.note.data or ""
+        ),
+    )
 
 
 @bp.route("/needs/<nid>/reopen", methods=["POST"])
 def reopen_need(cid: str, nid: str):
     """Reopen a closed need (back to 处理中) with a reason."""
-    return _need_action(cid, nid, ReopenForm(), "重新打开需求", "需求已重新打开。",
-                        lambda f: store.reopen_need(cid, nid, g.user["uid"], f.note.data))
+    return _need_action(
+        cid,
+        nid,
+        ReopenForm(),
+        "重新打开需求",
+        "需求已重新打开。",
+        lambda f: store.reopen_need(cid, nid, g.user["uid"], f.note.data),
+    )
 
 
 @bp.route("/needs/<nid>/project", methods=["POST"])
@@ -169,8 +237,13 @@ def need_project(cid: str, nid: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _admin.audit(community, "需求加入项目", f"需求 {nid}", need.get("project_id"),
-                         f"项目 {form.item.data}")
+            _admin.audit(
+                community,
+                "需求加入项目",
+                f"需求 {nid}",
+                need.get("project_id"),
+                f"项目 {form.item.data}",
+            )
             flash("已加入项目。", "success")
     else:
         flash(_admin.form_errors(form), "error")
@@ -200,14 +273,23 @@ def need_post(cid: str, nid: str):
     if form.validate_on_submit():
         try:
             post = store.create_post_for_need(
-                cid, nid, g.user["uid"], title=form.title.data, category=form.category.data,
-                description=form.description.data, place=form.place.data, kind=form.kind.data,
-                shifts=form.shift_rows(), skills=form.post_skills())
+                cid,
+                nid,
+                g.user["uid"],
+                title=form.title.data,
+                category=form.category.data,
+                description=form.description.data,
+                place=form.place.data,
+                kind=form.kind.data,
+                shifts=form.shift_rows(),
+                skills=form.post_skills(),
+            )
         except store.StoreError as exc:
             form.title.errors.append(str(exc))
         else:
             _admin.audit(community, "由需求发布岗位", f"需求 {nid}", None, f"岗位 {post['id']}")
             flash("岗位已发布，并已关联到这条需求。", "success")
             return redirect(url_for(".need", cid=cid, nid=nid))
-    return render_template("community_lists/need_post.html", community=community, need=need,
-                           form=form)
+    return render_template(
+        "community_lists/need_post.html", community=community, need=need, form=form
+    )

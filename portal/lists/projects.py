@@ -5,6 +5,7 @@ the ``community_lists`` blueprint, so endpoints and URLs are those of the lists;
 the same rules apply: community from the URL, 404 for another community's ids,
 every change audited.
 """
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
@@ -18,12 +19,17 @@ from .needs import _labels, bp
 
 # ---------------------------------------------------------------- resources
 
+
 @bp.route("/resources")
 def resources(cid: str):
     """The resources list (资源清单) of the community."""
     community = auth.admin_community_or_404(cid)
-    return render_template("community_lists/resources.html", community=community,
-                           resources=store.list_resources(cid), **_labels())
+    return render_template(
+        "community_lists/resources.html",
+        community=community,
+        resources=store.list_resources(cid),
+        **_labels(),
+    )
 
 
 def _resource_form(resource: dict | None = None) -> ResourceForm:
@@ -36,9 +42,15 @@ def _resource_form(resource: dict | None = None) -> ResourceForm:
 
 
 def _resource_fields(form: ResourceForm) -> dict:
-    return {"name": form.name.data, "kind": form.kind.data, "provider": form.provider.data,
-            "provider_type": form.provider_type.data, "contact": form.contact.data,
-            "description": form.description.data or "", "availability": form.availability.data or ""}
+    return {
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "provider": form.provider.data,
+        "provider_type": form.provider_type.data,
+        "contact": form.contact.data,
+        "description": form.description.data or "",
+        "availability": form.availability.data or "",
+    }
 
 
 @bp.route("/resources/new", methods=["GET", "POST"])
@@ -55,8 +67,9 @@ def new_resource(cid: str):
             _admin.audit(community, "登记资源", f"资源 {resource['id']}", None, resource["name"])
             flash("资源已登记。", "success")
             return redirect(url_for(".resources", cid=cid))
-    return render_template("community_lists/resource_form.html", community=community, form=form,
-                           resource=None)
+    return render_template(
+        "community_lists/resource_form.html", community=community, form=form, resource=None
+    )
 
 
 @bp.route("/resources/<rid>/edit", methods=["GET", "POST"])
@@ -67,29 +80,46 @@ def edit_resource(cid: str, rid: str):
     form = _resource_form(resource)
     if form.validate_on_submit():
         try:
-            updated = store.update_resource(cid, rid, active=form.active.data == "1",
-                                            **_resource_fields(form))
+            updated = store.update_resource(
+                cid, rid, active=form.active.data == "1", **_resource_fields(form)
+            )
         except store.StoreError as exc:
             form.name.errors.append(str(exc))
         else:
-            keys = ("name", "kind", "provider", "provider_type", "contact", "description",
-                    "availability", "active")
-            _admin.audit(community, "修改资源", f"资源 {rid}", {k: resource[k] for k in keys},
-                         {k: updated[k] for k in keys})
+            keys = (
+                "name",
+                "kind",
+                "provider",
+                "provider_type",
+                "contact",
+                "description",
+                "availability",
+                "active",
+            )
+            _admin.audit(
+                community,
+                "修改资源",
+                f"资源 {rid}",
+                {k: resource[k] for k in keys},
+                {k: updated[k] for k in keys},
+            )
             flash("资源已更新。", "success")
             return redirect(url_for(".resources", cid=cid))
-    return render_template("community_lists/resource_form.html", community=community, form=form,
-                           resource=resource)
+    return render_template(
+        "community_lists/resource_form.html", community=community, form=form, resource=resource
+    )
 
 
 # ---------------------------------------------------------------- projects
+
 
 @bp.route("/projects")
 def projects(cid: str):
     """The projects list (项目清单) of the community."""
     community = auth.admin_community_or_404(cid)
-    return render_template("community_lists/projects.html", community=community,
-                           projects=store.list_projects(cid))
+    return render_template(
+        "community_lists/projects.html", community=community, projects=store.list_projects(cid)
+    )
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -99,8 +129,9 @@ def new_project(cid: str):
     form = ProjectForm()
     if form.validate_on_submit():
         try:
-            project = store.create_project(cid, g.user["uid"], name=form.name.data,
-                                           description=form.description.data or "")
+            project = store.create_project(
+                cid, g.user["uid"], name=form.name.data, description=form.description.data or ""
+            )
         except store.StoreError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -125,24 +156,43 @@ def project(cid: str, prid: str):
     needs = store.list_needs(cid)
     resources = store.list_resources(cid)
     posts = store.list_posts(cid)
-    linked = {"needs": [n for n in needs if n["id"] in project["need_ids"]],
-              "resources": [r for r in resources if r["id"] in project["resource_ids"]],
-              "posts": [p for p in posts if p["id"] in project["post_ids"]]}
-    need_choices = [(n["id"], f"{n['description'][:30]}（{n['status']}）") for n in needs
-                    if n["id"] not in project["need_ids"]]
-    resource_choices = [(r["id"], f"{r['name']}（{r['provider']}）") for r in resources
-                        if r["active"] and r["id"] not in project["resource_ids"]]
+    linked = {
+        "needs": [n for n in needs if n["id"] in project["need_ids"]],
+        "resources": [r for r in resources if r["id"] in project["resource_ids"]],
+        "posts": [p for p in posts if p["id"] in project["post_ids"]],
+    }
+    need_choices = [
+        (n["id"], f"{n['description'][:30]}（{n['status']}）")
+        for n in needs
+        if n["id"] not in project["need_ids"]
+    ]
+    resource_choices = [
+        (r["id"], f"{r['name']}（{r['provider']}）")
+        for r in resources
+        if r["active"] and r["id"] not in project["resource_ids"]
+    ]
     post_choices = [(p["id"], p["title"]) for p in posts if p["id"] not in project["post_ids"]]
-    picks = {"need": _pick(need_choices, "need", "选择需求"),
-             "resource": _pick(resource_choices, "resource", "选择资源（仅列出可用的）"),
-             "post": _pick(post_choices, "post", "选择岗位")}
-    return render_template("community_lists/project.html", community=community, project=project,
-                           linked=linked, picks=picks, action=ButtonForm(), **_labels())
+    picks = {
+        "need": _pick(need_choices, "need", "选择需求"),
+        "resource": _pick(resource_choices, "resource", "选择资源（仅列出可用的）"),
+        "post": _pick(post_choices, "post", "选择岗位"),
+    }
+    return render_template(
+        "community_lists/project.html",
+        community=community,
+        project=project,
+        linked=linked,
+        picks=picks,
+        action=ButtonForm(),
+        **_labels(),
+    )
 
 
-_LINKS = {"need": (store.link_need, store.unlink_need, "需求"),
-          "resource": (store.link_resource, store.unlink_resource, "资源"),
-          "post": (store.link_post, store.unlink_post, "岗位")}
+_LINKS = {
+    "need": (store.link_need, store.unlink_need, "需求"),
+    "resource": (store.link_resource, store.unlink_resource, "资源"),
+    "post": (store.link_post, store.unlink_post, "岗位"),
+}
 
 
 @bp.route("/projects/<prid>/link/<what>", methods=["POST"])
@@ -161,8 +211,13 @@ def link(cid: str, prid: str, what: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _admin.audit(community, f"项目关联{_LINKS[what][2]}", f"项目 {prid}", None,
-                         f"{_LINKS[what][2]} {item}")
+            _admin.audit(
+                community,
+                f"项目关联{_LINKS[what][2]}",
+                f"项目 {prid}",
+                None,
+                f"{_LINKS[what][2]} {item}",
+            )
             flash(f"已关联{_LINKS[what][2]}。", "success")
     else:
         flash(_admin.form_errors(form), "error")
@@ -182,8 +237,13 @@ def unlink(cid: str, prid: str, what: str, oid: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            _admin.audit(community, f"项目移除{_LINKS[what][2]}", f"项目 {prid}",
-                         f"{_LINKS[what][2]} {oid}", None)
+            _admin.audit(
+                community,
+                f"项目移除{_LINKS[what][2]}",
+                f"项目 {prid}",
+                f"{_LINKS[what][2]} {oid}",
+                None,
+            )
             flash(f"已移除{_LINKS[what][2]}。", "success")
     return redirect(url_for(".project", cid=cid, prid=prid))
 

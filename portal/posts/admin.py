@@ -3,17 +3,19 @@
 Every view takes the community from the URL and goes through
 ``auth.admin_community_or_404``: an admin outside its scope gets a 404.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from forms.posts import ActionForm, ConfirmSkillsForm, CopyPostForm, ReturnReportForm
-from kb import data as kbdata
+from forms.posts import ActionForm, CopyPostForm
 
 from .. import admin as _admin
-from .. import auth, mail, store
+from .. import auth, store
 
-bp = Blueprint("posts_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>")
+bp = Blueprint(
+    "posts_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>"
+)
 
 
 _admin.admins_only(bp)
@@ -23,8 +25,9 @@ _admin.admins_only(bp)
 def posts(cid: str):
     """All posts of the community, open and closed."""
     community = auth.admin_community_or_404(cid)
-    return render_template("posts_admin/posts.html", community=community,
-                           posts=store.list_posts(cid))
+    return render_template(
+        "posts_admin/posts.html", community=community, posts=store.list_posts(cid)
+    )
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -34,10 +37,17 @@ def new_post(cid: str):
     form = _admin.post_form()
     if form.validate_on_submit():
         try:
-            post = store.create_post(cid, g.user["uid"], title=form.title.data,
-                                     category=form.category.data, description=form.description.data,
-                                     place=form.place.data, kind=form.kind.data,
-                                     shifts=form.shift_rows(), skills=form.post_skills())
+            post = store.create_post(
+                cid,
+                g.user["uid"],
+                title=form.title.data,
+                category=form.category.data,
+                description=form.description.data,
+                place=form.place.data,
+                kind=form.kind.data,
+                shifts=form.shift_rows(),
+                skills=form.post_skills(),
+            )
         except store.StoreError as exc:
             form.title.errors.append(str(exc))
         else:
@@ -53,8 +63,14 @@ def post(cid: str, pid: str):
     community = auth.admin_community_or_404(cid)
     post = store.get_post(cid, pid)
     shifts = [dict(shift=s, **store.shift_counts(cid, s)) for s in store.post_shifts(cid, pid)]
-    return render_template("posts_admin/post.html", community=community, post=post,
-                           shifts=shifts, action=ActionForm(), copy_form=CopyPostForm())
+    return render_template(
+        "posts_admin/post.html",
+        community=community,
+        post=post,
+        shifts=shifts,
+        action=ActionForm(),
+        copy_form=CopyPostForm(),
+    )
 
 
 @bp.route("/posts/<pid>/status/<status>", methods=["POST"])
@@ -66,7 +82,9 @@ def set_post_status(cid: str, pid: str, status: str):
         raise store.NotFound("没有这个操作。")
     if ActionForm().validate_on_submit():
         store.set_post_status(cid, pid, status)
-        _admin.audit(community, "开放报名" if status == "open" else "停止报名", f"岗位 {pid}", before, status)
+        _admin.audit(
+            community, "开放报名" if status == "open" else "停止报名", f"岗位 {pid}", before, status
+        )
         flash("岗位已开放报名。" if status == "open" else "岗位已停止报名。", "success")
     return redirect(url_for(".post", cid=cid, pid=pid))
 
@@ -95,5 +113,6 @@ def copy_post(cid: str, pid: str):
 def roster(cid: str, sid: str):
     """Who is on a shift, and who waits, in order."""
     community = auth.admin_community_or_404(cid)
-    return render_template("posts_admin/roster.html", community=community,
-                           roster=store.roster(cid, sid))
+    return render_template(
+        "posts_admin/roster.html", community=community, roster=store.roster(cid, sid)
+    )

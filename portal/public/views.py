@@ -1,4 +1,5 @@
 """Pages for everyone, logged in or not: portal home, open posts, communities, join links."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,11 @@ PAGE_SIZE = 15
 @bp.route("/")
 def index():
     """Portal home: what one can do here, and the three entry points."""
-    return render_template("public/index.html", open_posts=store.open_post_count(),
-                           communities=len(store.list_communities()))
+    return render_template(
+        "public/index.html",
+        open_posts=store.open_post_count(),
+        communities=len(store.list_communities()),
+    )
 
 
 @bp.route("/posts")
@@ -29,10 +33,17 @@ def posts():
     grouped = store.open_posts(street=street, category=category)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     pages = max((len(grouped) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("public/posts.html", posts=grouped[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-                           total=len(grouped), page=min(page, pages), pages=pages,
-                           streets=store.list_streets(), street=street, category=category,
-                           categories=kbdata.taxonomy()["categories"])
+    return render_template(
+        "public/posts.html",
+        posts=grouped[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(grouped),
+        page=min(page, pages),
+        pages=pages,
+        streets=store.list_streets(),
+        street=street,
+        category=category,
+        categories=kbdata.taxonomy()["categories"],
+    )
 
 
 @bp.route("/c/<cid>/posts/<pid>")
@@ -42,10 +53,19 @@ def post_detail(cid: str, pid: str):
     post = store.get_post(cid, pid)
     shifts = [dict(shift=s, **store.shift_counts(cid, s)) for s in store.post_shifts(cid, pid)]
     user = g.get("user")
-    mine = {s["shift_id"]: s for s in store.user_signups(user["uid"])} \
-        if user and user["role"] in ("member", "volunteer") else {}
-    return render_template("public/post.html", community=community, post=post, shifts=shifts,
-                           now=store.now(), mine=mine)
+    mine = (
+        {s["shift_id"]: s for s in store.user_signups(user["uid"])}
+        if user and user["role"] in ("member", "volunteer")
+        else {}
+    )
+    return render_template(
+        "public/post.html",
+        community=community,
+        post=post,
+        shifts=shifts,
+        now=store.now(),
+        mine=mine,
+    )
 
 
 @bp.route("/communities")
@@ -53,25 +73,30 @@ def communities():
     """Every community by street, each with its page and join link."""
     street = request.args.get("street", "")
     rows = store.list_communities(street or None)
-    return render_template("public/communities.html", communities=rows,
-                           streets=store.list_streets(), street=street)
+    return render_template(
+        "public/communities.html", communities=rows, streets=store.list_streets(), street=street
+    )
 
 
 @bp.route("/c/<cid>")
 def community(cid: str):
     """A community's page: its open posts and how to report in."""
     community = store.get_community(cid)
-    return render_template("public/community.html", community=community,
-                           street=store.get_street(community["street_id"]),
-                           posts=store.open_posts(community=cid))
+    return render_template(
+        "public/community.html",
+        community=community,
+        street=store.get_street(community["street_id"]),
+        posts=store.open_posts(community=cid),
+    )
 
 
 @bp.route("/join/<cid>")
 def join(cid: str):
     """The join link (and QR code target): report in to this community."""
     community = store.get_community(cid)
-    return render_template("public/join.html", community=community,
-                           street=store.get_street(community["street_id"]))
+    return render_template(
+        "public/join.html", community=community, street=store.get_street(community["street_id"])
+    )
 
 
 @bp.route("/c/<cid>/qr.svg")
@@ -80,6 +105,10 @@ def join_qr(cid: str):
     store.get_community(cid)
     buffer = io.BytesIO()
     segno.make(url_for("public.join", cid=cid, _external=True), error="m").save(
-        buffer, kind="svg", scale=6, border=2, title="社区报到二维码")
-    return Response(buffer.getvalue(), mimetype="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})
+        buffer, kind="svg", scale=6, border=2, title="社区报到二维码"
+    )
+    return Response(
+        buffer.getvalue(),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

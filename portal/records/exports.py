@@ -4,6 +4,7 @@ are added to the ``attendance_admin`` blueprint (same endpoints and URLs), and
 ``export_response`` is the one place that writes a download, for other views too;
 text that looks like a formula is kept as text so a spreadsheet never runs it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,8 +61,9 @@ def export_response(name: str, fmt: str, header: list[str], rows: list[list]):
         buffer = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
         mimetype = "text/csv; charset=utf-8"
     buffer.seek(0)
-    return send_file(buffer, mimetype=mimetype, as_attachment=True,
-                     download_name=f"{name}.{fmt}", max_age=0)
+    return send_file(
+        buffer, mimetype=mimetype, as_attachment=True, download_name=f"{name}.{fmt}", max_age=0
+    )
 
 
 def _format_or_404(fmt: str) -> str:
@@ -82,16 +84,35 @@ def export_roster(cid: str, sid: str, fmt: str):
     community = auth.admin_community_or_404(cid)
     _format_or_404(fmt)
     roster = store.roster(cid, sid)
-    header = ["序号", "姓名", "身份", "手机号", "状态", "报名时间", "到岗", "工时", "工时状态", "备注"]
+    header = [
+        "序号",
+        "姓名",
+        "身份",
+        "手机号",
+        "状态",
+        "报名时间",
+        "到岗",
+        "工时",
+        "工时状态",
+        "备注",
+    ]
     rows = []
     for n, r in enumerate(roster["confirmed"] + roster["waiting"], start=1):
         user = r["user"] or {}
-        rows.append([n, user.get("name", "（账号已不存在）"),
-                     auth.ROLE_NAMES.get(user.get("role", ""), ""), user.get("phone", ""),
-                     SIGNUP_STATUS.get(r["status"], r["status"]), r["created_at"][:16],
-                     store.ATTENDANCE_NAMES.get(r.get("attendance"), ""),
-                     r.get("hours") if r.get("attendance") == store.PRESENT else "",
-                     _hours_state(r), r.get("attendance_note") or r.get("hours_reason") or ""])
+        rows.append(
+            [
+                n,
+                user.get("name", "（账号已不存在）"),
+                auth.ROLE_NAMES.get(user.get("role", ""), ""),
+                user.get("phone", ""),
+                SIGNUP_STATUS.get(r["status"], r["status"]),
+                r["created_at"][:16],
+                store.ATTENDANCE_NAMES.get(r.get("attendance"), ""),
+                r.get("hours") if r.get("attendance") == store.PRESENT else "",
+                _hours_state(r),
+                r.get("attendance_note") or r.get("hours_reason") or "",
+            ]
+        )
     _admin.audit(community, "导出名单", f"班次 {sid}（{fmt}）", None, f"{len(rows)} 行")
     title = f"{roster['post']['title']}-{roster['shift']['date'] or '长期'}-名单"
     return export_response(title, fmt, header, rows)
@@ -106,11 +127,18 @@ def export_members(cid: str, fmt: str):
     users = store.users_by_ids(reports)
     header = ["姓名", "身份", "手机号", "工作单位", "所在党组织", "专长", "报到确认时间"]
     skills = kbdata.taxonomy()["skill_by_id"]
-    rows = [[u["name"], auth.ROLE_NAMES.get(u["role"], ""), u["phone"], u.get("work_unit", ""),
-             u.get("party_org", ""),
-             "、".join(skills[s]["name"] for s in u.get("skills", []) if s in skills),
-             (reports[uid].get("decided_at") or "")[:16]]
-            for uid, u in sorted(users.items(), key=lambda kv: kv[1]["name"])]
+    rows = [
+        [
+            u["name"],
+            auth.ROLE_NAMES.get(u["role"], ""),
+            u["phone"],
+            u.get("work_unit", ""),
+            u.get("party_org", ""),
+            "、".join(skills[s]["name"] for s in u.get("skills", []) if s in skills),
+            (reports[uid].get("decided_at") or "")[:16],
+        ]
+        for uid, u in sorted(users.items(), key=lambda kv: kv[1]["name"])
+    ]
     _admin.audit(community, "导出名单", f"成员名单（{fmt}）", None, f"{len(rows)} 行")
     return export_response(f"{community['name']}-成员名单", fmt, header, rows)
 
@@ -121,10 +149,28 @@ def export_quarterly(cid: str, quarter: str, fmt: str):
     community = auth.admin_community_or_404(cid)
     _format_or_404(fmt)
     store.quarter_range(quarter)
-    header = ["姓名", "工作单位", "所在党组织", "季度", "服务次数", "确认工时（小时）", "分类明细", "服务明细"]
-    rows = [[s["name"], s["work_unit"], s["party_org"], quarter, len(s["items"]),
-             s["total_hours"], _categories(s["by_category"]),
-             "；".join(f"{i['date']} {i['title']} {i['hours']:g} 小时" for i in s["items"])]
-            for s in store.community_quarter_summaries(cid, quarter)]
+    header = [
+        "姓名",
+        "工作单位",
+        "所在党组织",
+        "季度",
+        "服务次数",
+        "确认工时（小时）",
+        "分类明细",
+        "服务明细",
+    ]
+    rows = [
+        [
+            s["name"],
+            s["work_unit"],
+            s["party_org"],
+            quarter,
+            len(s["items"]),
+            s["total_hours"],
+            _categories(s["by_category"]),
+            "；".join(f"{i['date']} {i['title']} {i['hours']:g} 小时" for i in s["items"]),
+        ]
+        for s in store.community_quarter_summaries(cid, quarter)
+    ]
     _admin.audit(community, "导出季度汇总", f"{quarter}（{fmt}）", None, f"{len(rows)} 行")
     return export_response(f"{community['name']}-{quarter}-在职党员服务汇总", fmt, header, rows)

@@ -1,4 +1,5 @@
 """A member's service records: hours, certificates, calendar feed; the public verification page."""
+
 from __future__ import annotations
 
 import io
@@ -23,9 +24,12 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 def hours():
     """My service hours by category and month, each service with its state."""
     rows = store.hours_rows(g.user["uid"])
-    return render_template("records/hours.html", rows=list(reversed(rows)),
-                           summary=store.summarize_hours(rows),
-                           no_shows=store.user_no_shows(g.user["uid"]))
+    return render_template(
+        "records/hours.html",
+        rows=list(reversed(rows)),
+        summary=store.summarize_hours(rows),
+        no_shows=store.user_no_shows(g.user["uid"]),
+    )
 
 
 @bp.route("/me/certificates", methods=["GET", "POST"])
@@ -42,8 +46,9 @@ def certificates():
             form.date_from.errors.append(str(exc))
         else:
             return redirect(url_for(".certificate", serial=cert["serial"]))
-    return render_template("records/certificates.html", form=form,
-                           issued=store.user_certificates(uid))
+    return render_template(
+        "records/certificates.html", form=form, issued=store.user_certificates(uid)
+    )
 
 
 def _qr_target(serial: str) -> str:
@@ -64,8 +69,7 @@ def certificate(serial: str):
 def verify(serial: str):
     """Public: whether a certificate with this serial was issued, and its masked content."""
     cert = store.get_certificate(serial)
-    return render_template("records/verify.html", cert=cert, serial=serial), \
-        200 if cert else 404
+    return render_template("records/verify.html", cert=cert, serial=serial), 200 if cert else 404
 
 
 @bp.route("/verify/<serial>/qr.svg")
@@ -76,12 +80,14 @@ def qr(serial: str):
     if store.get_certificate(serial) is None:
         abort(404)
     out = io.BytesIO()
-    segno.make(_qr_target(serial), error="m").save(out, kind="svg", scale=4, border=2,
-                                                     xmldecl=False, title="核验二维码")
+    segno.make(_qr_target(serial), error="m").save(
+        out, kind="svg", scale=4, border=2, xmldecl=False, title="核验二维码"
+    )
     return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
 # --- calendar feed ----------------------------------------------------------------------
+
 
 @bp.route("/me/calendar")
 @auth.roles_required(*PARTICIPANTS)
@@ -99,7 +105,9 @@ def new_token():
     if ActionForm().validate_on_submit():
         had = bool(g.user.get("ical_token"))
         store.new_calendar_token(g.user["uid"])
-        flash("已生成新的日历订阅地址，旧地址已失效。" if had else "已生成日历订阅地址。", "success")
+        flash(
+            "已生成新的日历订阅地址，旧地址已失效。" if had else "已生成日历订阅地址。", "success"
+        )
     return redirect(url_for(".calendar"))
 
 
@@ -125,8 +133,15 @@ def _ical(user: dict) -> bytes:
         event.add("dtend", end.replace(tzinfo=BEIJING))
         event.add("dtstamp", stamp)
         event.add("location", row["post"]["place"])
-        event.add("url", url_for("public.post_detail", cid=row["community"]["id"],
-                                 pid=row["post"]["id"], _external=True))
+        event.add(
+            "url",
+            url_for(
+                "public.post_detail",
+                cid=row["community"]["id"],
+                pid=row["post"]["id"],
+                _external=True,
+            ),
+        )
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -140,8 +155,15 @@ def feed(uid: str, token: str):
     except store.NotFound:
         abort(404)
     expected = user.get("ical_token")
-    if not expected or user.get("disabled") or user["role"] not in PARTICIPANTS \
-            or not secrets.compare_digest(expected.encode(), token.encode()):
+    if (
+        not expected
+        or user.get("disabled")
+        or user["role"] not in PARTICIPANTS
+        or not secrets.compare_digest(expected.encode(), token.encode())
+    ):
         abort(404)
-    return Response(_ical(user), mimetype="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": "inline; filename=shifts.ics"})
+    return Response(
+        _ical(user),
+        mimetype="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": "inline; filename=shifts.ics"},
+    )

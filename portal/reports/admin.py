@@ -3,17 +3,20 @@
 Every view takes the community from the URL and goes through
 ``auth.admin_community_or_404``: an admin outside its scope gets a 404.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from forms.posts import ActionForm, ConfirmSkillsForm, CopyPostForm, ReturnReportForm
+from forms.posts import ActionForm, ConfirmSkillsForm, ReturnReportForm
 from kb import data as kbdata
 
 from .. import admin as _admin
 from .. import auth, mail, store
 
-bp = Blueprint("reports_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>")
+bp = Blueprint(
+    "reports_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>"
+)
 
 
 _admin.admins_only(bp)
@@ -25,10 +28,15 @@ def report_ins(cid: str):
     community = auth.admin_community_or_404(cid)
     rows = store.list_report_ins(cid)
     users = store.users_by_ids(r["uid"] for r in rows)
-    return render_template("reports/report_ins.html", community=community,
-                           pending=[r for r in rows if r["status"] == "待确认"],
-                           decided=[r for r in reversed(rows) if r["status"] != "待确认"][:50],
-                           users=users, action=ActionForm(), return_form=ReturnReportForm())
+    return render_template(
+        "reports/report_ins.html",
+        community=community,
+        pending=[r for r in rows if r["status"] == "待确认"],
+        decided=[r for r in reversed(rows) if r["status"] != "待确认"][:50],
+        users=users,
+        action=ActionForm(),
+        return_form=ReturnReportForm(),
+    )
 
 
 @bp.route("/report-ins/<rid>/confirm", methods=["POST"])
@@ -39,10 +47,15 @@ def confirm_report_in(cid: str, rid: str):
     if ActionForm().validate_on_submit():
         try:
             report = store.confirm_report_in(cid, rid, g.user["uid"])
-            _admin.audit(community, "确认报到", f"报到 {rid}（成员 {report['uid']}）", "待确认", "已报到")
-            mail.notify_user(report["uid"], "report_confirmed",
-                             f"您向{community['name']}提交的报到申请已确认，报到成功。",
-                             url_for("member.home"))
+            _admin.audit(
+                community, "确认报到", f"报到 {rid}（成员 {report['uid']}）", "待确认", "已报到"
+            )
+            mail.notify_user(
+                report["uid"],
+                "report_confirmed",
+                f"您向{community['name']}提交的报到申请已确认，报到成功。",
+                url_for("member.home"),
+            )
             flash("已确认报到。", "success")
         except store.StoreError as exc:
             flash(str(exc), "error")
@@ -58,11 +71,19 @@ def return_report_in(cid: str, rid: str):
     if form.validate_on_submit():
         try:
             report = store.return_report_in(cid, rid, g.user["uid"], form.reason.data)
-            _admin.audit(community, "退回报到", f"报到 {rid}（成员 {report['uid']}）", "待确认",
-                         f"已退回：{report['reason']}")
-            mail.notify_user(report["uid"], "report_returned",
-                             f"您向{community['name']}提交的报到申请被退回，原因：{report['reason']}",
-                             url_for("member.home"))
+            _admin.audit(
+                community,
+                "退回报到",
+                f"报到 {rid}（成员 {report['uid']}）",
+                "待确认",
+                f"已退回：{report['reason']}",
+            )
+            mail.notify_user(
+                report["uid"],
+                "report_returned",
+                f"您向{community['name']}提交的报到申请被退回，原因：{report['reason']}",
+                url_for("member.home"),
+            )
             flash("已退回报到申请。", "info")
         except store.StoreError as exc:
             flash(str(exc), "error")
@@ -76,8 +97,11 @@ def members(cid: str):
     """Members reported in to this community, with their declared and confirmed skills."""
     community = auth.admin_community_or_404(cid)
     users = store.users_by_ids(store.community_member_ids(cid))
-    return render_template("reports/members.html", community=community,
-                           members=sorted(users.values(), key=lambda u: u["name"]))
+    return render_template(
+        "reports/members.html",
+        community=community,
+        members=sorted(users.values(), key=lambda u: u["name"]),
+    )
 
 
 def _member_or_404(cid: str, uid: str) -> dict:
@@ -92,14 +116,16 @@ def confirm_skills(cid: str, uid: str):
     community = auth.admin_community_or_404(cid)
     member = _member_or_404(cid, uid)
     form = ConfirmSkillsForm(data={"skills": member["skills_confirmed"]})
-    form.skills.choices = [(s, kbdata.taxonomy()["skill_by_id"][s]["name"])
-                           for s in member["skills"] if s in kbdata.taxonomy()["skill_by_id"]]
+    form.skills.choices = [
+        (s, kbdata.taxonomy()["skill_by_id"][s]["name"])
+        for s in member["skills"]
+        if s in kbdata.taxonomy()["skill_by_id"]
+    ]
     if form.validate_on_submit():
         store.confirm_skills(uid, form.skills.data)
-        _admin.audit(community, "确认专长", f"成员 {uid}", member["skills_confirmed"], form.skills.data)
+        _admin.audit(
+            community, "确认专长", f"成员 {uid}", member["skills_confirmed"], form.skills.data
+        )
         flash(f"已更新{member['name']}的专长确认。", "success")
         return redirect(url_for(".members", cid=cid))
-    return render_template("reports/skills.html", community=community, member=member,
-                           form=form)
-
-
+    return render_template("reports/skills.html", community=community, member=member, form=form)

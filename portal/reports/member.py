@@ -1,14 +1,12 @@
 """What a member or volunteer does: home, 为我推荐, sign up and cancel, report in."""
+
 from __future__ import annotations
 
-from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, url_for
 
-from forms.posts import ActionForm
 
-from .. import auth, mail, store
-from ..templating import shift_label
+from .. import auth, store
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/portal")
 PARTICIPANTS = ("member", "volunteer")

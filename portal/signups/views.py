@@ -1,4 +1,5 @@
 """What a member or volunteer does: home, 为我推荐, sign up and cancel, report in."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,12 +25,15 @@ def home():
     # Upcoming shifts and last month's: the full history is on the hours page.
     mine = store.user_signups(uid, upcoming_at=now - timedelta(days=31))
     upcoming = [s for s in mine if (end := store.shift_end(s["shift"])) is None or end >= now]
-    return render_template("member/home.html", report=store.current_report_state(uid),
-                           confirmed=[s for s in upcoming if s["status"] == "confirmed"],
-                           waiting=[s for s in upcoming if s["status"] == "waiting"],
-                           past=[s for s in mine if s not in upcoming][-10:],
-                           hours=store.summarize_hours(store.hours_rows(uid)),
-                           action=ActionForm())
+    return render_template(
+        "member/home.html",
+        report=store.current_report_state(uid),
+        confirmed=[s for s in upcoming if s["status"] == "confirmed"],
+        waiting=[s for s in upcoming if s["status"] == "waiting"],
+        past=[s for s in mine if s not in upcoming][-10:],
+        hours=store.summarize_hours(store.hours_rows(uid)),
+        action=ActionForm(),
+    )
 
 
 @bp.route("/recommend")
@@ -39,13 +43,18 @@ def recommend():
     only = request.args.get("only") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     # One page at a time: ranking is cheap, drawing sixty cards on a phone is not.
-    rows = store.recommend_shifts(g.user["uid"], only_matching=only,
-                                  limit=page * RECOMMEND_PAGE + 1)
+    rows = store.recommend_shifts(
+        g.user["uid"], only_matching=only, limit=page * RECOMMEND_PAGE + 1
+    )
     more = len(rows) > page * RECOMMEND_PAGE
-    return render_template("member/recommend.html",
-                           rows=rows[(page - 1) * RECOMMEND_PAGE:page * RECOMMEND_PAGE],
-                           only=only, page=page, pages=page + 1 if more else page,
-                           action=ActionForm())
+    return render_template(
+        "member/recommend.html",
+        rows=rows[(page - 1) * RECOMMEND_PAGE : page * RECOMMEND_PAGE],
+        only=only,
+        page=page,
+        pages=page + 1 if more else page,
+        action=ActionForm(),
+    )
 
 
 def _back(default: str) -> str:
@@ -58,17 +67,23 @@ def sign_up(cid: str, sid: str):
     """Sign up for a shift (or join its waiting list when it is full)."""
     shift, post = store.get_shift(cid, sid)
     try:
-        row = store.sign_up(cid, sid, g.user["uid"],
-                            no_show_limit=current_app.config["NO_SHOW_LIMIT"],
-                            no_show_days=current_app.config["NO_SHOW_DAYS"])
+        row = store.sign_up(
+            cid,
+            sid,
+            g.user["uid"],
+            no_show_limit=current_app.config["NO_SHOW_LIMIT"],
+            no_show_days=current_app.config["NO_SHOW_DAYS"],
+        )
     except store.StoreError as exc:
         flash(str(exc), "error")
     else:
         if row["status"] == "confirmed":
             flash(f"报名成功：{post['title']}。", "success")
         else:
-            flash(f"该班次已满，您已进入候补名单第 {row['position']} 位；有人取消时按顺序递补。",
-                  "info")
+            flash(
+                f"该班次已满，您已进入候补名单第 {row['position']} 位；有人取消时按顺序递补。",
+                "info",
+            )
     return redirect(_back(url_for("member.home")))
 
 
@@ -78,16 +93,18 @@ def cancel(cid: str, sid: str):
     """Cancel my sign-up; the first on the waiting list moves up."""
     shift, post = store.get_shift(cid, sid)
     try:
-        result = store.cancel_signup(cid, sid, g.user["uid"],
-                                     deadline_hours=current_app.config["CANCEL_DEADLINE_HOURS"])
+        result = store.cancel_signup(
+            cid, sid, g.user["uid"], deadline_hours=current_app.config["CANCEL_DEADLINE_HOURS"]
+        )
     except store.StoreError as exc:
         flash(str(exc), "error")
     else:
         if result["promoted"]:
-            mail.notify_user(result["promoted"]["uid"], "promoted",
-                             f"已从候补转为正式报名：“{post['title']}”（{shift_label(shift)}），请按时参加。",
-                             url_for("member.home"))
+            mail.notify_user(
+                result["promoted"]["uid"],
+                "promoted",
+                f"已从候补转为正式报名：“{post['title']}”（{shift_label(shift)}），请按时参加。",
+                url_for("member.home"),
+            )
         flash("已取消报名。", "success")
     return redirect(_back(url_for("member.home")))
-
-

@@ -14,6 +14,7 @@ keeps goes through this module instead:
   file's inode, size and mtime: every write replaces the inode, so a write by
   another process is seen on the next read at the cost of one ``stat``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -183,8 +184,11 @@ class _AtomicStorage(Storage):
             # Whatever happened, the next plain read must look at the disk again.
             _forget(self._path)
         if self._path.name == "places.json" or self._path.parent.parent.name == "communities":
-            touch_district_stamp(self._path.parent if self._path.name == "places.json"
-                                 else self._path.parent.parent.parent)
+            touch_district_stamp(
+                self._path.parent
+                if self._path.name == "places.json"
+                else self._path.parent.parent.parent
+            )
 
 
 DISTRICT_STAMP = "communities.stamp"

@@ -3,6 +3,7 @@
 Entries go to one file per month (``audit/<YYYY-MM>.json``): admin actions are
 few, and a month's file bounds the cost of each write.
 """
+
 from __future__ import annotations
 
 from . import _files
@@ -13,15 +14,32 @@ def _path(month: str):
     return root() / "audit" / f"{month}.json"
 
 
-def record_audit(actor: dict, action: str, *, community_id: str | None = None,
-                 street_id: str | None = None, target: str = "", before=None, after=None,
-                 at=None) -> dict:
+def record_audit(
+    actor: dict,
+    action: str,
+    *,
+    community_id: str | None = None,
+    street_id: str | None = None,
+    target: str = "",
+    before=None,
+    after=None,
+    at=None,
+) -> dict:
     """Append one entry; community_id/street_id decide which admins may read it."""
     at = at or now()
-    entry = {"id": new_id(), "at": stamp(at), "actor_uid": actor["uid"],
-             "actor_name": actor["name"], "actor_role": actor["role"], "action": action,
-             "community_id": community_id, "street_id": street_id, "target": target,
-             "before": before, "after": after}
+    entry = {
+        "id": new_id(),
+        "at": stamp(at),
+        "actor_uid": actor["uid"],
+        "actor_name": actor["name"],
+        "actor_role": actor["role"],
+        "action": action,
+        "community_id": community_id,
+        "street_id": street_id,
+        "target": target,
+        "before": before,
+        "after": after,
+    }
     with _files.transaction(_path(at.strftime("%Y-%m"))) as db:
         db.table("entries").insert(entry)
     return entry

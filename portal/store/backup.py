@@ -5,6 +5,7 @@ write is half in it: writers wait a moment, readers are not disturbed. Writers
 never hold two file locks at once (a person's lock is not a file lock), so
 taking them all in a fixed order cannot deadlock.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """What every store module shares: the data folder, ids, the clock, refusals."""
+
 from __future__ import annotations
 
 import functools

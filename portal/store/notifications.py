@@ -5,6 +5,7 @@ succeeded; each write rewrites only the one person's file. Reminders of
 upcoming shifts carry a ``key`` so that opening the portal twice never makes
 two reminders for the same shift.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -40,27 +41,37 @@ def _path(uid: str) -> Path:
 def _rows(uid: str) -> list[dict]:
     def build(tables):
         # Same second: the later insert (larger TinyDB doc id) comes first.
-        items = sorted(tables.get("items", {}).items(), key=lambda kv: (kv[1]["at"], int(kv[0])),
-                       reverse=True)
+        items = sorted(
+            tables.get("items", {}).items(), key=lambda kv: (kv[1]["at"], int(kv[0])), reverse=True
+        )
         return [row for _doc_id, row in items]
+
     return _files.view(_path(uid), "inbox", build)
 
 
-def notify(uid: str, kind: str, text: str, link: str | None = None, at=None,
-           key: str | None = None) -> dict | None:
+def notify(
+    uid: str, kind: str, text: str, link: str | None = None, at=None, key: str | None = None
+) -> dict | None:
     """Add one notification; with ``key``, None if one with that key already exists."""
     if kind not in KINDS:
         raise StoreError("未知的通知类型。")
     at = at or now()
-    item = {"id": new_id(), "kind": kind, "text": text.strip(), "link": link, "at": stamp(at),
-            "read": False, "key": key}
+    item = {
+        "id": new_id(),
+        "kind": kind,
+        "text": text.strip(),
+        "link": link,
+        "at": stamp(at),
+        "read": False,
+        "key": key,
+    }
     with _files.transaction(_path(uid)) as db:
         table = db.table("items")
         if key is not None and table.search(Query().key == key):
             return None
         table.insert(item)
         if len(table) > KEEP:
-            oldest = sorted(table.all(), key=lambda d: (d["at"], d.doc_id))[:len(table) - KEEP]
+            oldest = sorted(table.all(), key=lambda d: (d["at"], d.doc_id))[: len(table) - KEEP]
             table.remove(doc_ids=[d.doc_id for d in oldest])
     return item
 
@@ -120,8 +131,10 @@ def remind_upcoming(uid: str, at=None, hours: int = 24, link: str | None = None)
         key = f"reminder:{row['shift']['id']}:{row['shift']['date']}:{row['shift']['start']}"
         if any(n.get("key") == key for n in _rows(uid)):
             continue
-        text = (f"提醒：您报名的“{row['post']['title']}”将于 {row['shift']['date']} "
-                f"{row['shift']['start']} 开始，地点：{row['post']['place']}（{row['community']['name']}）。")
+        text = (
+            f"提醒：您报名的“{row['post']['title']}”将于 {row['shift']['date']} "
+            f"{row['shift']['start']} 开始，地点：{row['post']['place']}（{row['community']['name']}）。"
+        )
         item = notify(uid, "reminder", text, link=link, at=at, key=key)
         if item:
             made.append(item)

@@ -6,6 +6,7 @@ few hundred bytes instead of an account shard with a thousand other people.
 Pointers are written before the record they point to: a crash in between
 leaves a pointer to nothing (harmless), never a record nobody can find.
 """
+
 from __future__ import annotations
 
 from . import _files
@@ -17,8 +18,10 @@ _path = person_path
 
 def _pointers(tables) -> dict:
     rows = tables.get("pointers", {})
-    return {"signups": [tuple(r["at"]) for r in rows.values() if r["kind"] == "signups"],
-            "reports": [tuple(r["at"]) for r in rows.values() if r["kind"] == "reports"]}
+    return {
+        "signups": [tuple(r["at"]) for r in rows.values() if r["kind"] == "signups"],
+        "reports": [tuple(r["at"]) for r in rows.values() if r["kind"] == "reports"],
+    }
 
 
 def _read(uid: str) -> dict:

@@ -3,6 +3,7 @@ location, no other metadata) and kept under ``uploads/<cid>/<random>.jpg`` in th
 data folder; whistle photos reuse the same functions with a ``w-<street>`` folder.
 Names are 32 hex digits plus ``.jpg``, so a name never walks out of its folder.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """Streets and communities: streets come from content/data, communities from places.json."""
+
 from __future__ import annotations
 
 from tinydb import Query
@@ -24,8 +25,9 @@ def get_street(street_id: str) -> dict:
 def _communities(tables) -> list[dict]:
     # Chinese names have no useful code-point order: keep the order they were added in
     # (TinyDB's document ids grow with each insert).
-    rows = [row for _id, row in sorted(tables.get("communities", {}).items(),
-                                       key=lambda kv: int(kv[0]))]
+    rows = [
+        row for _id, row in sorted(tables.get("communities", {}).items(), key=lambda kv: int(kv[0]))
+    ]
     order = {s["id"]: n for n, s in enumerate(kbdata.streets())}
     return sorted(rows, key=lambda c: order.get(c["street_id"], 99))
 
@@ -38,8 +40,11 @@ def list_communities(street_id: str | None = None) -> list[dict]:
 
 def community_index() -> dict[str, dict]:
     """Map community id -> community."""
-    return _files.view(places_path(), "community_index",
-                       lambda t: {c["id"]: c for c in t.get("communities", {}).values()})
+    return _files.view(
+        places_path(),
+        "community_index",
+        lambda t: {c["id"]: c for c in t.get("communities", {}).values()},
+    )
 
 
 def get_community(cid: str) -> dict:
@@ -61,7 +66,12 @@ def add_community(street_id: str, name: str, example: bool = False, cid: str | N
         q = Query()
         if table.search((q.street_id == street_id) & (q.name == name)):
             raise StoreError("该街道下已有同名社区。")
-        row = {"id": cid or f"c{new_id(4)}", "street_id": street_id, "name": name,
-               "example": bool(example), "created_at": stamp(now())}
+        row = {
+            "id": cid or f"c{new_id(4)}",
+            "street_id": street_id,
+            "name": name,
+            "example": bool(example),
+            "created_at": stamp(now()),
+        }
         table.insert(row)
     return row

@@ -3,6 +3,7 @@
 A post has dated shifts (date, start–end, capacity) or is a standing role,
 stored as one undated shift. Sign-ups live elsewhere (``signups.py``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,13 @@ def _index(tables) -> dict:
         open_sorted.append((key, shift["id"], shift, post))
         open_months.add(shift_month(shift))
     open_sorted.sort(key=lambda row: row[:2])
-    return {"posts": posts, "shifts": shifts, "by_post": by_post, "open_months": open_months,
-            "open_sorted": [(key, shift, post) for key, _sid, shift, post in open_sorted]}
+    return {
+        "posts": posts,
+        "shifts": shifts,
+        "by_post": by_post,
+        "open_months": open_months,
+        "open_sorted": [(key, shift, post) for key, _sid, shift, post in open_sorted],
+    }
 
 
 def community_index(cid: str) -> dict:
@@ -89,8 +95,9 @@ def get_shift(cid: str, sid: str) -> tuple[dict, dict]:
 
 def list_posts(cid: str, status: str | None = None) -> list[dict]:
     """A community's posts, newest first."""
-    rows = sorted(community_index(cid)["posts"].values(), key=lambda p: p["created_at"],
-                  reverse=True)
+    rows = sorted(
+        community_index(cid)["posts"].values(), key=lambda p: p["created_at"], reverse=True
+    )
     return [p for p in rows if status is None or p["status"] == status]
 
 
@@ -112,24 +119,58 @@ def _check(category: str, skills: list[dict], kind: str, shifts: list[dict]) -> 
             raise StoreError("班次的结束时间必须晚于开始时间。")
 
 
-def create_post(cid: str, by: str, *, title: str, category: str, description: str, place: str,
-                kind: str, shifts: list[dict], skills: list[dict] | tuple[dict, ...] = (),
-                need_id: str | None = None, at=None) -> dict:
+def create_post(
+    cid: str,
+    by: str,
+    *,
+    title: str,
+    category: str,
+    description: str,
+    place: str,
+    kind: str,
+    shifts: list[dict],
+    skills: list[dict] | tuple[dict, ...] = (),
+    need_id: str | None = None,
+    at=None,
+) -> dict:
     """Create an open post; shifts are dicts {date, start, end, capacity} (standing: one
     dict with only capacity)."""
     places.get_community(cid)
     skills = list(skills)
     if kind == "standing":
-        shifts = [{"date": None, "start": None, "end": None, "capacity": shifts[0]["capacity"]}] \
-            if shifts else []
+        shifts = (
+            [{"date": None, "start": None, "end": None, "capacity": shifts[0]["capacity"]}]
+            if shifts
+            else []
+        )
     _check(category, skills, kind, shifts)
     at = at or now()
-    post = {"id": new_id(), "community_id": cid, "title": title.strip(), "category": category,
-            "skills": skills, "description": description.strip(), "place": place.strip(),
-            "kind": kind, "status": OPEN, "need_id": need_id, "created_at": stamp(at),
-            "created_by": by}
-    rows = [{"id": new_id(), "post_id": post["id"], "community_id": cid, "date": s["date"],
-             "start": s["start"], "end": s["end"], "capacity": int(s["capacity"])} for s in shifts]
+    post = {
+        "id": new_id(),
+        "community_id": cid,
+        "title": title.strip(),
+        "category": category,
+        "skills": skills,
+        "description": description.strip(),
+        "place": place.strip(),
+        "kind": kind,
+        "status": OPEN,
+        "need_id": need_id,
+        "created_at": stamp(at),
+        "created_by": by,
+    }
+    rows = [
+        {
+            "id": new_id(),
+            "post_id": post["id"],
+            "community_id": cid,
+            "date": s["date"],
+            "start": s["start"],
+            "end": s["end"],
+            "capacity": int(s["capacity"]),
+        }
+        for s in shifts
+    ]
     with _files.transaction(community_path(cid)) as db:
         db.table("posts").insert(post)
         db.table("shifts").insert_multiple(rows)
@@ -157,11 +198,27 @@ def copy_post(cid: str, pid: str, by: str, days: int = 7, at=None) -> dict:
     moved = []
     for shift in post_shifts(cid, pid):
         day = date.fromisoformat(shift["date"]) + timedelta(days=days)
-        moved.append({"date": day.isoformat(), "start": shift["start"], "end": shift["end"],
-                      "capacity": shift["capacity"]})
-    return create_post(cid, by, title=post["title"], category=post["category"],
-                       description=post["description"], place=post["place"], kind="shifts",
-                       shifts=moved, skills=post["skills"], need_id=post.get("need_id"), at=at)
+        moved.append(
+            {
+                "date": day.isoformat(),
+                "start": shift["start"],
+                "end": shift["end"],
+                "capacity": shift["capacity"],
+            }
+        )
+    return create_post(
+        cid,
+        by,
+        title=post["title"],
+        category=post["category"],
+        description=post["description"],
+        place=post["place"],
+        kind="shifts",
+        shifts=moved,
+        skills=post["skills"],
+        need_id=post.get("need_id"),
+        at=at,
+    )
 
 
 @functools.lru_cache(maxsize=4096)

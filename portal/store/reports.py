@@ -3,6 +3,7 @@
 A report-in lives in its community's file (the admin's queue); the member's
 account keeps pointers to their report-ins, so each side reads one small file.
 """
+
 from __future__ import annotations
 
 from tinydb import Query
@@ -15,8 +16,11 @@ PENDING, ACTIVE, RETURNED, MOVED, WITHDRAWN = "待确认", "已报到", "已退�
 
 
 def _reports(cid: str) -> dict:
-    return _files.view(community_path(cid), "reports",
-                       lambda t: {r["id"]: r for r in t.get("reports", {}).values()})
+    return _files.view(
+        community_path(cid),
+        "reports",
+        lambda t: {r["id"]: r for r in t.get("reports", {}).values()},
+    )
 
 
 def get_report_in(cid: str, rid: str) -> dict:
@@ -66,21 +70,33 @@ def submit_report_in(uid: str, cid: str, at=None) -> dict:
             raise StoreError("只有在职党员需要回社区报到。")
         state = current_report_state(uid)
         if state["pending"]:
-            raise StoreError(f"您已向{state['pending']['community']['name']}提交了报到申请，"
-                             "请等待社区确认，或先撤回该申请。")
+            raise StoreError(
+                f"您已向{state['pending']['community']['name']}提交了报到申请，"
+                "请等待社区确认，或先撤回该申请。"
+            )
         if state["active"] and state["active"]["community_id"] == cid:
             raise StoreError("您已经在这个社区报到了。")
         rid = new_id()
         people.add_report_pointer(uid, cid, rid)
-        report = {"id": rid, "uid": uid, "community_id": cid, "status": PENDING,
-                  "reason": "", "created_at": stamp(at), "decided_at": None, "decided_by": None,
-                  "history": [{"at": stamp(at), "status": PENDING, "by": uid}]}
+        report = {
+            "id": rid,
+            "uid": uid,
+            "community_id": cid,
+            "status": PENDING,
+            "reason": "",
+            "created_at": stamp(at),
+            "decided_at": None,
+            "decided_by": None,
+            "history": [{"at": stamp(at), "status": PENDING, "by": uid}],
+        }
         with _files.transaction(community_path(cid)) as db:
             db.table("reports").insert(report)
     return report
 
 
-def _set_status(cid: str, rid: str, expect: str, status: str, by: str, at, reason: str = "") -> dict:
+def _set_status(
+    cid: str, rid: str, expect: str, status: str, by: str, at, reason: str = ""
+) -> dict:
     with _files.transaction(community_path(cid)) as db:
         table = db.table("reports")
         found = table.get(Query().id == rid)
@@ -90,8 +106,9 @@ def _set_status(cid: str, rid: str, expect: str, status: str, by: str, at, reaso
             raise StoreError(f"这条报到记录当前是“{found['status']}”，不能再做这个操作。")
         report = dict(found)
         report.update(status=status, reason=reason, decided_at=stamp(at), decided_by=by)
-        report["history"] = report["history"] + [{"at": stamp(at), "status": status, "by": by,
-                                                  "reason": reason}]
+        report["history"] = report["history"] + [
+            {"at": stamp(at), "status": status, "by": by, "reason": reason}
+        ]
         table.update(report, doc_ids=[found.doc_id])
     return report
 
@@ -102,8 +119,15 @@ def confirm_report_in(cid: str, rid: str, admin_uid: str, at=None) -> dict:
     report = _set_status(cid, rid, PENDING, ACTIVE, admin_uid, at)
     for other in report_history(report["uid"]):
         if other["status"] == ACTIVE and other["id"] != rid:
-            _set_status(other["community_id"], other["id"], ACTIVE, MOVED, admin_uid, at,
-                        reason=f"已转至{places.get_community(cid)['name']}")
+            _set_status(
+                other["community_id"],
+                other["id"],
+                ACTIVE,
+                MOVED,
+                admin_uid,
+                at,
+                reason=f"已转至{places.get_community(cid)['name']}",
+            )
     return report
 
 

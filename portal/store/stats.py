@@ -4,6 +4,7 @@ All take the communities in the admin's scope (``cids``) and, where it matters,
 the months to cover (``YYYY-MM``); they read the cached community and
 community-month files only.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -49,10 +50,15 @@ def posts_fill_rate(cids: list[str], months: list[str]) -> dict:
         for shift, _post in _shifts_in(cid, wanted):
             capacity += shift["capacity"]
             rows = attendance.month_rows(cid, shift["date"][:7])["rows"]
-            taken += min(shift["capacity"], sum(1 for r in rows if r["shift_id"] == shift["id"]
-                                                and r["status"] == "confirmed"))
-    return {"capacity": capacity, "confirmed": taken,
-            "rate": round(taken / capacity, 3) if capacity else None}
+            taken += min(
+                shift["capacity"],
+                sum(1 for r in rows if r["shift_id"] == shift["id"] and r["status"] == "confirmed"),
+            )
+    return {
+        "capacity": capacity,
+        "confirmed": taken,
+        "rate": round(taken / capacity, 3) if capacity else None,
+    }
 
 
 def _marked_rows(cids: list[str], months: list[str]):
@@ -100,8 +106,11 @@ def no_show_rate(cids: list[str], months: list[str]) -> dict:
     for _month, row, _post in _marked_rows(cids, months):
         marked += 1
         absent += row["attendance"] == attendance.ABSENT
-    return {"marked": marked, "absent": absent,
-            "rate": round(absent / marked, 3) if marked else None}
+    return {
+        "marked": marked,
+        "absent": absent,
+        "rate": round(absent / marked, 3) if marked else None,
+    }
 
 
 def month_label(month: str) -> str:

@@ -4,6 +4,7 @@ A per-process counter (like Flask-Limiter's memory storage) would let each
 worker grant the full limit; here the counts live in small files under the
 data folder's lock, one file per kind of limit, pruned on every write.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,11 @@ def hit(kind: str, value: str, limit: int, window: float, now: float | None = No
             recent.append(now)
         # Rewrite the (small) table pruned of old entries, so it never grows with history.
         table.truncate()
-        rows = [{"k": k, "t": [t for t in d["t"] if t > now - window]} for k, d in data.items()
-                if k != key]
+        rows = [
+            {"k": k, "t": [t for t in d["t"] if t > now - window]}
+            for k, d in data.items()
+            if k != key
+        ]
         rows = [r for r in rows if r["t"]] + ([{"k": key, "t": recent}] if recent else [])
         table.insert_multiple(rows)
     return allowed

@@ -2,6 +2,7 @@
 ``views``, ``figures``, ``requests``), the departments' side (``departments``), and the public
 counts per item of the whistle list (``whistles_public``).
 """
+
 from . import departments, figures, public, requests, views
 
 blueprints = (public.bp, views.bp, departments.bp)

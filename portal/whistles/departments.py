@@ -4,6 +4,7 @@ A liaison (role ``dept_liaison``, scope = department id) sees only the whistles 
 summon its department, reports in, registers arrival, records progress with photos
 and reports its part done. Anything else is a 404.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
@@ -46,11 +47,19 @@ def index():
     rows = store.list_whistles(None, months=months, department=dept)
     card = store.department_scorecard(months, None, at)
     mine = next((c for c in card if c["dept"] == dept), None)
-    overdue = {w["id"]: [s for s in store.overdue_steps(w, at) if s["dept"] in (dept, None)]
-               for w in rows}
-    return render_template("departments/index.html", rows=rows, overdue=overdue, card=mine,
-                           months=months, dept=store.get_department(dept), pct=_pct,
-                           **labels())
+    overdue = {
+        w["id"]: [s for s in store.overdue_steps(w, at) if s["dept"] in (dept, None)] for w in rows
+    }
+    return render_template(
+        "departments/index.html",
+        rows=rows,
+        overdue=overdue,
+        card=mine,
+        months=months,
+        dept=store.get_department(dept),
+        pct=_pct,
+        **labels(),
+    )
 
 
 @bp.route("/w/<sid>/<wid>")
@@ -58,9 +67,15 @@ def whistle(sid: str, wid: str):
     """One whistle as my department sees it, with the action my progress allows."""
     w = _whistle_or_404(sid, wid)
     overdue = store.overdue_steps(w)
-    return render_template("departments/whistle.html", w=w, overdue=overdue, form=DeptNoteForm(),
-                           mine=w["departments"][_dept()], dept=store.get_department(_dept()),
-                           **labels())
+    return render_template(
+        "departments/whistle.html",
+        w=w,
+        overdue=overdue,
+        form=DeptNoteForm(),
+        mine=w["departments"][_dept()],
+        dept=store.get_department(_dept()),
+        **labels(),
+    )
 
 
 @bp.route("/w/<sid>/<wid>/photo/<name>")
@@ -74,8 +89,12 @@ def photo(sid: str, wid: str, name: str):
     return send_file(path, mimetype="image/jpeg", max_age=0)
 
 
-ACTIONS = {"acknowledge": ("部门报到", "已报到。"), "arrive": ("部门到场", "已登记到场。"),
-           "progress": ("处置进展", "已记录进展。"), "finish": ("部门办结", "已报告办结，等待街道核验。")}
+ACTIONS = {
+    "acknowledge": ("部门报到", "已报到。"),
+    "arrive": ("部门到场", "已登记到场。"),
+    "progress": ("处置进展", "已记录进展。"),
+    "finish": ("部门办结", "已报告办结，等待街道核验。"),
+}
 
 
 @bp.route("/w/<sid>/<wid>/<action>", methods=["POST"])
@@ -86,7 +105,10 @@ def act(sid: str, wid: str, action: str):
     w = _whistle_or_404(sid, wid)
     form = DeptNoteForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs) or "提交的内容有误。", "error")
+        flash(
+            "；".join(e for errs in form.errors.values() for e in errs) or "提交的内容有误。",
+            "error",
+        )
         return redirect(url_for(".whistle", sid=sid, wid=wid))
     photos = []
     try:
@@ -108,11 +130,30 @@ def act(sid: str, wid: str, action: str):
         return redirect(url_for(".whistle", sid=sid, wid=wid))
     name, message = ACTIONS[action]
     dept = store.get_department(_dept())["name"]
-    store.record_audit(g.user, name, community_id=w.get("community_id"), street_id=sid,
-                       target=f"吹哨 {wid}（{dept}）", before=w["status"], after=after["status"])
-    if after["status"] != w["status"] and after["status"] in (store.WHISTLE_REPORTED, store.WHISTLE_DEPTS_DONE):
+    store.record_audit(
+        g.user,
+        name,
+        community_id=w.get("community_id"),
+        street_id=sid,
+        target=f"吹哨 {wid}（{dept}）",
+        before=w["status"],
+        after=after["status"],
+    )
+    if after["status"] != w["status"] and after["status"] in (
+        store.WHISTLE_REPORTED,
+        store.WHISTLE_DEPTS_DONE,
+    ):
         street_admins = [u["uid"] for u in store.list_admins("street_admin", [sid])]
-        mail.notify_many([(uid, "whistle", f"吹哨 {wid}：{after['status']}。",
-                           url_for("whistles.whistle", sid=sid, wid=wid)) for uid in street_admins])
+        mail.notify_many(
+            [
+                (
+                    uid,
+                    "whistle",
+                    f"吹哨 {wid}：{after['status']}。",
+                    url_for("whistles.whistle", sid=sid, wid=wid),
+                )
+                for uid in street_admins
+            ]
+        )
     flash(message, "success")
     return redirect(url_for(".whistle", sid=sid, wid=wid))

@@ -4,6 +4,7 @@
 creation of department liaison accounts. Street and district admins only; a
 street admin sees its own street.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,9 +40,11 @@ def _period() -> list[str]:
 def _figures(months: list[str]) -> dict:
     streets = _street_scope()
     at = store.now()
-    return {"scorecard": store.department_scorecard(months, streets, at),
-            "streets": [store.street_figures(s, months, at) for s in streets],
-            "top": store.top_whistle_item(streets, months[-1])}
+    return {
+        "scorecard": store.department_scorecard(months, streets, at),
+        "streets": [store.street_figures(s, months, at) for s in streets],
+        "top": store.top_whistle_item(streets, months[-1]),
+    }
 
 
 @bp.route("/figures")
@@ -51,13 +54,22 @@ def figures():
     months = _period()
     data = _figures(months)
     label = store.month_label
-    charts = {"received": bar_chart([(c["name"], c["received"]) for c in data["scorecard"]
-                                     if c["received"]], "各部门接收吹哨数", "件")}
+    charts = {
+        "received": bar_chart(
+            [(c["name"], c["received"]) for c in data["scorecard"] if c["received"]],
+            "各部门接收吹哨数",
+            "件",
+        )
+    }
     if data["top"]:
-        charts["trend"] = bar_chart([(label(m), n) for m, n in data["top"]["trend"]],
-                                    f"“{data['top']['item']['name']}”走势", "件")
-    return render_template("whistles/figures.html", months=months, charts=charts, pct=_pct,
-                           **data, **labels())
+        charts["trend"] = bar_chart(
+            [(label(m), n) for m, n in data["top"]["trend"]],
+            f"“{data['top']['item']['name']}”走势",
+            "件",
+        )
+    return render_template(
+        "whistles/figures.html", months=months, charts=charts, pct=_pct, **data, **labels()
+    )
 
 
 @bp.route("/export/<kind>.<fmt>")
@@ -70,21 +82,65 @@ def export(kind: str, fmt: str):
     data = _figures(months)
     names = labels()
     if kind == "departments":
-        header = ["部门", "接收吹哨", "响应率", "按时报到率", "按时到场率", "结案数", "解决率",
-                  "街道评分均值", "满意度均值", "退回重办次数"]
-        rows = [[c["name"] + ("（示例）" if c["example"] else ""), c["received"],
-                 _pct(c["response_rate"]), _pct(c["ack_on_time"]), _pct(c["arrive_on_time"]),
-                 c["resolved"], _pct(c["resolution_rate"]), c["mean_rating"],
-                 c["mean_satisfaction"], c["returns"]] for c in data["scorecard"]]
+        header = [
+            "部门",
+            "接收吹哨",
+            "响应率",
+            "按时报到率",
+            "按时到场率",
+            "结案数",
+            "解决率",
+            "街道评分均值",
+            "满意度均值",
+            "退回重办次数",
+        ]
+        rows = [
+            [
+                c["name"] + ("（示例）" if c["example"] else ""),
+                c["received"],
+                _pct(c["response_rate"]),
+                _pct(c["ack_on_time"]),
+                _pct(c["arrive_on_time"]),
+                c["resolved"],
+                _pct(c["resolution_rate"]),
+                c["mean_rating"],
+                c["mean_satisfaction"],
+                c["returns"],
+            ]
+            for c in data["scorecard"]
+        ]
     else:
-        header = ["街道", "吹哨数", "结案数", "一级", "二级", "三级", "平均结案用时（小时）",
-                  "当前未结案", "当前超时"]
-        rows = [[names["street_names"].get(s["street"], s["street"]), s["raised"], s["closed"],
-                 s["by_level"][1], s["by_level"][2], s["by_level"][3], s["mean_hours_to_close"],
-                 s["open_now"], s["overdue_now"]] for s in data["streets"]]
-    store.record_audit(g.user, "导出吹哨考核", street_id=g.user["scope"]
-                       if g.user["role"] == "street_admin" else None,
-                       target=f"{kind} {months[0]}–{months[-1]}")
+        header = [
+            "街道",
+            "吹哨数",
+            "结案数",
+            "一级",
+            "二级",
+            "三级",
+            "平均结案用时（小时）",
+            "当前未结案",
+            "当前超时",
+        ]
+        rows = [
+            [
+                names["street_names"].get(s["street"], s["street"]),
+                s["raised"],
+                s["closed"],
+                s["by_level"][1],
+                s["by_level"][2],
+                s["by_level"][3],
+                s["mean_hours_to_close"],
+                s["open_now"],
+                s["overdue_now"],
+            ]
+            for s in data["streets"]
+        ]
+    store.record_audit(
+        g.user,
+        "导出吹哨考核",
+        street_id=g.user["scope"] if g.user["role"] == "street_admin" else None,
+        target=f"{kind} {months[0]}–{months[-1]}",
+    )
     title = {"departments": "部门考核", "streets": "街道吹哨"}[kind]
     return export_response(f"{title}-{months[0]}至{months[-1]}", fmt, header, rows)
 
@@ -96,8 +152,9 @@ def report(sid: str, month: str):
     if sid not in _street_scope() or not MONTH_RE.match(month):
         abort(404)
     data = store.monthly_report(sid, month)
-    return render_template("whistles/report.html", r=data, pct=_pct,
-                           street=store.get_street(sid), **labels())
+    return render_template(
+        "whistles/report.html", r=data, pct=_pct, street=store.get_street(sid), **labels()
+    )
 
 
 @bp.route("/liaisons", methods=["GET", "POST"])
@@ -106,20 +163,30 @@ def liaisons():
     """A district admin creates department liaison accounts (部门联络员)."""
     form = NewAdminForm()
     form.scope.label.text = "所属部门"
-    form.scope.choices = [(d["id"], d["name"] + ("（示例）" if d["example"] else ""))
-                          for d in store.departments()]
+    form.scope.choices = [
+        (d["id"], d["name"] + ("（示例）" if d["example"] else "")) for d in store.departments()
+    ]
     if form.validate_on_submit():
         try:
-            user = store.create_user(phone=form.phone.data, password=form.password.data,
-                                     name=form.name.data, role="dept_liaison",
-                                     scope=form.scope.data)
+            user = store.create_user(
+                phone=form.phone.data,
+                password=form.password.data,
+                name=form.name.data,
+                role="dept_liaison",
+                scope=form.scope.data,
+            )
         except store.StoreError as exc:
             form.phone.errors.append(str(exc))
         else:
             label = f"部门联络员 {user['name']}（{mask_phone(user['phone'])}）"
-            store.record_audit(g.user, "新建部门联络员", target=label,
-                               after=store.get_department(user["scope"])["name"])
+            store.record_audit(
+                g.user,
+                "新建部门联络员",
+                target=label,
+                after=store.get_department(user["scope"])["name"],
+            )
             flash(f"已创建{label}。请把初始密码当面告知本人，并提醒其登录后修改。", "success")
             return redirect(url_for(".liaisons"))
-    return render_template("whistles/liaisons.html", form=form,
-                           rows=store.list_admins("dept_liaison"), **labels())
+    return render_template(
+        "whistles/liaisons.html", form=form, rows=store.list_admins("dept_liaison"), **labels()
+    )

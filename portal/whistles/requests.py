@@ -4,6 +4,7 @@ answer; a street admin sees its communities' requests and declines one with a
 reason (raising the whistle itself goes through ``whistles.new``). A community
 admin reaches its own community's requests only; every change is audited.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
@@ -24,8 +25,9 @@ def requests():
         rows = store.list_requests(community["street_id"], community_id=community["id"])
     else:
         rows = [r for s in _street_scope() for r in store.list_requests(s)]
-    return render_template("whistles/requests.html", rows=rows, decline_form=ReasonForm(),
-                           **labels())
+    return render_template(
+        "whistles/requests.html", rows=rows, decline_form=ReasonForm(), **labels()
+    )
 
 
 @bp.route("/requests/<sid>/<rid>/decline", methods=["POST"])
@@ -43,10 +45,20 @@ def decline(sid: str, rid: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
         else:
-            store.record_audit(g.user, "不予吹哨", community_id=row["community_id"], street_id=sid,
-                               target=f"吹哨申请 {rid}", before=store.REQUEST_PENDING, after=row["reason"])
-            _notify([row["created_by"]], f"街道未予吹哨：{row['reason']}",
-                    url_for("community_lists.need", cid=row["community_id"], nid=row["need_id"]))
+            store.record_audit(
+                g.user,
+                "不予吹哨",
+                community_id=row["community_id"],
+                street_id=sid,
+                target=f"吹哨申请 {rid}",
+                before=store.REQUEST_PENDING,
+                after=row["reason"],
+            )
+            _notify(
+                [row["created_by"]],
+                f"街道未予吹哨：{row['reason']}",
+                url_for("community_lists.need", cid=row["community_id"], nid=row["need_id"]),
+            )
             flash("已答复社区。", "success")
     else:
         flash(_admin.form_errors(form), "error")
@@ -70,14 +82,24 @@ def request_for_need(cid: str, nid: str):
         except store.StoreError as exc:
             form.note.errors.append(str(exc))
         else:
-            store.record_audit(g.user, "提请街道吹哨", community_id=cid,
-                               street_id=community["street_id"], target=f"需求 {nid}",
-                               after=row["note"][:60])
-            street_admins = [u["uid"] for u in store.list_admins("street_admin",
-                                                                 [community["street_id"]])]
-            _notify(street_admins, f"{community['name']}提请街道吹哨：{row['note'][:60]}",
-                    url_for(".requests"))
+            store.record_audit(
+                g.user,
+                "提请街道吹哨",
+                community_id=cid,
+                street_id=community["street_id"],
+                target=f"需求 {nid}",
+                after=row["note"][:60],
+            )
+            street_admins = [
+                u["uid"] for u in store.list_admins("street_admin", [community["street_id"]])
+            ]
+            _notify(
+                street_admins,
+                f"{community['name']}提请街道吹哨：{row['note'][:60]}",
+                url_for(".requests"),
+            )
             flash("已提请街道吹哨，街道处理后会通知您。", "success")
             return redirect(url_for("community_lists.need", cid=cid, nid=nid))
-    return render_template("whistles/request.html", community=community, need=need, form=form,
-                           **labels())
+    return render_template(
+        "whistles/request.html", community=community, need=need, form=form, **labels()
+    )

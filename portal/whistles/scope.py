@@ -4,6 +4,7 @@ current admin may see and the whistle it may open (404 otherwise), the audit
 entry and notifications of a whistle, the saved photo of a form, the names the
 whistle templates use and the choices of the whistle list.
 """
+
 from __future__ import annotations
 
 from flask import abort, current_app, g, url_for
@@ -41,9 +42,15 @@ def _street_admin_of(whistle: dict) -> None:
 
 
 def _audit(whistle: dict, action: str, before=None, after=None) -> None:
-    store.record_audit(g.user, action, community_id=whistle.get("community_id"),
-                       street_id=whistle["street_id"], target=f"吹哨 {whistle['id']}",
-                       before=before, after=after)
+    store.record_audit(
+        g.user,
+        action,
+        community_id=whistle.get("community_id"),
+        street_id=whistle["street_id"],
+        target=f"吹哨 {whistle['id']}",
+        before=before,
+        after=after,
+    )
 
 
 def _link(whistle: dict) -> str:
@@ -77,16 +84,23 @@ def save_photo(form, sid: str) -> list[str]:
 def labels() -> dict:
     """Names the whistle templates use."""
     data = store.whistle_data()
-    return {"items": data["item_by_id"], "depts": data["department_by_id"],
-            "levels": data["level_by_number"], "step_names": store.WHISTLE_STEPS,
-            "street_names": {s["id"]: s["name"] for s in store.list_streets()},
-            "communities": store.community_index(), "rating_labels": RATING_LABELS,
-            "category_names": {c["id"]: c["name"] for c in data["categories"]}}
+    return {
+        "items": data["item_by_id"],
+        "depts": data["department_by_id"],
+        "levels": data["level_by_number"],
+        "step_names": store.WHISTLE_STEPS,
+        "street_names": {s["id"]: s["name"] for s in store.list_streets()},
+        "communities": store.community_index(),
+        "rating_labels": RATING_LABELS,
+        "category_names": {c["id"]: c["name"] for c in data["categories"]},
+    }
 
 
 def _item_choices() -> list[tuple[str, str]]:
-    return [("", "请选择")] + [(i["id"], f"{i['category_name']} · {i['id']} {i['name']}（{i['level']} 级）")
-                              for i in store.whistle_data()["item_by_id"].values()]
+    return [("", "请选择")] + [
+        (i["id"], f"{i['category_name']} · {i['id']} {i['name']}（{i['level']} 级）")
+        for i in store.whistle_data()["item_by_id"].values()
+    ]
 
 
 def _pct(value) -> str:

@@ -8,18 +8,28 @@ module holds the blueprint, the lists and a whistle's flow; the communities'
 requests are in ``whistle_requests_views``, the figures, exports, reports and
 department liaisons in ``whistle_figures``, the shared helpers in ``_whistle_common``.
 """
+
 from __future__ import annotations
 
-from flask import (Blueprint, abort, flash, g, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from forms.whistles import NoteForm, ReasonForm, ReturnForm, WhistleForm, close_form
 
 from .. import admin as _admin
 from .. import auth, store
-from .scope import (_audit, _item_choices, _item_label, _liaisons, _link, _notify,
-                              _street_admin_of, _street_scope, _whistle_or_404, labels,
-                              save_photo)
+from .scope import (
+    _audit,
+    _item_choices,
+    _item_label,
+    _liaisons,
+    _link,
+    _notify,
+    _street_admin_of,
+    _street_scope,
+    _whistle_or_404,
+    labels,
+    save_photo,
+)
 
 bp = Blueprint("whistles", __name__, template_folder="templates", url_prefix="/portal/whistles")
 
@@ -29,6 +39,7 @@ _admin.admins_only(bp)
 
 # ---------------------------------------------------------------- lists
 
+
 @bp.route("/")
 def index():
     """Whistles of my street (or of the district), open first, overdue flagged."""
@@ -37,13 +48,21 @@ def index():
     streets = _street_scope()
     status = request.args.get("status", "")
     status = status if status in store.WHISTLE_STATUSES else ""
-    rows = store.list_whistles(streets, months=store.month_list(
-        store.now().strftime("%Y-%m"), 3), status=status or None)
+    rows = store.list_whistles(
+        streets, months=store.month_list(store.now().strftime("%Y-%m"), 3), status=status or None
+    )
     at = store.now()
     overdue = {w["id"]: store.overdue_steps(w, at) for w in rows}
     pending = sum(len(store.list_requests(s, store.REQUEST_PENDING)) for s in streets)
-    return render_template("whistles/index.html", rows=rows, overdue=overdue, status=status,
-                           statuses=store.WHISTLE_STATUSES, pending=pending, **labels())
+    return render_template(
+        "whistles/index.html",
+        rows=rows,
+        overdue=overdue,
+        status=status,
+        statuses=store.WHISTLE_STATUSES,
+        pending=pending,
+        **labels(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -60,8 +79,9 @@ def new():
             abort(404)
     form = WhistleForm()
     form.item.choices = _item_choices()
-    form.departments.choices = [(d["id"], d["name"] + ("（示例）" if d["example"] else ""))
-                                for d in store.departments()]
+    form.departments.choices = [
+        (d["id"], d["name"] + ("（示例）" if d["example"] else "")) for d in store.departments()
+    ]
     if request.method == "GET":
         item_id = request.args.get("item") or (req or {}).get("item_id") or ""
         if item_id in store.whistle_data()["item_by_id"]:
@@ -71,7 +91,8 @@ def new():
             need = store.get_need(req["community_id"], req["need_id"])
             form.description.data = need["description"]
             form.place.data = store.get_community(req["community_id"])["name"] + (
-                f" {need['building']}" if need.get("building") else "")
+                f" {need['building']}" if need.get("building") else ""
+            )
             form.request_id.data = req["id"]
     if form.validate_on_submit():
         photos = []
@@ -79,27 +100,44 @@ def new():
             photos = save_photo(form, sid)
             refs = [(req["community_id"], req["need_id"])] if req else []
             whistle = store.create_whistle(
-                sid, g.user, item_id=form.item.data, description=form.description.data,
-                place=form.place.data, departments=form.departments.data, photos=photos,
-                need_refs=refs, request_id=req["id"] if req else None)
+                sid,
+                g.user,
+                item_id=form.item.data,
+                description=form.description.data,
+                place=form.place.data,
+                departments=form.departments.data,
+                photos=photos,
+                need_refs=refs,
+                request_id=req["id"] if req else None,
+            )
         except store.StoreError as exc:
             for name in photos:
                 store.delete_whistle_photo(sid, name)
             (form.photo if "照片" in str(exc) else form.description).errors.append(str(exc))
         else:
-            _audit(whistle, "街道吹哨", None, f"{_item_label(whistle['item_id'])}；召集 "
-                   + "、".join(store.get_department(d)["name"] for d in whistle["departments"]))
+            _audit(
+                whistle,
+                "街道吹哨",
+                None,
+                f"{_item_label(whistle['item_id'])}；召集 "
+                + "、".join(store.get_department(d)["name"] for d in whistle["departments"]),
+            )
             text = f"街道吹哨：{_item_label(whistle['item_id'])}，地点：{whistle['place']}。请在时限内报到。"
-            _notify(_liaisons(list(whistle["departments"])), text,
-                    url_for("departments.whistle", sid=sid, wid=whistle["id"]))
+            _notify(
+                _liaisons(list(whistle["departments"])),
+                text,
+                url_for("departments.whistle", sid=sid, wid=whistle["id"]),
+            )
             if req:
-                _notify([req["created_by"]], f"街道已就您提请的需求吹哨（{whistle['id']}）。",
-                        _link(whistle))
+                _notify(
+                    [req["created_by"]],
+                    f"街道已就您提请的需求吹哨（{whistle['id']}）。",
+                    _link(whistle),
+                )
             flash("已吹哨，被召集的部门会收到通知。", "success")
             return redirect(_link(whistle))
     selected = store.whistle_data()["item_by_id"].get(form.item.data or "")
-    return render_template("whistles/new.html", form=form, req=req, selected=selected,
-                           **labels())
+    return render_template("whistles/new.html", form=form, req=req, selected=selected, **labels())
 
 
 @bp.route("/s/<sid>/<wid>")
@@ -109,12 +147,18 @@ def whistle(sid: str, wid: str):
     depts = [(d, store.get_department(d)["name"]) for d in whistle["departments"]]
     return_form = ReturnForm()
     return_form.departments.choices = depts
-    return render_template("whistles/whistle.html", w=whistle,
-                           overdue=store.overdue_steps(whistle), verify_form=NoteForm(),
-                           return_form=return_form, close_form=close_form(depts),
-                           escalate_form=ReasonForm(), dept_list=depts,
-                           can_act=g.user["role"] == "street_admin"
-                           and g.user["scope"] == whistle["street_id"], **labels())
+    return render_template(
+        "whistles/whistle.html",
+        w=whistle,
+        overdue=store.overdue_steps(whistle),
+        verify_form=NoteForm(),
+        return_form=return_form,
+        close_form=close_form(depts),
+        escalate_form=ReasonForm(),
+        dept_list=depts,
+        can_act=g.user["role"] == "street_admin" and g.user["scope"] == whistle["street_id"],
+        **labels(),
+    )
 
 
 @bp.route("/s/<sid>/<wid>/photo/<name>")
@@ -150,8 +194,14 @@ def _street_action(sid: str, wid: str, form, action: str, message: str, call, no
 @bp.route("/s/<sid>/<wid>/verify", methods=["POST"])
 def verify(sid: str, wid: str):
     """The street starts verifying the departments' work (街道核验)."""
-    return _street_action(sid, wid, NoteForm(), "街道核验", "已开始核验。",
-                          lambda f: store.start_verify(sid, wid, g.user, f.note.data or ""))
+    return _street_action(
+        sid,
+        wid,
+        NoteForm(),
+        "街道核验",
+        "已开始核验。",
+        lambda f: store.start_verify(sid, wid, g.user, f.note.data or ""),
+    )
 
 
 @bp.route("/s/<sid>/<wid>/return", methods=["POST"])
@@ -162,11 +212,21 @@ def send_back(sid: str, wid: str):
     form.departments.choices = [(d, d) for d in whistle["departments"]]
 
     def notify(after):
-        _notify(_liaisons(form.departments.data), f"吹哨 {wid} 被街道退回重办：{form.reason.data}",
-                url_for("departments.whistle", sid=sid, wid=wid))
-    return _street_action(sid, wid, form, "退回重办", "已退回重办，相关部门会收到通知。",
-                          lambda f: store.return_for_rework(sid, wid, g.user, f.reason.data,
-                                                            f.departments.data), notify)
+        _notify(
+            _liaisons(form.departments.data),
+            f"吹哨 {wid} 被街道退回重办：{form.reason.data}",
+            url_for("departments.whistle", sid=sid, wid=wid),
+        )
+
+    return _street_action(
+        sid,
+        wid,
+        form,
+        "退回重办",
+        "已退回重办，相关部门会收到通知。",
+        lambda f: store.return_for_rework(sid, wid, g.user, f.reason.data, f.departments.data),
+        notify,
+    )
 
 
 @bp.route("/s/<sid>/<wid>/close", methods=["POST"])
@@ -177,25 +237,46 @@ def close(sid: str, wid: str):
     form = close_form(depts)
 
     def call(f):
-        return store.close_whistle(sid, wid, g.user, f.ratings(whistle["departments"]),
-                                   f.community_satisfaction.data or None,
-                                   f.resident_satisfaction.data or None, f.comment.data or "")
+        return store.close_whistle(
+            sid,
+            wid,
+            g.user,
+            f.ratings(whistle["departments"]),
+            f.community_satisfaction.data or None,
+            f.resident_satisfaction.data or None,
+            f.comment.data or "",
+        )
 
     def notify(after):
         uids = _liaisons(list(after["departments"]))
         req = store.get_request(sid, after["request_id"]) if after.get("request_id") else None
-        _notify(uids + ([req["created_by"]] if req else []),
-                f"吹哨 {wid}（{_item_label(after['item_id'])}）已结案。", None)
+        _notify(
+            uids + ([req["created_by"]] if req else []),
+            f"吹哨 {wid}（{_item_label(after['item_id'])}）已结案。",
+            None,
+        )
+
     return _street_action(sid, wid, form, "结案评价", "已结案，考核结果已记录。", call, notify)
 
 
 @bp.route("/s/<sid>/<wid>/escalate", methods=["POST"])
 def escalate(sid: str, wid: str):
     """Escalate an overdue whistle to the next level, with a reason."""
+
     def notify(after):
         uids = [u["uid"] for u in store.list_admins("district_admin") if not u.get("disabled")]
-        _notify(uids + _liaisons(list(after["departments"])),
-                f"吹哨 {wid} 超时，已升级为 {after['level']} 级：{_item_label(after['item_id'])}。",
-                _link(after))
-    return _street_action(sid, wid, ReasonForm(), "超时升级", "已升级，区级管理员会收到通知。",
-                          lambda f: store.escalate(sid, wid, g.user, f.reason.data), notify)
+        _notify(
+            uids + _liaisons(list(after["departments"])),
+            f"吹哨 {wid} 超时，已升级为 {after['level']} 级：{_item_label(after['item_id'])}。",
+            _link(after),
+        )
+
+    return _street_action(
+        sid,
+        wid,
+        ReasonForm(),
+        "超时升级",
+        "已升级，区级管理员会收到通知。",
+        lambda f: store.escalate(sid, wid, g.user, f.reason.data),
+        notify,
+    )

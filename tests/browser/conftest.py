@@ -13,6 +13,7 @@
 * ``journey(name, viewport)`` and the helpers below it serve the journeys of
   ``test_journeys_*.py``: numbered screenshots per step, no sideways scroll, log-in.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -50,7 +51,7 @@ def _need_chromium():
 
 
 class LiveServer(NamedTuple):
-    base: str       # e.g. http://127.0.0.1:PORT
+    base: str  # e.g. http://127.0.0.1:PORT
     data_dir: Path  # the server's data folder (the store is safe across processes)
 
 
@@ -71,8 +72,12 @@ def run_server(data_dir, logs: Path, *extra: str):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with open(logs / "stdout.txt", "wb") as out, open(logs / "stderr.txt", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "run.py", "--data-dir", str(data_dir),
-                                 "--port", str(port), *extra], cwd=ROOT, stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "run.py", "--data-dir", str(data_dir), "--port", str(port), *extra],
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+        )
         try:
             _wait_until_up(proc, base, logs / "stderr.txt")
             yield base
@@ -89,8 +94,10 @@ def _wait_until_up(proc, base: str, stderr: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"服务器启动失败（退出码 {proc.returncode}）：\n"
-                        + stderr.read_text(encoding="utf-8", errors="replace"))
+            pytest.fail(
+                f"服务器启动失败（退出码 {proc.returncode}）：\n"
+                + stderr.read_text(encoding="utf-8", errors="replace")
+            )
         try:
             with urllib.request.urlopen(f"{base}/portal/", timeout=2) as resp:
                 if resp.status == 200:
@@ -98,8 +105,10 @@ def _wait_until_up(proc, base: str, stderr: Path) -> None:
         except (urllib.error.URLError, ConnectionError, OSError):
             pass
         if time.monotonic() > deadline:
-            pytest.fail(f"服务器 {START_TIMEOUT:.0f} 秒内未响应 /portal/：\n"
-                        + stderr.read_text(encoding="utf-8", errors="replace"))
+            pytest.fail(
+                f"服务器 {START_TIMEOUT:.0f} 秒内未响应 /portal/：\n"
+                + stderr.read_text(encoding="utf-8", errors="replace")
+            )
         time.sleep(0.2)
 
 
@@ -120,11 +129,18 @@ def browser():
     if not CHROMIUM.exists():
         pytest.skip("未安装 /usr/bin/chromium：跳过浏览器测试")
     from playwright.sync_api import sync_playwright
+
     pw = sync_playwright().start()
     chromium = pw.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True,
-        args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-              "--disable-gpu"])
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-gpu",
+        ],
+    )
     try:
         yield chromium
     finally:
@@ -151,7 +167,8 @@ def _icon_cut_short(request) -> bool:
     any other failure (refused, reset, DNS) is still counted."""
     path = urlsplit(request.url).path
     return request.failure == "net::ERR_ABORTED" and (
-        path.rsplit("/", 1)[-1].startswith("favicon.") or path.endswith(STATIC_SUFFIXES))
+        path.rsplit("/", 1)[-1].startswith("favicon.") or path.endswith(STATIC_SUFFIXES)
+    )
 
 
 @pytest.fixture
@@ -161,18 +178,32 @@ def page_factory(browser, live_server):
     server = urlsplit(live_server).netloc
 
     def new_page(viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or DESKTOP, locale="zh-CN",
-                                      base_url=live_server)
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, locale="zh-CN", base_url=live_server
+        )
         log = PageLog()
         page = context.new_page()
-        page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(
-            f"{msg.text} @ {msg.location.get('url', '')}"))
+        page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error"
+                and log.console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
+            ),
+        )
         page.on("pageerror", lambda exc: log.console_errors.append(f"pageerror: {exc}"))
         context.on("request", lambda req: log.requests.append(req.url))
-        context.on("requestfailed", lambda req: None if _icon_cut_short(req) else log.failed.append(
-            f"{req.url} ({req.failure})"))
-        context.on("response", lambda resp: resp.status >= 400 and log.failed.append(
-            f"{resp.url} (HTTP {resp.status})"))
+        context.on(
+            "requestfailed",
+            lambda req: (
+                None if _icon_cut_short(req) else log.failed.append(f"{req.url} ({req.failure})")
+            ),
+        )
+        context.on(
+            "response",
+            lambda resp: (
+                resp.status >= 400 and log.failed.append(f"{resp.url} (HTTP {resp.status})")
+            ),
+        )
         page.kb_log = log
         opened.append((context, log))
         return page
@@ -181,9 +212,14 @@ def page_factory(browser, live_server):
 
     problems = []
     for context, log in opened:
-        outside = sorted({u for u in log.requests
-                          if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-                          and urlsplit(u).netloc != server})
+        outside = sorted(
+            {
+                u
+                for u in log.requests
+                if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(u).netloc != server
+            }
+        )
         problems += [f"控制台错误：{e}" for e in log.console_errors]
         problems += [f"请求失败：{f}" for f in log.failed]
         problems += [f"请求了其他主机：{u}" for u in outside]
@@ -258,11 +294,13 @@ class Journey:
         self.steps += 1
         # Measured before the screenshot: a full-page shot resizes the viewport for a moment.
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         wide, view = page.evaluate(FITS_WIDTH)
         if wide > view:  # let a transition (an overlay opening) settle, then measure again
             try:
-                page.wait_for_function(f"() => {{ const [w, v] = {FITS_WIDTH}; return w <= v; }}",
-                                       timeout=2_000)
+                page.wait_for_function(
+                    f"() => {{ const [w, v] = {FITS_WIDTH}; return w <= v; }}", timeout=2_000
+                )
             except PlaywrightTimeout:
                 pass
             wide, view = page.evaluate(FITS_WIDTH)
@@ -272,8 +310,10 @@ class Journey:
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
         path = shot(page, f"{self.name}-{self.viewport_name}-{self.steps:02d}-{label}")
         if wide > view:
-            self.problems.append(f"{label}（{page.url}）：页面宽 {wide}px，视口只有 {view}px，"
-                                 f"出现横向滚动；截图 {path.relative_to(ROOT)}")
+            self.problems.append(
+                f"{label}（{page.url}）：页面宽 {wide}px，视口只有 {view}px，"
+                f"出现横向滚动；截图 {path.relative_to(ROOT)}"
+            )
         return path
 
     def goto(self, page, path: str, label: str):
@@ -304,6 +344,7 @@ def journey(page_factory):
 def live_store(live_data_dir):
     """The portal's store, opened on the live server's data folder (for preparing data)."""
     from portal import store
+
     store.open_store(live_data_dir)
     return store
 
@@ -327,10 +368,12 @@ def menu(journey: Journey, page, name) -> None:
     nav.get_by_role("link", name=name, exact=isinstance(name, str)).click()
 
 
-def login(journey: Journey, page, phone: str, password: str = DEMO_PASSWORD,
-          label: str = "login") -> None:
+def login(
+    journey: Journey, page, phone: str, password: str = DEMO_PASSWORD, label: str = "login"
+) -> None:
     """Log in through the login form (reached from the menu, as a visitor would)."""
     from playwright.sync_api import expect
+
     journey.goto(page, "/portal/", f"{label}-portal")
     menu(journey, page, "登录")
     expect(page.locator("h1")).to_have_text("登录")
@@ -343,17 +386,30 @@ def login(journey: Journey, page, phone: str, password: str = DEMO_PASSWORD,
     journey.step(page, f"{label}-done")
 
 
-def new_person(store, name: str, role: str = "member", community: dict | None = None,
-               skills=("arts",), availability=("weekend",)) -> tuple[dict, str]:
+def new_person(
+    store,
+    name: str,
+    role: str = "member",
+    community: dict | None = None,
+    skills=("arts",),
+    availability=("weekend",),
+) -> tuple[dict, str]:
     """(account, phone) of a new member or volunteer who agreed to the current consent text;
     the password is DEMO_PASSWORD."""
     from portal.config import DEFAULTS
+
     phone = new_phone()
     member = role == "member"
-    user = store.create_user(phone=phone, password=DEMO_PASSWORD, name=name, role=role,
-                             work_unit="东城区测试单位" if member else "",
-                             party_org="测试单位第一党支部" if member else "",
-                             home_cid=community["id"] if community else None,
-                             skills=list(skills), availability=list(availability),
-                             consent_version=DEFAULTS["CONSENT_VERSION"])
+    user = store.create_user(
+        phone=phone,
+        password=DEMO_PASSWORD,
+        name=name,
+        role=role,
+        work_unit="东城区测试单位" if member else "",
+        party_org="测试单位第一党支部" if member else "",
+        home_cid=community["id"] if community else None,
+        skills=list(skills),
+        availability=list(availability),
+        consent_version=DEFAULTS["CONSENT_VERSION"],
+    )
     return user, phone

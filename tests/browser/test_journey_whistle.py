@@ -6,6 +6,7 @@ This module starts its own server (``run.py`` as the shared fixture does) on a d
 folder it seeded first, so that the accounts and the need are known; it overrides
 ``live_server`` so that ``page_factory`` checks traffic against this server.
 """
+
 from __future__ import annotations
 
 import time
@@ -15,8 +16,13 @@ import pytest
 from tests.browser.conftest import DESKTOP, PHONE, run_server, shot
 
 PASSWORD = "journey2026pw"
-PHONES = {"community": "13810000001", "street": "13810000002", "police": "13810000003",
-          "traffic": "13810000004", "district": "13810000005"}
+PHONES = {
+    "community": "13810000001",
+    "street": "13810000002",
+    "police": "13810000003",
+    "traffic": "13810000004",
+    "district": "13810000005",
+}
 
 
 def _seed(data_dir) -> dict:
@@ -28,15 +34,29 @@ def _seed(data_dir) -> dict:
     store.open_store(data_dir)
     store.add_community("dongsi", "演示甲社区", cid="ja")
     people = {}
-    for key, role, scope in (("community", "community_admin", "ja"), ("street", "street_admin", "dongsi"),
-                             ("police", "dept_liaison", "gongan"), ("traffic", "dept_liaison", "jiaotong"),
-                             ("district", "district_admin", None)):
-        people[key] = store.create_user(phone=PHONES[key], password=PASSWORD, name=f"旅程{key}",
-                                        role=role, scope=scope,
-                                        consent_version=DEFAULTS["CONSENT_VERSION"])
+    for key, role, scope in (
+        ("community", "community_admin", "ja"),
+        ("street", "street_admin", "dongsi"),
+        ("police", "dept_liaison", "gongan"),
+        ("traffic", "dept_liaison", "jiaotong"),
+        ("district", "district_admin", None),
+    ):
+        people[key] = store.create_user(
+            phone=PHONES[key],
+            password=PASSWORD,
+            name=f"旅程{key}",
+            role=role,
+            scope=scope,
+            consent_version=DEFAULTS["CONSENT_VERSION"],
+        )
     category = kbdata.taxonomy()["categories"][0]["id"]
-    need = store.create_need("ja", category=category, description="胡同口长期违停，救护车进不来",
-                             raised_by="resident", building="3 号院")
+    need = store.create_need(
+        "ja",
+        category=category,
+        description="胡同口长期违停，救护车进不来",
+        raised_by="resident",
+        building="3 号院",
+    )
     return {"need": need, "people": people}
 
 
@@ -68,7 +88,11 @@ def _go(page, selector: str) -> None:
 
 
 def _police_cell(page, label: str) -> str:
-    return page.locator(f"table.scorecard tr[data-dept=gongan] td[data-label='{label}']").inner_text().strip()
+    return (
+        page.locator(f"table.scorecard tr[data-dept=gongan] td[data-label='{label}']")
+        .inner_text()
+        .strip()
+    )
 
 
 def test_whistle_journey(page_factory, seeded):

@@ -3,6 +3,7 @@
 Opens ``/``, reads a policy page, searches 吹哨 and 小巷管家 in the KB search box and
 opens the intended result, then browses the portal's open posts logged out.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -15,8 +16,10 @@ from tests.browser.conftest import VIEWPORTS
 pytestmark = pytest.mark.browser
 
 # What the public searches for, and the page that must come first and open.
-SEARCHES = [("吹哨", "/lists/whistles/", "吹哨事项清单"),
-            ("小巷管家", "/policy/co-governance/", "共建共治共享")]
+SEARCHES = [
+    ("吹哨", "/lists/whistles/", "吹哨事项清单"),
+    ("小巷管家", "/policy/co-governance/", "共建共治共享"),
+]
 
 
 def _open_search_box(page):
@@ -41,7 +44,10 @@ def _first_result_for(page, box, text: str, want: str) -> str:
             """want => {
                  const a = document.querySelector('.md-search-result__item a.md-search-result__link');
                  return a && new URL(a.href, location.href).pathname === want;
-               }""", arg=want, timeout=5_000)
+               }""",
+            arg=want,
+            timeout=5_000,
+        )
     except Exception:
         pass
     return urlsplit(first.evaluate("a => a.href")).path

@@ -4,6 +4,7 @@ The first attempt has a wrong phone number and a weak password: the Chinese erro
 show and what was typed stays. The join link is the one the community page shows
 next to its QR code.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,9 @@ def test_new_member_registers_and_reports_in(journey, viewport, live_server):
     qr = page.locator("section .qr img")
     expect(qr).to_be_visible()
     # Visible is not loaded: wait (bounded) until the image has really decoded.
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                           arg=qr.element_handle(), timeout=10_000)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10_000
+    )
     join_url = page.locator(".link-box").first.inner_text().strip()
     assert join_url.startswith(live_server + "/portal/join/"), join_url
     j.step(page, "community-page-with-qr")
@@ -59,7 +61,9 @@ def test_new_member_registers_and_reports_in(journey, viewport, live_server):
 
     form = page.locator("form.form-register")
     expect(form.locator(".form-errors")).to_contain_text("请检查下面标红的内容后重新提交。")
-    expect(form.locator("#phone-errors")).to_contain_text("请输入 11 位中国大陆手机号，例如 13800001234。")
+    expect(form.locator("#phone-errors")).to_contain_text(
+        "请输入 11 位中国大陆手机号，例如 13800001234。"
+    )
     expect(form.locator("#password-errors")).to_contain_text("密码至少 8 位。")
     # What was typed is still there (passwords excepted: browsers never get them back).
     expect(form.locator("#phone")).to_have_value("1380000")
@@ -86,7 +90,9 @@ def test_new_member_registers_and_reports_in(journey, viewport, live_server):
     page.get_by_role("button", name="提交报到申请").click()
 
     # Member home: the report-in waits for the community's confirmation.
-    expect(page.locator(".flash-success")).to_contain_text(f"已向{DEMO_COMMUNITY}提交报到申请，请等待社区确认。")
+    expect(page.locator(".flash-success")).to_contain_text(
+        f"已向{DEMO_COMMUNITY}提交报到申请，请等待社区确认。"
+    )
     expect(page.locator("h1")).to_contain_text(f"{name}，您好")
     expect(page.locator(".notice-info")).to_contain_text(f"您已向 {DEMO_COMMUNITY} 提交报到申请")
     expect(page.locator(".notice-info")).to_contain_text("正在等待社区确认")

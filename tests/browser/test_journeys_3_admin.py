@@ -4,6 +4,7 @@ The waiting report-in is prepared through the store (a new 在职党员 who repo
 东四示例社区一); after the post is published that member signs up for its first shift
 (also through the store), so the roster the admin opens has a name on it.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,8 +12,16 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (DEMO_COMMUNITY, DEMO_COMMUNITY_ADMIN, VIEWPORTS,
-                                    demo_community, flash, login, new_person, unique)
+from tests.browser.conftest import (
+    DEMO_COMMUNITY,
+    DEMO_COMMUNITY_ADMIN,
+    VIEWPORTS,
+    demo_community,
+    flash,
+    login,
+    new_person,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +50,9 @@ def test_admin_confirms_posts_and_sees_roster(journey, viewport, live_store):
     j.step(page, "report-in-queue")
     card.get_by_role("button", name="确认报到").click()
     expect(flash(page)).to_have_text("已确认报到。")
-    expect(page.locator("article.card").filter(has=page.locator("h3", has_text=name))).to_have_count(0)
+    expect(
+        page.locator("article.card").filter(has=page.locator("h3", has_text=name))
+    ).to_have_count(0)
     decided = page.locator("table tr").filter(has_text=name)
     expect(decided).to_contain_text("已报到")
     j.step(page, "report-in-confirmed")
@@ -60,8 +71,9 @@ def test_admin_confirms_posts_and_sees_roster(journey, viewport, live_store):
     form.locator("#skills-0-skill").select_option("arts")
     form.locator("#skills-0-count").fill("2")
     expect(form.get_by_label("按班次（指定日期和时段）")).to_be_checked()
-    for row, (day, start, end, capacity) in enumerate([(days[0], "09:00", "11:00", "3"),
-                                                        (days[1], "14:00", "16:30", "2")]):
+    for row, (day, start, end, capacity) in enumerate(
+        [(days[0], "09:00", "11:00", "3"), (days[1], "14:00", "16:30", "2")]
+    ):
         form.locator(f"#shifts-{row}-day").fill(day.isoformat())
         form.locator(f"#shifts-{row}-start").select_option(start)
         form.locator(f"#shifts-{row}-end").select_option(end)

@@ -4,6 +4,7 @@ Prepared through the store: a post of 东四示例社区一 asking for 摄影摄
 the second with one place that another volunteer already holds, and a new 在职党员
 whose skill matches. Everything the two people do happens in their browsers.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,16 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (DEMO_COMMUNITY_ADMIN, VIEWPORTS, demo_community, flash,
-                                    login, menu, new_person, unique)
+from tests.browser.conftest import (
+    DEMO_COMMUNITY_ADMIN,
+    VIEWPORTS,
+    demo_community,
+    flash,
+    login,
+    menu,
+    new_person,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 # The member home's list of confirmed sign-ups (the waiting list is a section of its own).
@@ -33,20 +42,33 @@ def test_member_signs_up_waits_is_promoted_and_cancels(journey, viewport, live_s
     today = store.now().date()
     day_a, day_b = today + timedelta(days=5), today + timedelta(days=6)
     title = f"社区影像记录{n}"
-    post = store.create_post(community["id"], admin["uid"], title=title, category="culture",
-                             description="为社区活动拍照留档。", place="社区活动室",
-                             kind="shifts", skills=[{"skill": "photography", "count": 1}],
-                             shifts=[{"date": day_a.isoformat(), "start": "09:00", "end": "11:00",
-                                      "capacity": 3},
-                                     {"date": day_b.isoformat(), "start": "14:00", "end": "16:00",
-                                      "capacity": 1}])
+    post = store.create_post(
+        community["id"],
+        admin["uid"],
+        title=title,
+        category="culture",
+        description="为社区活动拍照留档。",
+        place="社区活动室",
+        kind="shifts",
+        skills=[{"skill": "photography", "count": 1}],
+        shifts=[
+            {"date": day_a.isoformat(), "start": "09:00", "end": "11:00", "capacity": 3},
+            {"date": day_b.isoformat(), "start": "14:00", "end": "16:00", "capacity": 1},
+        ],
+    )
     shift_b = store.post_shifts(community["id"], post["id"])[1]
-    other, other_phone = new_person(store, f"周先报{n:02d}", "volunteer", community,
-                                    skills=["photography"])
+    other, other_phone = new_person(
+        store, f"周先报{n:02d}", "volunteer", community, skills=["photography"]
+    )
     store.sign_up(community["id"], shift_b["id"], other["uid"])
-    _member, member_phone = new_person(store, f"吴摄影{n:02d}", "member", community,
-                                       skills=["photography"],
-                                       availability=["weekday_day", "weekday_evening", "weekend"])
+    _member, member_phone = new_person(
+        store,
+        f"吴摄影{n:02d}",
+        "member",
+        community,
+        skills=["photography"],
+        availability=["weekday_day", "weekday_evening", "weekend"],
+    )
 
     j = journey("j4-signup", viewport)
     page = j.page()
@@ -101,7 +123,8 @@ def test_member_signs_up_waits_is_promoted_and_cancels(journey, viewport, live_s
     menu(j, page, re.compile(r"^消息"))
     expect(page.locator("h1")).to_have_text("消息")
     expect(page.locator(".inbox-item").filter(has_text=title).first).to_contain_text(
-        f"已从候补转为正式报名：“{title}”")
+        f"已从候补转为正式报名：“{title}”"
+    )
     j.step(page, "inbox-promoted")
 
     # The member cancels the first shift, days before it starts.

@@ -6,6 +6,7 @@ clock to wind: the past shift and the member's sign-up (made before it started) 
 written through the store. Marking, confirming, asking for the certificate, printing
 and verifying all happen in the browser.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -13,8 +14,18 @@ from datetime import datetime, time, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (ARTIFACTS, DEMO_COMMUNITY, DEMO_COMMUNITY_ADMIN, VIEWPORTS,
-                                    demo_community, flash, login, menu, new_person, unique)
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DEMO_COMMUNITY,
+    DEMO_COMMUNITY_ADMIN,
+    VIEWPORTS,
+    demo_community,
+    flash,
+    login,
+    menu,
+    new_person,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +39,9 @@ def _masked(name: str) -> str:
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_hours_confirmed_certificate_printed_and_verified(journey, viewport, live_server,
-                                                          live_store):
+def test_hours_confirmed_certificate_printed_and_verified(
+    journey, viewport, live_server, live_store
+):
     store = live_store
     community = demo_community(store)
     admin = store.find_user_by_phone(DEMO_COMMUNITY_ADMIN)
@@ -38,14 +50,24 @@ def test_hours_confirmed_certificate_printed_and_verified(journey, viewport, liv
     member, phone = new_person(store, name, "member", community)
     day = store.now().date() - timedelta(days=1)
     title = f"楼院环境整治{n}"
-    post = store.create_post(community["id"], admin["uid"], title=title, category="environment",
-                             description="清理楼道堆物，整理自行车棚。", place="东四示例社区一3号院",
-                             kind="shifts", shifts=[{"date": day.isoformat(), "start": "09:00",
-                                                     "end": "11:00", "capacity": 4}],
-                             at=datetime.combine(day - timedelta(days=3), time(10, 0)))
+    post = store.create_post(
+        community["id"],
+        admin["uid"],
+        title=title,
+        category="environment",
+        description="清理楼道堆物，整理自行车棚。",
+        place="东四示例社区一3号院",
+        kind="shifts",
+        shifts=[{"date": day.isoformat(), "start": "09:00", "end": "11:00", "capacity": 4}],
+        at=datetime.combine(day - timedelta(days=3), time(10, 0)),
+    )
     shift = store.post_shifts(community["id"], post["id"])[0]
-    store.sign_up(community["id"], shift["id"], member["uid"],
-                  at=datetime.combine(day - timedelta(days=2), time(20, 0)))
+    store.sign_up(
+        community["id"],
+        shift["id"],
+        member["uid"],
+        at=datetime.combine(day - timedelta(days=2), time(20, 0)),
+    )
 
     j = journey("j5-hours", viewport)
 
@@ -73,7 +95,9 @@ def test_hours_confirmed_certificate_printed_and_verified(journey, viewport, liv
     j.step(admin_page, "admin-attendance-marked")
     admin_page.get_by_role("button", name="确认全部待确认工时（1 人）").click()
     expect(flash(admin_page)).to_have_text("已确认 1 人的工时，共 2 小时。")
-    expect(admin_page.locator("li.att-row").filter(has_text=name)).to_contain_text("2 小时 · 已确认")
+    expect(admin_page.locator("li.att-row").filter(has_text=name)).to_contain_text(
+        "2 小时 · 已确认"
+    )
     j.step(admin_page, "admin-hours-confirmed")
 
     # The member asks for a certificate of the period, and prints it.
@@ -97,8 +121,9 @@ def test_hours_confirmed_certificate_printed_and_verified(journey, viewport, liv
     qr = paper.locator(".paper-qr img")
     expect(qr).to_be_visible()
     # Visible is not loaded: wait (bounded) until the image has really decoded.
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                           arg=qr.element_handle(), timeout=10_000)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10_000
+    )
     j.step(page, "certificate")
 
     page.get_by_role("button", name="打印证明").click()

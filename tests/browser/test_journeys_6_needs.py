@@ -1,6 +1,7 @@
 """Journey 6: a resident raises a need through the public form; the community admin turns
 it into a post and closes it with an evaluation; the resident's status link shows it.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,8 +9,16 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (DEMO_COMMUNITY, DEMO_COMMUNITY_ADMIN, VIEWPORTS, flash,
-                                    login, menu, new_phone, unique)
+from tests.browser.conftest import (
+    DEMO_COMMUNITY,
+    DEMO_COMMUNITY_ADMIN,
+    VIEWPORTS,
+    flash,
+    login,
+    menu,
+    new_phone,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 

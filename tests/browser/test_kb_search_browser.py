@@ -7,6 +7,7 @@ of their words are on some page). The figure is printed and written to
 ``tests/artifacts/search-hit1.txt``. A few queries run on the phone viewport too,
 where search opens from the header icon.
 """
+
 from __future__ import annotations
 
 import time
@@ -119,13 +120,17 @@ def _open_search(page, base: str) -> None:
     if icon.is_visible():  # phone: the search opens from the header icon
         icon.click()
     else:
-        page.locator('label.md-search__overlay, input[data-md-component="search-query"]').last.click()
+        page.locator(
+            'label.md-search__overlay, input[data-md-component="search-query"]'
+        ).last.click()
     query = page.locator('input[data-md-component="search-query"]')
     query.wait_for(state="visible")
     # The worker answers once the index is loaded; wait for its first answer.
-    page.wait_for_function("window.__kbResults > 0 || document.querySelector("
-                           "'[data-md-component=search-result] .md-search-result__meta')"
-                           "?.textContent.trim().length > 0")
+    page.wait_for_function(
+        "window.__kbResults > 0 || document.querySelector("
+        "'[data-md-component=search-result] .md-search-result__meta')"
+        "?.textContent.trim().length > 0"
+    )
 
 
 def _search(page, text: str) -> dict:
@@ -183,8 +188,18 @@ def test_search_hit_at_1_desktop(page_factory, live_server):
     took = time.perf_counter() - started
     hits = len(QUERIES) - len(misses)
     line = f"hit@1 = {hits}/{len(QUERIES)} ({100 * hits / len(QUERIES):.1f}%)"
-    report = "\n".join([line, f"{len(QUERIES)} queries in {took:.1f} s", *[f"miss: {m}" for m in misses],
-                        *[f"empty: {e}" for e in empty], *problems]) + "\n"
+    report = (
+        "\n".join(
+            [
+                line,
+                f"{len(QUERIES)} queries in {took:.1f} s",
+                *[f"miss: {m}" for m in misses],
+                *[f"empty: {e}" for e in empty],
+                *problems,
+            ]
+        )
+        + "\n"
+    )
     print("\n" + report)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "search-hit1.txt").write_text(report, encoding="utf-8")

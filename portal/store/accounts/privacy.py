@@ -4,6 +4,7 @@ Deletion erases or anonymises the person's data but keeps the uid on their
 sign-up rows, so served hours still count in certificates and statistics
 without saying who served; admins see the account as "已注销成员".
 """
+
 from __future__ import annotations
 
 from . import users as accounts, resets
@@ -35,9 +36,14 @@ def _signup_rows(uid: str, user: dict) -> list[dict]:
                 except NotFound:
                     title = ""
             item = {k: v for k, v in row.items() if k not in ("seq", "uid")}
-            item.update(community=_community_name(cid), post_title=title,
-                        shift_date=shift.get("date"), shift_start=shift.get("start"),
-                        shift_end=shift.get("end"), place=_post_place(cid, row))
+            item.update(
+                community=_community_name(cid),
+                post_title=title,
+                shift_date=shift.get("date"),
+                shift_start=shift.get("start"),
+                shift_end=shift.get("end"),
+                place=_post_place(cid, row),
+            )
             rows.append(item)
     return sorted(rows, key=lambda r: (r["shift_date"] or "", r["shift_start"] or "", r["id"]))
 
@@ -53,11 +59,16 @@ def _needs_raised(user: dict) -> list[dict]:
     """Needs the person raised with their own phone number."""
     rows = []
     for community in places.list_communities():
-        found = [n for n in needs.list_needs(community["id"])
-                 if n.get("phone") and n.get("phone") == user["phone"]]
+        found = [
+            n
+            for n in needs.list_needs(community["id"])
+            if n.get("phone") and n.get("phone") == user["phone"]
+        ]
         for need in found:
-            rows.append({k: v for k, v in need.items() if k != "token_hash"}
-                        | {"community": community["name"]})
+            rows.append(
+                {k: v for k, v in need.items() if k != "token_hash"}
+                | {"community": community["name"]}
+            )
     return rows
 
 
@@ -72,13 +83,22 @@ def personal_data(uid: str, at=None) -> dict:
     account = {k: v for k, v in user.items() if k not in SECRET_FIELDS}
     if account.get("home_cid"):
         account["home_community"] = _community_name(account["home_cid"])
-    history = [{k: v for k, v in r.items() if k not in ("community", "uid")}
-               | {"community": r["community"]["name"]} for r in reports.report_history(uid)]
-    return {"generated_at": stamp(at or now()), "account": account, "report_ins": history,
-            "signups": _signup_rows(uid, user),
-            "notifications": [{k: v for k, v in n.items() if k not in ("key",)}
-                              for n in notifications.inbox(uid)],
-            "needs": _needs_raised(user), "certificates": _certificates(uid)}
+    history = [
+        {k: v for k, v in r.items() if k not in ("community", "uid")}
+        | {"community": r["community"]["name"]}
+        for r in reports.report_history(uid)
+    ]
+    return {
+        "generated_at": stamp(at or now()),
+        "account": account,
+        "report_ins": history,
+        "signups": _signup_rows(uid, user),
+        "notifications": [
+            {k: v for k, v in n.items() if k not in ("key",)} for n in notifications.inbox(uid)
+        ],
+        "needs": _needs_raised(user),
+        "certificates": _certificates(uid),
+    }
 
 
 def delete_account(uid: str, at=None) -> dict:

@@ -5,6 +5,7 @@ shown once to the admin, who passes it to the member by phone or in person.
 Only a hash is kept (``resets.json``); a code expires after 24 hours, works
 once, and a newer code for the same person replaces the older one.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -47,14 +48,22 @@ def issue_reset_code(uid: str, issued_by: str, cid: str | None = None, at=None) 
         raise StoreError("该账号已停用，不能重置密码。")
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     expires = at + LIFETIME
-    row = {"id": new_id(), "uid": uid, "hash": generate_password_hash(code, method=accounts.PASSWORD_METHOD),
-           "issued_by": issued_by, "community_id": cid, "issued_at": stamp(at),
-           "expires_at": stamp(expires), "used_at": None}
+    row = {
+        "id": new_id(),
+        "uid": uid,
+        "hash": generate_password_hash(code, method=accounts.PASSWORD_METHOD),
+        "issued_by": issued_by,
+        "community_id": cid,
+        "issued_at": stamp(at),
+        "expires_at": stamp(expires),
+        "used_at": None,
+    }
     with _files.transaction(_path()) as db:
         table = db.table("codes")
         # One live code per person; forget expired and used ones so the file stays small.
-        table.remove((Query().uid == uid) | (Query().expires_at <= stamp(at))
-                     | (Query().used_at != None))  # noqa: E711 (TinyDB query)
+        table.remove(
+            (Query().uid == uid) | (Query().expires_at <= stamp(at)) | (Query().used_at != None)  # noqa: E711 (a TinyDB query)
+        )
         table.insert(row)
     return {"code": format_code(code), "expires_at": stamp(expires)}
 
@@ -69,8 +78,11 @@ def redeem_reset_code(phone: str, code: str, new_password: str, at=None) -> dict
     with _files.transaction(_path()) as db:
         table = db.table("codes")
         found = table.get((Query().uid == user["uid"]) & (Query().used_at == None))  # noqa: E711
-        if found is None or datetime.strptime(found["expires_at"], "%Y-%m-%d %H:%M:%S") <= at \
-                or not check_password_hash(found["hash"], code):
+        if (
+            found is None
+            or datetime.strptime(found["expires_at"], "%Y-%m-%d %H:%M:%S") <= at
+            or not check_password_hash(found["hash"], code)
+        ):
             raise StoreError(BAD_CODE)
         if user.get("disabled"):
             raise StoreError("该账号已停用，请联系所在社区或街道。")

@@ -4,6 +4,7 @@ A user's shard is fixed by the phone number at registration (and is the first
 character of the user id), so login by phone reads one shard and a write
 rewrites one sixteenth of the accounts, not all of them.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -16,12 +17,10 @@ from .. import _files
 from ..base import NotFound, StoreError, account_path, new_id, now, root, stamp, valid_id
 
 SHARDS = "0123456789abcdef"
-ROLES = ("member", "volunteer", "community_admin", "street_admin", "district_admin",
-         "dept_liaison")
+ROLES = ("member", "volunteer", "community_admin", "street_admin", "district_admin", "dept_liaison")
 # werkzeug's scrypt with its default cost; the tests lower the cost (still scrypt) for speed.
 PASSWORD_METHOD = "scrypt"
-PROFILE_FIELDS = {"name", "work_unit", "party_org", "home_cid", "skills", "availability",
-                  "email"}
+PROFILE_FIELDS = {"name", "work_unit", "party_org", "home_cid", "skills", "availability", "email"}
 
 
 def _shard_of_phone(phone: str) -> str:
@@ -73,22 +72,44 @@ def all_users() -> list[dict]:
     return [u for s in SHARDS for u in _shard_index(s).values()]
 
 
-def create_user(*, phone: str, password: str, name: str, role: str, scope: str | None = None,
-                work_unit: str = "", party_org: str = "", home_cid: str | None = None,
-                skills=(), availability=(), consent_version: str | None = None,
-                demo: bool = False) -> dict:
+def create_user(
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    role: str,
+    scope: str | None = None,
+    work_unit: str = "",
+    party_org: str = "",
+    home_cid: str | None = None,
+    skills=(),
+    availability=(),
+    consent_version: str | None = None,
+    demo: bool = False,
+) -> dict:
     """Register an account; refuses a phone number that is already registered."""
     if role not in ROLES:
         raise StoreError("未知的角色。")
     shard = _shard_of_phone(phone)
     moment = stamp(now())
     user = {
-        "uid": shard + new_id(6), "phone": phone, "name": name.strip(), "role": role,
-        "scope": scope, "pw_hash": generate_password_hash(password, method=PASSWORD_METHOD),
-        "work_unit": work_unit.strip(), "party_org": party_org.strip(), "home_cid": home_cid,
-        "skills": list(skills), "skills_confirmed": [], "availability": list(availability),
-        "consent_at": moment if consent_version else None, "consent_version": consent_version,
-        "created_at": moment, "disabled": False, "demo": bool(demo),
+        "uid": shard + new_id(6),
+        "phone": phone,
+        "name": name.strip(),
+        "role": role,
+        "scope": scope,
+        "pw_hash": generate_password_hash(password, method=PASSWORD_METHOD),
+        "work_unit": work_unit.strip(),
+        "party_org": party_org.strip(),
+        "home_cid": home_cid,
+        "skills": list(skills),
+        "skills_confirmed": [],
+        "availability": list(availability),
+        "consent_at": moment if consent_version else None,
+        "consent_version": consent_version,
+        "created_at": moment,
+        "disabled": False,
+        "demo": bool(demo),
     }
     with _files.transaction(account_path(shard)) as db:
         users = db.table("users")
@@ -130,6 +151,7 @@ def update_profile(uid: str, **fields) -> dict:
         user.update(fields)
         # A confirmed skill stays confirmed only while it is still declared.
         user["skills_confirmed"] = [s for s in user["skills_confirmed"] if s in user["skills"]]
+
     return _update(uid, change)
 
 
@@ -143,8 +165,10 @@ def change_password(uid: str, old: str, new: str) -> dict:
 
 def confirm_skills(uid: str, skills) -> dict:
     """Mark declared skills as confirmed by the community (undeclared ones are ignored)."""
+
     def change(user):
         user["skills_confirmed"] = [s for s in user["skills"] if s in set(skills)]
+
     return _update(uid, change)
 
 
@@ -153,6 +177,7 @@ def has_any_user() -> bool:
 
 
 # --- attendance and calendar (records) ------------------------------------------------
+
 
 def clear_no_shows(uid: str, at) -> dict:
     """Absences of shifts that started up to ``at`` no longer block the user's sign-ups."""
@@ -178,18 +203,25 @@ def set_password(uid: str, new: str) -> dict:
 
 def set_disabled(uid: str, disabled: bool) -> dict:
     """Disable (cannot log in, sessions end) or enable an account."""
+
     def change(user):
         if user.get("deleted_at"):
             raise StoreError("该账号已注销。")
         user["disabled"] = bool(disabled)
+
     return _update(uid, change)
 
 
 def list_admins(role: str, scopes=None) -> list[dict]:
     """Accounts of one admin role, optionally only those whose scope is in ``scopes``."""
     wanted = None if scopes is None else set(scopes)
-    rows = [u for u in all_users() if u["role"] == role and not u.get("deleted_at")
-            and (wanted is None or u.get("scope") in wanted)]
+    rows = [
+        u
+        for u in all_users()
+        if u["role"] == role
+        and not u.get("deleted_at")
+        and (wanted is None or u.get("scope") in wanted)
+    ]
     return sorted(rows, key=lambda u: (u.get("scope") or "", u["created_at"], u["uid"]))
 
 
@@ -201,6 +233,7 @@ def record_consent(uid: str, version: str, text_sha256: str, at=None) -> dict:
         entry = {"version": version, "text_sha256": text_sha256, "at": moment}
         user.update(consent_version=version, consent_at=moment, consent_sha256=text_sha256)
         user["consent_history"] = list(user.get("consent_history") or []) + [entry]
+
     return _update(uid, change)
 
 
@@ -209,11 +242,25 @@ def anonymise_user(uid: str, at=None) -> dict:
     moment = stamp(at or now())
 
     def change(user):
-        user.update(phone=f"已注销-{user['uid']}", name=DELETED_NAME, work_unit="", party_org="",
-                    skills=[], skills_confirmed=[], availability=[], email="", home_cid=None,
-                    pw_hash="!deleted-" + secrets.token_hex(16), consent_version=None,
-                    consent_at=None, consent_sha256=None, consent_history=[], disabled=True,
-                    deleted_at=moment)
+        user.update(
+            phone=f"已注销-{user['uid']}",
+            name=DELETED_NAME,
+            work_unit="",
+            party_org="",
+            skills=[],
+            skills_confirmed=[],
+            availability=[],
+            email="",
+            home_cid=None,
+            pw_hash="!deleted-" + secrets.token_hex(16),
+            consent_version=None,
+            consent_at=None,
+            consent_sha256=None,
+            consent_history=[],
+            disabled=True,
+            deleted_at=moment,
+        )
         for private in ("ical_token",):
             user.pop(private, None)
+
     return _update(uid, change)

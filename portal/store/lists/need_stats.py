@@ -2,6 +2,7 @@
 satisfaction, and 每月一题 — the most frequent need category of a month with its
 six-month trend. Both read the communities' needs indexes and never write.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,12 @@ def needs_stats(cids: list[str], months: list[str]) -> dict:
                 if need.get("evaluation"):
                     scores.append(need["evaluation"]["satisfaction"])
     mean = round(sum(scores) / len(scores), 2) if scores else None
-    return {"opened": opened, "closed": closed, "mean_satisfaction": mean,
-            "by_category": by_category}
+    return {
+        "opened": opened,
+        "closed": closed,
+        "mean_satisfaction": mean,
+        "by_category": by_category,
+    }
 
 
 def top_need_category(cids: list[str], month: str) -> dict | None:
@@ -73,7 +78,12 @@ def top_need_category(cids: list[str], month: str) -> dict | None:
         return None
     order = {c["id"]: n for n, c in enumerate(kbdata.taxonomy()["categories"])}
     top = min(counts[month], key=lambda c: (-counts[month][c], order.get(c, 999), c))
-    needs = sorted((n for n in of_month if n["category"] == top),
-                   key=lambda n: (n["created_at"], n["id"]))
-    return {"category": top, "count": counts[month][top],
-            "trend": [(m, counts[m].get(top, 0)) for m in trend_months], "needs": needs}
+    needs = sorted(
+        (n for n in of_month if n["category"] == top), key=lambda n: (n["created_at"], n["id"])
+    )
+    return {
+        "category": top,
+        "count": counts[month][top],
+        "trend": [(m, counts[m].get(top, 0)) for m in trend_months],
+        "needs": needs,
+    }

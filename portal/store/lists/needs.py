@@ -6,6 +6,7 @@ evaluations of a need that was reopened. Whoever raised it gets a private
 status link: the token is ``<cid>.<secret>`` and only a digest of it is stored.
 Photos are handled in ``need_photos``, the figures in ``need_stats``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,8 +23,12 @@ from ..photos import _PHOTO_RE
 
 PENDING, IN_PROGRESS, DONE = "待处理", "处理中", "已办结"
 STATUSES = (PENDING, IN_PROGRESS, DONE)
-RAISERS = {"resident": "居民", "building_head": "楼门院长", "alley_steward": "小巷管家",
-           "worker": "社区工作者代提"}
+RAISERS = {
+    "resident": "居民",
+    "building_head": "楼门院长",
+    "alley_steward": "小巷管家",
+    "worker": "社区工作者代提",
+}
 URGENCIES = {"normal": "一般", "urgent": "较急", "critical": "紧急"}
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -52,10 +57,15 @@ def get_need(cid: str, nid: str) -> dict:
 
 def list_needs(cid: str, status: str | None = None, category: str | None = None) -> list[dict]:
     """A community's needs, newest first; optionally of one status or category."""
-    rows = sorted(_needs_index(cid)["needs"].values(), key=lambda n: (n["created_at"], n["id"]),
-                  reverse=True)
-    return [n for n in rows if (status is None or n["status"] == status)
-            and (category is None or n["category"] == category)]
+    rows = sorted(
+        _needs_index(cid)["needs"].values(), key=lambda n: (n["created_at"], n["id"]), reverse=True
+    )
+    return [
+        n
+        for n in rows
+        if (status is None or n["status"] == status)
+        and (category is None or n["category"] == category)
+    ]
 
 
 def need_by_token(token: str) -> dict:
@@ -74,8 +84,15 @@ def need_by_token(token: str) -> dict:
     return index["needs"][nid]
 
 
-def _check_fields(category: str, description: str, raised_by: str, building: str, urgency: str,
-                  phone: str, name: str) -> None:
+def _check_fields(
+    category: str,
+    description: str,
+    raised_by: str,
+    building: str,
+    urgency: str,
+    phone: str,
+    name: str,
+) -> None:
     if category not in kbdata.taxonomy()["category_by_id"]:
         raise StoreError("请选择有效的需求分类。")
     if not description:
@@ -94,9 +111,20 @@ def _check_fields(category: str, description: str, raised_by: str, building: str
         raise StoreError("称呼不能超过 20 个字。")
 
 
-def create_need(cid: str, *, category: str, description: str, raised_by: str, building: str = "",
-                urgency: str = "normal", phone: str = "", name: str = "", by: str | None = None,
-                photo: str | None = None, at=None) -> dict:
+def create_need(
+    cid: str,
+    *,
+    category: str,
+    description: str,
+    raised_by: str,
+    building: str = "",
+    urgency: str = "normal",
+    phone: str = "",
+    name: str = "",
+    by: str | None = None,
+    photo: str | None = None,
+    at=None,
+) -> dict:
     """Record a need (status 待处理). ``by`` is the admin's uid, None for the public form.
 
     The returned dict carries ``status_token``, the private status link's token; it
@@ -111,13 +139,30 @@ def create_need(cid: str, *, category: str, description: str, raised_by: str, bu
     at = at or now()
     token = f"{cid}.{secrets.token_urlsafe(18)}"
     need: dict
-    need = {"id": new_id(), "community_id": cid, "category": category,
-            "description": description, "raised_by": raised_by, "name": name, "phone": phone,
-            "building": building, "urgency": urgency, "status": PENDING, "photo": photo,
-            "source": "public" if by is None else "admin", "created_by": by,
-            "created_at": stamp(at), "updated_at": stamp(at), "closed_at": None,
-            "notes": [], "evaluation": None, "evaluation_history": [], "project_id": None,
-            "post_ids": [], "token_hash": _digest(token)}
+    need = {
+        "id": new_id(),
+        "community_id": cid,
+        "category": category,
+        "description": description,
+        "raised_by": raised_by,
+        "name": name,
+        "phone": phone,
+        "building": building,
+        "urgency": urgency,
+        "status": PENDING,
+        "photo": photo,
+        "source": "public" if by is None else "admin",
+        "created_by": by,
+        "created_at": stamp(at),
+        "updated_at": stamp(at),
+        "closed_at": None,
+        "notes": [],
+        "evaluation": None,
+        "evaluation_history": [],
+        "project_id": None,
+        "post_ids": [],
+        "token_hash": _digest(token),
+    }
     with _files.transaction(community_path(cid)) as db:
         db.table("needs").insert(need)
     return dict(need, status_token=token)
@@ -157,8 +202,12 @@ def start_need(cid: str, nid: str, by: str, note: str = "", at=None) -> dict:
         if need["status"] != PENDING:
             raise StoreError("只有待处理的需求可以开始处理。")
         text = note or "社区已受理，正在处理。"
-        return {"status": IN_PROGRESS, "updated_at": stamp(at),
-                "notes": need["notes"] + [_note(by, text, IN_PROGRESS, at)]}
+        return {
+            "status": IN_PROGRESS,
+            "updated_at": stamp(at),
+            "notes": need["notes"] + [_note(by, text, IN_PROGRESS, at)],
+        }
+
     return _change(cid, nid, change)
 
 
@@ -166,8 +215,14 @@ def add_need_note(cid: str, nid: str, by: str, text: str, at=None) -> dict:
     """A dated progress note (the status does not change)."""
     text = _clean_note(text, True, "进展说明")
     at = at or now()
-    return _change(cid, nid, lambda need: {
-        "updated_at": stamp(at), "notes": need["notes"] + [_note(by, text, need["status"], at)]})
+    return _change(
+        cid,
+        nid,
+        lambda need: {
+            "updated_at": stamp(at),
+            "notes": need["notes"] + [_note(by, text, need["status"], at)],
+        },
+    )
 
 
 def _check_evaluation(satisfaction, comment: str) -> tuple[int, str]:
@@ -185,8 +240,9 @@ def _check_evaluation(satisfaction, comment: str) -> tuple[int, str]:
     return value, comment
 
 
-def close_need(cid: str, nid: str, by: str, satisfaction: int, comment: str = "", note: str = "",
-               at=None) -> dict:
+def close_need(
+    cid: str, nid: str, by: str, satisfaction: int, comment: str = "", note: str = "", at=None
+) -> dict:
     """处理中 → 已办结, recording the evaluation (满意度 1–5 and a comment)."""
     satisfaction, comment = _check_evaluation(satisfaction, comment)
     note = _clean_note(note, False)
@@ -198,9 +254,14 @@ def close_need(cid: str, nid: str, by: str, satisfaction: int, comment: str = ""
         if need["status"] == DONE:
             raise StoreError("这条需求已经办结。")
         evaluation = {"satisfaction": satisfaction, "comment": comment, "at": stamp(at), "by": by}
-        return {"status": DONE, "closed_at": stamp(at), "updated_at": stamp(at),
-                "evaluation": evaluation,
-                "notes": need["notes"] + [_note(by, note or "需求已办结。", DONE, at)]}
+        return {
+            "status": DONE,
+            "closed_at": stamp(at),
+            "updated_at": stamp(at),
+            "evaluation": evaluation,
+            "notes": need["notes"] + [_note(by, note or "需求已办结。", DONE, at)],
+        }
+
     return _change(cid, nid, change)
 
 
@@ -212,10 +273,15 @@ def reopen_need(cid: str, nid: str, by: str, note: str, at=None) -> dict:
     def change(need):
         if need["status"] != DONE:
             raise StoreError("只有已办结的需求可以重新打开。")
-        return {"status": IN_PROGRESS, "closed_at": None, "updated_at": stamp(at),
-                "evaluation": None,
-                "evaluation_history": need["evaluation_history"] + [need["evaluation"]],
-                "notes": need["notes"] + [_note(by, note, IN_PROGRESS, at)]}
+        return {
+            "status": IN_PROGRESS,
+            "closed_at": None,
+            "updated_at": stamp(at),
+            "evaluation": None,
+            "evaluation_history": need["evaluation_history"] + [need["evaluation"]],
+            "notes": need["notes"] + [_note(by, note, IN_PROGRESS, at)],
+        }
+
     return _change(cid, nid, change)
 
 
@@ -236,6 +302,7 @@ def create_post_for_need(cid: str, nid: str, by: str, *, at=None, **post_fields)
                 projects = db.table("projects")
                 project = projects.get(Query().id == project_id)
                 if project is not None and post["id"] not in project["post_ids"]:
-                    projects.update({"post_ids": project["post_ids"] + [post["id"]]},
-                                    doc_ids=[project.doc_id])
+                    projects.update(
+                        {"post_ids": project["post_ids"] + [post["id"]]}, doc_ids=[project.doc_id]
+                    )
     return post

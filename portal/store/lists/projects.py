@@ -5,6 +5,7 @@ Projects live in the community's file (table ``projects``) next to the needs,
 resources and posts they link, so a link is checked and written in one
 transaction. A need belongs to at most one project (``need.project_id``).
 """
+
 from __future__ import annotations
 
 from tinydb import Query
@@ -13,14 +14,19 @@ from .. import _files, places
 from ..base import NotFound, StoreError, community_path, new_id, now, stamp
 
 ACTIVE, FINISHED = "进行中", "已完成"
-_TABLES = {"need": ("needs", "need_ids", "没有找到这条需求。"),
-           "resource": ("resources", "resource_ids", "没有找到这项资源。"),
-           "post": ("posts", "post_ids", "没有找到这个岗位。")}
+_TABLES = {
+    "need": ("needs", "need_ids", "没有找到这条需求。"),
+    "resource": ("resources", "resource_ids", "没有找到这项资源。"),
+    "post": ("posts", "post_ids", "没有找到这个岗位。"),
+}
 
 
 def _projects(cid: str) -> dict:
-    return _files.view(community_path(cid), "projects",
-                       lambda t: {p["id"]: p for p in t.get("projects", {}).values()})
+    return _files.view(
+        community_path(cid),
+        "projects",
+        lambda t: {p["id"]: p for p in t.get("projects", {}).values()},
+    )
 
 
 def get_project(cid: str, prid: str) -> dict:
@@ -53,9 +59,19 @@ def create_project(cid: str, by: str, *, name: str, description: str = "", at=No
     places.get_community(cid)
     name, description = _clean(name, description)
     at = at or now()
-    project = {"id": new_id(), "community_id": cid, "name": name, "description": description,
-               "status": ACTIVE, "need_ids": [], "resource_ids": [], "post_ids": [],
-               "created_at": stamp(at), "created_by": by, "updated_at": stamp(at)}
+    project = {
+        "id": new_id(),
+        "community_id": cid,
+        "name": name,
+        "description": description,
+        "status": ACTIVE,
+        "need_ids": [],
+        "resource_ids": [],
+        "post_ids": [],
+        "created_at": stamp(at),
+        "created_by": by,
+        "updated_at": stamp(at),
+    }
     with _files.transaction(community_path(cid)) as db:
         db.table("projects").insert(project)
     return project
@@ -102,13 +118,16 @@ def _link(cid: str, prid: str, what: str, oid: str, add: bool) -> dict:
                 # A need is in one project at a time: take it out of the old one.
                 previous = projects.get(Query().id == old)
                 if previous is not None:
-                    projects.update({"need_ids": [n for n in previous["need_ids"] if n != oid]},
-                                    doc_ids=[previous.doc_id])
+                    projects.update(
+                        {"need_ids": [n for n in previous["need_ids"] if n != oid]},
+                        doc_ids=[previous.doc_id],
+                    )
             other.update({"project_id": prid if add else None}, doc_ids=[target.doc_id])
             if add:
                 # The need's posts belong to the project too.
-                posts = project["post_ids"] + [p for p in target.get("post_ids", [])
-                                               if p not in project["post_ids"]]
+                posts = project["post_ids"] + [
+                    p for p in target.get("post_ids", []) if p not in project["post_ids"]
+                ]
                 projects.update({"post_ids": posts}, doc_ids=[doc_id])
                 project = dict(project, post_ids=posts)
         projects.update({field: ids}, doc_ids=[doc_id])

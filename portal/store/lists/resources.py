@@ -3,6 +3,7 @@ organisations offer (venue, funds, expertise, equipment), with contact and avail
 
 Resources live in the community's file (table ``resources``).
 """
+
 from __future__ import annotations
 
 from tinydb import Query
@@ -10,18 +11,29 @@ from tinydb import Query
 from .. import _files, places
 from ..base import NotFound, StoreError, community_path, new_id, now, stamp
 
-KINDS = {"venue": "场地", "funds": "资金", "expertise": "专业技能", "equipment": "设备物资",
-         "other": "其他"}
-PROVIDERS = {"unit": "共建单位", "member": "在职党员", "organisation": "辖区组织",
-             "other": "其他"}
-_LIMITS = {"name": ("资源名称", 40, True), "provider": ("提供方", 40, True),
-           "description": ("资源说明", 500, False), "contact": ("联系方式", 60, True),
-           "availability": ("可用时间", 60, False)}
+KINDS = {
+    "venue": "场地",
+    "funds": "资金",
+    "expertise": "专业技能",
+    "equipment": "设备物资",
+    "other": "其他",
+}
+PROVIDERS = {"unit": "共建单位", "member": "在职党员", "organisation": "辖区组织", "other": "其他"}
+_LIMITS = {
+    "name": ("资源名称", 40, True),
+    "provider": ("提供方", 40, True),
+    "description": ("资源说明", 500, False),
+    "contact": ("联系方式", 60, True),
+    "availability": ("可用时间", 60, False),
+}
 
 
 def _resources(cid: str) -> dict:
-    return _files.view(community_path(cid), "resources",
-                       lambda t: {r["id"]: r for r in t.get("resources", {}).values()})
+    return _files.view(
+        community_path(cid),
+        "resources",
+        lambda t: {r["id"]: r for r in t.get("resources", {}).values()},
+    )
 
 
 def get_resource(cid: str, rid: str) -> dict:
@@ -35,8 +47,11 @@ def get_resource(cid: str, rid: str) -> dict:
 def list_resources(cid: str, kind: str | None = None, active: bool | None = None) -> list[dict]:
     """A community's resources, newest first; optionally of one kind, or only (in)active ones."""
     rows = sorted(_resources(cid).values(), key=lambda r: (r["created_at"], r["id"]), reverse=True)
-    return [r for r in rows if (kind is None or r["kind"] == kind)
-            and (active is None or r["active"] == active)]
+    return [
+        r
+        for r in rows
+        if (kind is None or r["kind"] == kind) and (active is None or r["active"] == active)
+    ]
 
 
 def _clean(fields: dict) -> dict:
@@ -57,17 +72,41 @@ def _clean(fields: dict) -> dict:
     return out
 
 
-def create_resource(cid: str, by: str, *, name: str, kind: str, provider: str, provider_type: str,
-                    contact: str, description: str = "", availability: str = "",
-                    at=None) -> dict:
+def create_resource(
+    cid: str,
+    by: str,
+    *,
+    name: str,
+    kind: str,
+    provider: str,
+    provider_type: str,
+    contact: str,
+    description: str = "",
+    availability: str = "",
+    at=None,
+) -> dict:
     """Add a resource (active) to the community's list."""
     places.get_community(cid)
-    fields = _clean({"name": name, "kind": kind, "provider": provider,
-                     "provider_type": provider_type, "contact": contact,
-                     "description": description, "availability": availability})
+    fields = _clean(
+        {
+            "name": name,
+            "kind": kind,
+            "provider": provider,
+            "provider_type": provider_type,
+            "contact": contact,
+            "description": description,
+            "availability": availability,
+        }
+    )
     at = at or now()
-    resource = dict(fields, id=new_id(), community_id=cid, created_at=stamp(at), created_by=by,
-                    updated_at=stamp(at))
+    resource = dict(
+        fields,
+        id=new_id(),
+        community_id=cid,
+        created_at=stamp(at),
+        created_by=by,
+        updated_at=stamp(at),
+    )
     with _files.transaction(community_path(cid)) as db:
         db.table("resources").insert(resource)
     return resource

@@ -9,6 +9,7 @@ Repeated absences (``limit`` within ``days``) block new sign-ups until an admin
 clears them; clearing stamps ``no_show_cleared_at`` on the account, and only
 absences from shifts that started after that stamp count again.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -78,8 +79,15 @@ def _change_row(cid: str, shift: dict, signup_id: str, change) -> dict:
     return row
 
 
-def mark_attendance(cid: str, sid: str, signup_id: str, status: str, by: str, note: str = "",
-                    at: datetime | None = None) -> dict:
+def mark_attendance(
+    cid: str,
+    sid: str,
+    signup_id: str,
+    status: str,
+    by: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> dict:
     """Mark a confirmed sign-up 已到 or 缺席; present rows get the shift's length as hours."""
     at = at or now()
     if status not in ATTENDANCE_NAMES:
@@ -95,14 +103,29 @@ def mark_attendance(cid: str, sid: str, signup_id: str, status: str, by: str, no
             raise StoreError("只能为已报名（非候补、未取消）的人员登记到岗。")
         if row.get("hours_confirmed_at"):
             raise StoreError("这条记录的工时已经确认，不能再修改到岗情况。")
-        row.update(attendance=status, attendance_note=note, marked_by=by, marked_at=stamp(at),
-                   hours=shift_hours(shift) if status == PRESENT else 0.0, hours_reason="",
-                   hours_confirmed_at=None, hours_confirmed_by=None)
+        row.update(
+            attendance=status,
+            attendance_note=note,
+            marked_by=by,
+            marked_at=stamp(at),
+            hours=shift_hours(shift) if status == PRESENT else 0.0,
+            hours_reason="",
+            hours_confirmed_at=None,
+            hours_confirmed_by=None,
+        )
+
     return _change_row(cid, shift, signup_id, change)
 
 
-def adjust_hours(cid: str, sid: str, signup_id: str, hours: float, reason: str, by: str,
-                 at: datetime | None = None) -> dict:
+def adjust_hours(
+    cid: str,
+    sid: str,
+    signup_id: str,
+    hours: float,
+    reason: str,
+    by: str,
+    at: datetime | None = None,
+) -> dict:
     """Credit other hours than the shift's length; a reason is required."""
     at = at or now()
     reason = (reason or "").strip()
@@ -123,8 +146,10 @@ def adjust_hours(cid: str, sid: str, signup_id: str, hours: float, reason: str, 
             raise StoreError("请先登记为“已到”，再调整工时。")
         if row.get("hours_confirmed_at"):
             raise StoreError("这条记录的工时已经确认，不能再调整。")
-        row.update(hours=hours, hours_reason=reason, hours_adjusted_by=by,
-                   hours_adjusted_at=stamp(at))
+        row.update(
+            hours=hours, hours_reason=reason, hours_adjusted_by=by, hours_adjusted_at=stamp(at)
+        )
+
     return _change_row(cid, shift, signup_id, change)
 
 
@@ -135,16 +160,23 @@ def confirm_hours(cid: str, sid: str, by: str, at: datetime | None = None) -> li
     with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
         table = db.table("signups")
         q = Query()
-        pending = table.search((q.shift_id == sid) & (q.status == _CONFIRMED)
-                               & (q.attendance == PRESENT) & (q.hours_confirmed_at == None))  # noqa: E711
+        pending = table.search(
+            (q.shift_id == sid)
+            & (q.status == _CONFIRMED)
+            & (q.attendance == PRESENT)
+            & (q.hours_confirmed_at == None)  # noqa: E711 (a TinyDB query)
+        )
         if not pending:
             raise StoreError("这个班次没有待确认的工时。")
-        table.update({"hours_confirmed_at": stamp(at), "hours_confirmed_by": by},
-                     doc_ids=[d.doc_id for d in pending])
+        table.update(
+            {"hours_confirmed_at": stamp(at), "hours_confirmed_by": by},
+            doc_ids=[d.doc_id for d in pending],
+        )
     return [dict(d, hours_confirmed_at=stamp(at), hours_confirmed_by=by) for d in pending]
 
 
 # --- no-shows ---------------------------------------------------------------------------
+
 
 def _window_months(since: datetime, until: datetime) -> tuple[str, str]:
     return since.strftime("%Y-%m"), until.strftime("%Y-%m")
@@ -183,12 +215,12 @@ def no_show_block(uid: str, at: datetime | None = None, limit: int = 2, days: in
         return
     count = len(user_no_shows(uid, at, days))
     if count >= limit:
-        raise StoreError(f"您近 {days} 天内缺席 {count} 次，暂时不能报名，"
-                         "请联系社区管理员解除。")
+        raise StoreError(f"您近 {days} 天内缺席 {count} 次，暂时不能报名，请联系社区管理员解除。")
 
 
-def blocked_members(cid: str, at: datetime | None = None, limit: int = 2,
-                    days: int = 90) -> list[dict]:
+def blocked_members(
+    cid: str, at: datetime | None = None, limit: int = 2, days: int = 90
+) -> list[dict]:
     """Users blocked by absences of whom at least one counted absence is in this community."""
     at = at or now()
     since = at - timedelta(days=days)
@@ -197,10 +229,13 @@ def blocked_members(cid: str, at: datetime | None = None, limit: int = 2,
     uids: set[str] = set()
     if folder.exists():
         for path in folder.glob("signups-*.json"):
-            month = path.stem[len("signups-"):]
+            month = path.stem[len("signups-") :]
             if month != "standing" and first <= month <= last:
-                uids.update(r["uid"] for r in month_rows(cid, month)["rows"]
-                            if r.get("attendance") == ABSENT)
+                uids.update(
+                    r["uid"]
+                    for r in month_rows(cid, month)["rows"]
+                    if r.get("attendance") == ABSENT
+                )
     rows = []
     for uid, user in accounts.users_by_ids(uids).items():
         counted = user_no_shows(uid, at, days)
@@ -216,6 +251,7 @@ def clear_no_show_block(uid: str, at: datetime | None = None) -> dict:
 
 # --- hours ------------------------------------------------------------------------------
 
+
 def hours_rows(uid: str) -> list[dict]:
     """Every present sign-up of the user with shift, post, community and hours, by date."""
     rows = []
@@ -227,10 +263,18 @@ def hours_rows(uid: str) -> list[dict]:
                 shift, post = posts.get_shift(cid, row["shift_id"])
             except NotFound:
                 continue
-            rows.append(dict(row, shift=shift, post=post, category=post["category"],
-                             community=places.community_index().get(cid),
-                             confirmed=bool(row.get("hours_confirmed_at")),
-                             month=posts.shift_month(shift), date=shift["date"]))
+            rows.append(
+                dict(
+                    row,
+                    shift=shift,
+                    post=post,
+                    category=post["category"],
+                    community=places.community_index().get(cid),
+                    confirmed=bool(row.get("hours_confirmed_at")),
+                    month=posts.shift_month(shift),
+                    date=shift["date"],
+                )
+            )
     return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
 
 
@@ -247,13 +291,17 @@ def summarize_hours(rows: list[dict]) -> dict:
         total += hours
         by_category[row["category"]] = by_category.get(row["category"], 0) + hours
         by_month[row["month"]] = by_month.get(row["month"], 0) + hours
-    return {"total": round(total, 2), "pending": round(pending, 2),
-            "by_category": {k: round(v, 2) for k, v in by_category.items()},
-            "by_month": {k: round(v, 2) for k, v in sorted(by_month.items())},
-            "count": sum(1 for r in rows if r["confirmed"])}
+    return {
+        "total": round(total, 2),
+        "pending": round(pending, 2),
+        "by_category": {k: round(v, 2) for k, v in by_category.items()},
+        "by_month": {k: round(v, 2) for k, v in sorted(by_month.items())},
+        "count": sum(1 for r in rows if r["confirmed"]),
+    }
 
 
 def confirmed_hours_between(uid: str, first: str, last: str) -> list[dict]:
     """Confirmed service rows of the user whose shift date is within [first, last] (ISO dates)."""
-    return [r for r in hours_rows(uid) if r["confirmed"] and r["date"]
-            and first <= r["date"] <= last]
+    return [
+        r for r in hours_rows(uid) if r["confirmed"] and r["date"] and first <= r["date"] <= last
+    ]

@@ -5,6 +5,7 @@ in ``certificates/<YYYY>.json`` under a random serial number: the public
 verification page shows only what is stored under a serial, so a made-up
 serial finds nothing and cannot be forged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,7 @@ def mask_name(name: str) -> str:
 
 def _new_serial(at: datetime) -> str:
     token = secrets.token_hex(8).upper()
-    return f"DC{at.year}-" + "-".join(token[i:i + 4] for i in range(0, 16, 4))
+    return f"DC{at.year}-" + "-".join(token[i : i + 4] for i in range(0, 16, 4))
 
 
 def issuing_community(uid: str, rows: list[dict]) -> dict | None:
@@ -64,21 +65,36 @@ def service_record(uid: str, first: date, last: date) -> dict:
     rows = attendance.confirmed_hours_between(uid, first.isoformat(), last.isoformat())
     summary = attendance.summarize_hours(rows)
     issuer = issuing_community(uid, rows)
-    items = [{"date": r["date"], "start": r["shift"]["start"], "end": r["shift"]["end"],
-              "title": r["post"]["title"], "category": r["category"],
-              "community": r["community"]["name"] if r["community"] else "",
-              "hours": float(r["hours"])} for r in rows]
-    return {"uid": uid, "name": user["name"], "role": user["role"],
-            "date_from": first.isoformat(), "date_to": last.isoformat(),
-            "community_id": issuer["id"] if issuer else None,
-            "community": issuer["name"] if issuer else "",
-            "by_category": summary["by_category"], "total_hours": summary["total"],
-            "items": items}
+    items = [
+        {
+            "date": r["date"],
+            "start": r["shift"]["start"],
+            "end": r["shift"]["end"],
+            "title": r["post"]["title"],
+            "category": r["category"],
+            "community": r["community"]["name"] if r["community"] else "",
+            "hours": float(r["hours"]),
+        }
+        for r in rows
+    ]
+    return {
+        "uid": uid,
+        "name": user["name"],
+        "role": user["role"],
+        "date_from": first.isoformat(),
+        "date_to": last.isoformat(),
+        "community_id": issuer["id"] if issuer else None,
+        "community": issuer["name"] if issuer else "",
+        "by_category": summary["by_category"],
+        "total_hours": summary["total"],
+        "items": items,
+    }
 
 
 def _fingerprint(record: dict) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False)
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(record, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def issue_certificate(uid: str, first: date, last: date, at: datetime | None = None) -> dict:
@@ -96,8 +112,13 @@ def issue_certificate(uid: str, first: date, last: date, at: datetime | None = N
         same = table.get((q.uid == uid) & (q.fingerprint == fingerprint))
         if same is not None:
             return dict(same)
-        cert = dict(record, serial=_new_serial(at), fingerprint=fingerprint,
-                    issued_at=stamp(at), masked_name=mask_name(record["name"]))
+        cert = dict(
+            record,
+            serial=_new_serial(at),
+            fingerprint=fingerprint,
+            issued_at=stamp(at),
+            masked_name=mask_name(record["name"]),
+        )
         table.insert(cert)
     return cert
 
@@ -120,12 +141,16 @@ def user_certificates(uid: str) -> list[dict]:
     rows = []
     if folder.exists():
         for path in folder.glob("*.json"):
-            rows += [r for r in _files.read_tables(path).get("certificates", {}).values()
-                     if r["uid"] == uid]
+            rows += [
+                r
+                for r in _files.read_tables(path).get("certificates", {}).values()
+                if r["uid"] == uid
+            ]
     return sorted(rows, key=lambda r: r["issued_at"], reverse=True)
 
 
 # --- quarterly summaries for 在职党员 ---------------------------------------------------
+
 
 def quarter_range(quarter: str) -> tuple[date, date]:
     """('2026-Q1') -> (2026-01-01, 2026-03-31); NotFound for anything else."""
@@ -147,14 +172,22 @@ def member_quarter_summary(uid: str, quarter: str) -> dict:
     first, last = quarter_range(quarter)
     user = accounts.get_user(uid)
     record = service_record(uid, first, last)
-    return dict(record, quarter=quarter, work_unit=user.get("work_unit", ""),
-                party_org=user.get("party_org", ""), phone=user.get("phone", ""))
+    return dict(
+        record,
+        quarter=quarter,
+        work_unit=user.get("work_unit", ""),
+        party_org=user.get("party_org", ""),
+        phone=user.get("phone", ""),
+    )
 
 
 def community_quarter_summaries(cid: str, quarter: str) -> list[dict]:
     """The quarterly summary of every 在职党员 currently reported in to the community."""
     places.get_community(cid)
     users = accounts.users_by_ids(reports.community_member_ids(cid))
-    rows = [member_quarter_summary(uid, quarter) for uid, user in users.items()
-            if user["role"] == "member"]
+    rows = [
+        member_quarter_summary(uid, quarter)
+        for uid, user in users.items()
+        if user["role"] == "member"
+    ]
     return sorted(rows, key=lambda r: r["name"])

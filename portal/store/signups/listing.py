@@ -5,6 +5,7 @@ grouped list is cached for as long as the district's open-shift list itself is
 (``signups.district_open_shifts`` returns the same list object until something
 changes); filters are applied to the cached groups.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,26 +18,32 @@ _grouped: list = [None, None]  # [the district list the groups were made from, g
 def _group(rows: list[dict]) -> list[dict]:
     groups: dict[str, dict] = {}
     for row in rows:
-        entry = groups.setdefault(row["post"]["id"], {"post": row["post"],
-                                                      "community": row["community"],
-                                                      "shifts": [], "free": 0})
+        entry = groups.setdefault(
+            row["post"]["id"],
+            {"post": row["post"], "community": row["community"], "shifts": [], "free": 0},
+        )
         entry["shifts"].append(row)
         entry["free"] += row["free"]
-    return sorted(groups.values(), key=lambda e: (e["shifts"][0]["shift"]["date"] or "",
-                                                  e["post"]["title"]))
+    return sorted(
+        groups.values(), key=lambda e: (e["shifts"][0]["shift"]["date"] or "", e["post"]["title"])
+    )
 
 
-def open_posts(street: str = "", category: str = "", community: str = "",
-               at: datetime | None = None) -> list[dict]:
+def open_posts(
+    street: str = "", category: str = "", community: str = "", at: datetime | None = None
+) -> list[dict]:
     """Open posts with their open shifts and free places, soonest first; optionally
     only one street's, one category's or one community's."""
     rows = signups.district_open_shifts(at)
     if _grouped[0] is not rows:
         _grouped[:] = [rows, _group(rows)]
-    return [g for g in _grouped[1]
-            if (not street or g["community"]["street_id"] == street)
-            and (not category or g["post"]["category"] == category)
-            and (not community or g["community"]["id"] == community)]
+    return [
+        g
+        for g in _grouped[1]
+        if (not street or g["community"]["street_id"] == street)
+        and (not category or g["post"]["category"] == category)
+        and (not community or g["community"]["id"] == community)
+    ]
 
 
 def open_post_count(at: datetime | None = None) -> int:

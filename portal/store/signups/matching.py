@@ -1,4 +1,5 @@
 """为我推荐: open shifts ranked for one person, each with the reasons why."""
+
 from __future__ import annotations
 
 import heapq
@@ -14,8 +15,9 @@ from ..base import now
 SLOT_NAMES = {"weekday_day": "工作日白天", "weekday_evening": "工作日晚间", "weekend": "周末"}
 
 
-def recommend_shifts(uid: str, at: datetime | None = None, only_matching: bool = False,
-                     limit: int = 60) -> list[dict]:
+def recommend_shifts(
+    uid: str, at: datetime | None = None, only_matching: bool = False, limit: int = 60
+) -> list[dict]:
     """Open shifts ranked by skill match, own community, availability, then date."""
     user = accounts.get_user(uid)
     mine, free_time = set(user["skills"]), set(user["availability"])
@@ -30,8 +32,15 @@ def recommend_shifts(uid: str, at: datetime | None = None, only_matching: bool =
         if only_matching and not matches:
             continue
         slot = row["slot"]
-        scored.append((-matches, row["community"]["id"] != own,
-                       slot is not None and slot not in free_time, row["date_key"], n))
+        scored.append(
+            (
+                -matches,
+                row["community"]["id"] != own,
+                slot is not None and slot not in free_time,
+                row["date_key"],
+                n,
+            )
+        )
     skill_names = kbdata.taxonomy()["skill_by_id"]
     result = []
     for score in heapq.nsmallest(limit, scored):
@@ -45,6 +54,7 @@ def recommend_shifts(uid: str, at: datetime | None = None, only_matching: bool =
             reasons.append("在您所在的社区")
         if not score[2] and slot:
             reasons.append("符合您的空闲时间：" + SLOT_NAMES[slot])
-        result.append(dict(row, reasons=reasons, matched=matched,
-                           mine=signed.get(row["shift"]["id"])))
+        result.append(
+            dict(row, reasons=reasons, matched=matched, mine=signed.get(row["shift"]["id"]))
+        )
     return result

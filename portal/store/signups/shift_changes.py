@@ -6,6 +6,7 @@ shift to the community file's ``cancelled_shifts`` table, so it disappears from
 every list and cannot be signed up for, and marks its active sign-ups cancelled
 with the reason. Locks: the community file, then the month's sign-up file.
 """
+
 from __future__ import annotations
 
 from tinydb import Query
@@ -17,20 +18,30 @@ from ..base import NotFound, StoreError, community_path, now, signups_path, stam
 
 def _active(table, sid: str) -> list:
     q = Query()
-    return sorted(table.search((q.shift_id == sid) & q.status.one_of(signups.ACTIVE)),
-                  key=lambda d: d.doc_id)
+    return sorted(
+        table.search((q.shift_id == sid) & q.status.one_of(signups.ACTIVE)), key=lambda d: d.doc_id
+    )
 
 
-def update_shift(cid: str, sid: str, *, date: str | None = None, start: str | None = None,
-                 end: str | None = None, capacity: int | None = None, at=None) -> dict:
+def update_shift(
+    cid: str,
+    sid: str,
+    *,
+    date: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    capacity: int | None = None,
+    at=None,
+) -> dict:
     """Change a shift's date/time/capacity. Returns {'before', 'shift', 'uids', 'promoted'}:
     uids are everyone on the shift (confirmed and waiting), promoted the rows moved up."""
     at = at or now()
     shift, _post = posts.get_shift(cid, sid)
     new = dict(shift)
     if shift["date"] is not None:
-        new.update(date=date or shift["date"], start=start or shift["start"],
-                   end=end or shift["end"])
+        new.update(
+            date=date or shift["date"], start=start or shift["start"], end=end or shift["end"]
+        )
         if new["start"] >= new["end"]:
             raise StoreError("班次的结束时间必须晚于开始时间。")
         if posts.shift_month(new) != posts.shift_month(shift):
@@ -54,17 +65,19 @@ def update_shift(cid: str, sid: str, *, date: str | None = None, start: str | No
             rows = _active(table, sid)
             confirmed = [r for r in rows if r["status"] == signups.CONFIRMED]
             if new["capacity"] < len(confirmed):
-                raise StoreError(f"名额不能少于已报名人数（{len(confirmed)} 人）；"
-                                 "请先与报名的人沟通。")
+                raise StoreError(
+                    f"名额不能少于已报名人数（{len(confirmed)} 人）；请先与报名的人沟通。"
+                )
             free = new["capacity"] - len(confirmed)
-            for row in [r for r in rows if r["status"] == signups.WAITING][:max(free, 0)]:
-                table.update({"status": signups.CONFIRMED, "promoted_at": stamp(at)},
-                             doc_ids=[row.doc_id])
+            for row in [r for r in rows if r["status"] == signups.WAITING][: max(free, 0)]:
+                table.update(
+                    {"status": signups.CONFIRMED, "promoted_at": stamp(at)}, doc_ids=[row.doc_id]
+                )
                 promoted.append(dict(row, status=signups.CONFIRMED, promoted_at=stamp(at)))
-        shifts.update({k: new[k] for k in ("date", "start", "end", "capacity")},
-                      doc_ids=[found.doc_id])
-    return {"before": shift, "shift": new, "uids": [r["uid"] for r in rows],
-            "promoted": promoted}
+        shifts.update(
+            {k: new[k] for k in ("date", "start", "end", "capacity")}, doc_ids=[found.doc_id]
+        )
+    return {"before": shift, "shift": new, "uids": [r["uid"] for r in rows], "promoted": promoted}
 
 
 def cancel_shift(cid: str, sid: str, reason: str, by: str | None = None, at=None) -> dict:
@@ -83,9 +96,15 @@ def cancel_shift(cid: str, sid: str, reason: str, by: str | None = None, at=None
             table = sdb.table("signups")
             rows = _active(table, sid)
             for row in rows:
-                table.update({"status": signups.CANCELLED, "cancelled_at": stamp(at),
-                              "cancel_reason": reason, "cancelled_by_community": True},
-                             doc_ids=[row.doc_id])
+                table.update(
+                    {
+                        "status": signups.CANCELLED,
+                        "cancelled_at": stamp(at),
+                        "cancel_reason": reason,
+                        "cancelled_by_community": True,
+                    },
+                    doc_ids=[row.doc_id],
+                )
         gone = dict(found, cancelled_at=stamp(at), cancel_reason=reason, cancelled_by=by)
         db.table("cancelled_shifts").insert(gone)
         shifts.remove(doc_ids=[found.doc_id])
@@ -95,8 +114,11 @@ def cancel_shift(cid: str, sid: str, reason: str, by: str | None = None, at=None
 def cancelled_shifts(cid: str, pid: str | None = None) -> list[dict]:
     """Cancelled shifts of a community (optionally of one post), newest cancellation first."""
     rows = _files.read_tables(community_path(cid)).get("cancelled_shifts", {}).values()
-    return sorted((r for r in rows if pid is None or r["post_id"] == pid),
-                  key=lambda r: r["cancelled_at"], reverse=True)
+    return sorted(
+        (r for r in rows if pid is None or r["post_id"] == pid),
+        key=lambda r: r["cancelled_at"],
+        reverse=True,
+    )
 
 
 def get_cancelled_shift(cid: str, sid: str) -> dict | None:

@@ -5,6 +5,7 @@ A sign-up holds the person's lock (no two of their own sign-ups race past the
 overlap check) and then the month file's lock (no two people race past the
 capacity check); the order is always person then file, so no deadlock.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -44,8 +45,11 @@ def shift_counts(cid: str, shift: dict) -> dict:
     """{'confirmed': n, 'waiting': n, 'free': n} for one shift."""
     slot = _view(cid, posts.shift_month(shift))["by_shift"].get(shift["id"])
     taken = len(slot[CONFIRMED]) if slot else 0
-    return {"confirmed": taken, "waiting": len(slot[WAITING]) if slot else 0,
-            "free": max(shift["capacity"] - taken, 0)}
+    return {
+        "confirmed": taken,
+        "waiting": len(slot[WAITING]) if slot else 0,
+        "free": max(shift["capacity"] - taken, 0),
+    }
 
 
 def roster(cid: str, sid: str) -> dict:
@@ -53,14 +57,21 @@ def roster(cid: str, sid: str) -> dict:
     shift, post = posts.get_shift(cid, sid)
     slot = _view(cid, posts.shift_month(shift))["by_shift"].get(sid, {CONFIRMED: [], WAITING: []})
     users = accounts.users_by_ids(r["uid"] for r in slot[CONFIRMED] + slot[WAITING])
+
     def attach(rows):
         return [dict(r, user=users.get(r["uid"])) for r in rows]
-    return {"shift": shift, "post": post, "confirmed": attach(slot[CONFIRMED]),
-            "waiting": attach(slot[WAITING])}
+
+    return {
+        "shift": shift,
+        "post": post,
+        "confirmed": attach(slot[CONFIRMED]),
+        "waiting": attach(slot[WAITING]),
+    }
 
 
-def user_signups(uid: str, include_cancelled: bool = False, months=None,
-                 upcoming_at: datetime | None = None) -> list[dict]:
+def user_signups(
+    uid: str, include_cancelled: bool = False, months=None, upcoming_at: datetime | None = None
+) -> list[dict]:
     """The user's sign-ups with shift, post, community and waiting position, by start time.
 
     ``months`` (a set of "YYYY-MM" / "standing") limits the search to those partitions;
@@ -83,8 +94,15 @@ def user_signups(uid: str, include_cancelled: bool = False, months=None,
             if row["status"] == WAITING:
                 waiting = view["by_shift"][row["shift_id"]][WAITING]
                 position = 1 + [w["id"] for w in waiting].index(row["id"])
-            rows.append(dict(row, shift=shift, post=post, position=position,
-                             community=places.get_community(cid)))
+            rows.append(
+                dict(
+                    row,
+                    shift=shift,
+                    post=post,
+                    position=position,
+                    community=places.get_community(cid),
+                )
+            )
     return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
 
 
@@ -102,8 +120,15 @@ def _overlaps(a: dict, b: dict) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
 
 
-def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None, *,
-            no_show_limit: int = 2, no_show_days: int = 90) -> dict:
+def sign_up(
+    cid: str,
+    sid: str,
+    uid: str,
+    at: datetime | None = None,
+    *,
+    no_show_limit: int = 2,
+    no_show_days: int = 90,
+) -> dict:
     """Sign the user up: confirmed while places are free, else on the waiting list.
 
     Refused while the user has ``no_show_limit`` absences within ``no_show_days``."""
@@ -125,30 +150,46 @@ def sign_up(cid: str, sid: str, uid: str, at: datetime | None = None, *,
         # Overlaps happen on one date, so the shift's own month is all there is to check.
         for mine in user_signups(uid, months={month}):
             if mine["shift_id"] == sid:
-                raise StoreError("您已经报名了这个班次。" if mine["status"] == CONFIRMED
-                                 else f"您已在这个班次的候补名单上（第 {mine['position']} 位）。")
+                raise StoreError(
+                    "您已经报名了这个班次。"
+                    if mine["status"] == CONFIRMED
+                    else f"您已在这个班次的候补名单上（第 {mine['position']} 位）。"
+                )
             if _overlaps(mine["shift"], shift):
-                raise StoreError(f"与您已报名的“{mine['post']['title']}”"
-                                 f"（{mine['shift']['date']} {mine['shift']['start']}–"
-                                 f"{mine['shift']['end']}）时间冲突。")
+                raise StoreError(
+                    f"与您已报名的“{mine['post']['title']}”"
+                    f"（{mine['shift']['date']} {mine['shift']['start']}–"
+                    f"{mine['shift']['end']}）时间冲突。"
+                )
         # The pointer goes first: a crash after it leaves a pointer to nothing, never
         # a sign-up that the member cannot see.
         people.add_signup_part(uid, cid, month)
         with _files.transaction(signups_path(cid, month)) as db:
             table = db.table("signups")
             taken = table.count((Query().shift_id == sid) & (Query().status == CONFIRMED))
-            row = {"id": new_id(), "shift_id": sid, "post_id": post["id"], "uid": uid,
-                   "status": CONFIRMED if taken < shift["capacity"] else WAITING,
-                   "created_at": stamp(at), "cancelled_at": None, "promoted_at": None}
+            row = {
+                "id": new_id(),
+                "shift_id": sid,
+                "post_id": post["id"],
+                "uid": uid,
+                "status": CONFIRMED if taken < shift["capacity"] else WAITING,
+                "created_at": stamp(at),
+                "cancelled_at": None,
+                "promoted_at": None,
+            }
             table.insert(row)
-            waiting = 0 if row["status"] == CONFIRMED else \
-                table.count((Query().shift_id == sid) & (Query().status == WAITING))
+            waiting = (
+                0
+                if row["status"] == CONFIRMED
+                else table.count((Query().shift_id == sid) & (Query().status == WAITING))
+            )
     # The caller learns the place on the waiting list without reading the file again.
     return dict(row, position=waiting or None)
 
 
-def cancel_signup(cid: str, sid: str, uid: str, at: datetime | None = None,
-                  deadline_hours: float = 2) -> dict:
+def cancel_signup(
+    cid: str, sid: str, uid: str, at: datetime | None = None, deadline_hours: float = 2
+) -> dict:
     """Cancel the user's sign-up; a freed place goes to the first on the waiting list.
 
     Returns {'cancelled': row, 'promoted': row or None}.
@@ -162,19 +203,23 @@ def cancel_signup(cid: str, sid: str, uid: str, at: datetime | None = None,
         mine = table.get((q.shift_id == sid) & (q.uid == uid) & q.status.one_of(ACTIVE))
         if mine is None:
             raise StoreError("您没有报名这个班次。")
-        if mine["status"] == CONFIRMED and start is not None \
-                and at > start - timedelta(hours=deadline_hours):
-            raise StoreError(f"班次开始前 {deadline_hours:g} 小时内不能在线取消，"
-                             "请直接联系社区。")
+        if (
+            mine["status"] == CONFIRMED
+            and start is not None
+            and at > start - timedelta(hours=deadline_hours)
+        ):
+            raise StoreError(f"班次开始前 {deadline_hours:g} 小时内不能在线取消，请直接联系社区。")
         table.update({"status": CANCELLED, "cancelled_at": stamp(at)}, doc_ids=[mine.doc_id])
         promoted = None
         if mine["status"] == CONFIRMED:
-            waiting = sorted(table.search((q.shift_id == sid) & (q.status == WAITING)),
-                             key=lambda d: d.doc_id)
+            waiting = sorted(
+                table.search((q.shift_id == sid) & (q.status == WAITING)), key=lambda d: d.doc_id
+            )
             if waiting:
                 promoted = dict(waiting[0], status=CONFIRMED, promoted_at=stamp(at))
-                table.update({"status": CONFIRMED, "promoted_at": stamp(at)},
-                             doc_ids=[waiting[0].doc_id])
+                table.update(
+                    {"status": CONFIRMED, "promoted_at": stamp(at)}, doc_ids=[waiting[0].doc_id]
+                )
     return {"cancelled": dict(mine, status=CANCELLED), "promoted": promoted}
 
 
@@ -197,8 +242,9 @@ def _open_block(community: dict, this_month: str) -> tuple[list[str], list[dict]
         if posts.shift_month(shift) not in months:
             continue
         keys.append(key)
-        rows.append({"shift": shift, "post": post, "community": community,
-                     **shift_counts(cid, shift)})
+        rows.append(
+            {"shift": shift, "post": post, "community": community, **shift_counts(cid, shift)}
+        )
         rows[-1]["date_key"] = (shift["date"] or "9999", shift["start"] or "")
         rows[-1]["slot"] = posts.shift_slot(shift)
         rows[-1]["wanted"] = tuple(posts.wanted_skills(post))
@@ -224,6 +270,6 @@ def district_open_shifts(at: datetime | None = None) -> list[dict]:
     rows = []
     for community in places.list_communities():
         keys, block = _open_block(community, moment[:7])
-        rows.extend(block[bisect.bisect_right(keys, moment):])
+        rows.extend(block[bisect.bisect_right(keys, moment) :])
     _district[:] = [key, rows]
     return rows

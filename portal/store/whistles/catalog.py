@@ -2,6 +2,7 @@
 whistle list (items, departments, levels and their due times), where a street's
 whistle files live, and the timeline entry.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,6 +30,7 @@ _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 # ---------------------------------------------------------------- the whistle list
+
 
 def whistle_data() -> dict:
     """The checked whistle list with its lookup maps (see ``kb.data.whistle_list``)."""
@@ -61,11 +63,14 @@ def level_info(level: int) -> dict:
 def due_times(raised_at: datetime, level: int) -> dict[str, str]:
     """When each step is due for a whistle of this level raised at raised_at."""
     info = level_info(level)
-    return {step: stamp(raised_at + timedelta(hours=info[f"{step}_hours"]))
-            for step in ("acknowledge", "arrive", "resolve")}
+    return {
+        step: stamp(raised_at + timedelta(hours=info[f"{step}_hours"]))
+        for step in ("acknowledge", "arrive", "resolve")
+    }
 
 
 # ---------------------------------------------------------------- paths
+
 
 def _street_dir(street_id: str) -> Path:
     if not valid_id(street_id):
@@ -83,15 +88,30 @@ def _open_path(street_id: str) -> Path:
     return _street_dir(street_id) / "open.json"
 
 
-
 # ---------------------------------------------------------------- timeline
 
-def entry(actor: dict, action: str, status: str, text: str = "", at=None, dept: str | None = None,
-          photos=()) -> dict:
+
+def entry(
+    actor: dict,
+    action: str,
+    status: str,
+    text: str = "",
+    at=None,
+    dept: str | None = None,
+    photos=(),
+) -> dict:
     """One timeline entry: who (uid, name, role), when, what, the status after it."""
-    return {"at": stamp(at or now()), "by": actor["uid"], "by_name": actor["name"],
-            "role": actor["role"], "dept": dept, "action": action, "text": text,
-            "status": status, "photos": list(photos)}
+    return {
+        "at": stamp(at or now()),
+        "by": actor["uid"],
+        "by_name": actor["name"],
+        "role": actor["role"],
+        "dept": dept,
+        "action": action,
+        "text": text,
+        "status": status,
+        "photos": list(photos),
+    }
 
 
 def clean_text(text: str, required: bool, what: str, limit: int = 500) -> str:

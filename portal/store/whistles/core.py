@@ -14,21 +14,37 @@ check each entry against the month file, so a crash between the two writes never
 hides an open whistle. The state changes live in ``whistle_flow``, the figures in
 ``whistle_stats``.
 """
+
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from tinydb import Query
 
-from kb import data as kbdata
 
 from .. import _files, photos as need_photos, places
 from ..lists import needs
 from . import requests as whistle_requests
-from .catalog import (CLOSED, DEPTS_DONE, D_ACK, D_ARRIVED, D_DONE, D_SUMMONED, HANDLING, MAX_PHOTOS, OPEN_STATUSES, RAISED, REPORTED, REWORK, R_DECLINED, R_PENDING, R_WHISTLED, STATUSES, STEPS, VERIFYING, _MONTH_RE, _WID_RE, _month_path, _open_path, _street_dir, clean_text, departments, due_times, entry, get_department, get_item, level_info, whistle_data)
-from ..base import NotFound, StoreError, new_id, now, root, stamp, valid_id
+from .catalog import (
+    CLOSED,
+    D_SUMMONED,
+    MAX_PHOTOS,
+    RAISED,
+    R_PENDING,
+    R_WHISTLED,
+    _MONTH_RE,
+    _WID_RE,
+    _month_path,
+    _open_path,
+    _street_dir,
+    clean_text,
+    due_times,
+    entry,
+    get_department,
+    get_item,
+)
+from ..base import NotFound, StoreError, new_id, now, stamp
+
 
 def month_of(wid: str) -> str:
     match = _WID_RE.match(wid or "")
@@ -46,11 +62,15 @@ def whistle_months(street_id: str) -> list[str]:
 
 
 def _month_index(street_id: str, month: str) -> dict:
-    return _files.view(_month_path(street_id, month), "whistles",
-                       lambda t: {w["id"]: w for w in t.get("whistles", {}).values()})
+    return _files.view(
+        _month_path(street_id, month),
+        "whistles",
+        lambda t: {w["id"]: w for w in t.get("whistles", {}).values()},
+    )
 
 
 # ---------------------------------------------------------------- reading
+
 
 def get_whistle(street_id: str, wid: str) -> dict:
     """A whistle of the street, or NotFound (also for another street's id)."""
@@ -72,7 +92,7 @@ def whistles_in(street_ids=None, months=None) -> list[dict]:
     """Whistles raised in the months (all months when None) by the streets (all when None)."""
     rows: list[dict] = []
     for sid in _street_ids(street_ids):
-        for month in (whistle_months(sid) if months is None else months):
+        for month in whistle_months(sid) if months is None else months:
             if _month_path(sid, month).exists():
                 rows.extend(_month_index(sid, month).values())
     return _newest_first(rows)
@@ -82,17 +102,28 @@ def open_whistles(street_ids=None) -> list[dict]:
     """Every whistle not yet 已结案 of the streets, whatever month it was raised in."""
     rows = []
     for sid in _street_ids(street_ids):
-        entries = _files.view(_open_path(sid), "open",
-                              lambda t: sorted({(e["month"], e["id"]) for e in t.get("open", {}).values()}))
+        entries = _files.view(
+            _open_path(sid),
+            "open",
+            lambda t: sorted({(e["month"], e["id"]) for e in t.get("open", {}).values()}),
+        )
         for month, wid in entries:
-            whistle = _month_index(sid, month).get(wid) if _month_path(sid, month).exists() else None
+            whistle = (
+                _month_index(sid, month).get(wid) if _month_path(sid, month).exists() else None
+            )
             if whistle is not None and whistle["status"] != CLOSED:
                 rows.append(whistle)
     return _newest_first(rows)
 
 
-def list_whistles(street_ids=None, *, months=None, status: str | None = None,
-                  department: str | None = None, item_id: str | None = None) -> list[dict]:
+def list_whistles(
+    street_ids=None,
+    *,
+    months=None,
+    status: str | None = None,
+    department: str | None = None,
+    item_id: str | None = None,
+) -> list[dict]:
     """Whistles newest first, filtered. With no months: the open ones plus the months given
     by ``months``; ``months=None`` and ``status=None`` means every whistle."""
     rows = whistles_in(street_ids, months)
@@ -100,12 +131,17 @@ def list_whistles(street_ids=None, *, months=None, status: str | None = None,
         # Open whistles of earlier months still need attention.
         seen = {w["id"] for w in rows}
         rows = _newest_first(rows + [w for w in open_whistles(street_ids) if w["id"] not in seen])
-    return [w for w in rows if (status is None or w["status"] == status)
-            and (department is None or department in w["departments"])
-            and (item_id is None or w["item_id"] == item_id)]
+    return [
+        w
+        for w in rows
+        if (status is None or w["status"] == status)
+        and (department is None or department in w["departments"])
+        and (item_id is None or w["item_id"] == item_id)
+    ]
 
 
 # ---------------------------------------------------------------- photos
+
 
 def _photo_folder(street_id: str) -> str:
     _street_dir(street_id)
@@ -124,8 +160,8 @@ def delete_whistle_photo(street_id: str, name: str) -> None:
 def whistle_photo_path(whistle: dict, name: str) -> Path:
     """The file of one of the whistle's photos (raised with it or added on the timeline)."""
     names = set(whistle.get("photos") or [])
-    for entry in whistle["timeline"]:
-        names.update(entry.get("photos") or [])
+    for step in whistle["timeline"]:
+        names.update(step.get("photos") or [])
     if name not in names or not need_photos._PHOTO_RE.match(name):
         raise NotFound("没有找到这张照片。")
     path = need_photos._uploads(_photo_folder(whistle["street_id"])) / name
@@ -145,16 +181,29 @@ def check_photos(photos) -> list[str]:
 
 # ---------------------------------------------------------------- raising
 
-def create_whistle(street_id: str, actor: dict, *, item_id: str, description: str, place: str,
-                   departments=None, photos=(), need_refs=(), request_id: str | None = None,
-                   at=None) -> dict:
+
+def create_whistle(
+    street_id: str,
+    actor: dict,
+    *,
+    item_id: str,
+    description: str,
+    place: str,
+    departments=None,
+    photos=(),
+    need_refs=(),
+    request_id: str | None = None,
+    at=None,
+) -> dict:
     """Raise a whistle (已吹哨). ``departments`` are department ids (default: the item's);
     ``need_refs`` are (community_id, need_id) of the street's needs it comes from."""
     places.get_street(street_id)
     item = get_item(item_id)
     description = clean_text(description, True, "问题描述", 1000)
     place = clean_text(place, True, "地点", 100)
-    dept_ids = list(dict.fromkeys(departments if departments is not None else item["department_ids"]))
+    dept_ids = list(
+        dict.fromkeys(departments if departments is not None else item["department_ids"])
+    )
     if not dept_ids:
         raise StoreError("请至少召集一个部门。")
     for dept_id in dept_ids:
@@ -173,17 +222,42 @@ def create_whistle(street_id: str, actor: dict, *, item_id: str, description: st
     at = at or now()
     month = at.strftime("%Y-%m")
     wid = f"{at.strftime('%Y%m')}-{new_id()}"
-    community_id = request["community_id"] if request else (refs[0]["community_id"] if refs else None)
+    community_id = (
+        request["community_id"] if request else (refs[0]["community_id"] if refs else None)
+    )
     whistle = {
-        "id": wid, "street_id": street_id, "month": month, "item_id": item_id,
-        "category_id": item["category_id"], "level": item["level"],
-        "initial_level": item["level"], "description": description, "place": place,
-        "photos": photos, "needs": refs, "request_id": request_id, "community_id": community_id,
-        "departments": {d: {"state": D_SUMMONED, "acknowledged_at": None, "arrived_at": None,
-                            "done_at": None, "returns": 0} for d in dept_ids},
-        "status": RAISED, "raised_at": stamp(at), "raised_by": actor["uid"],
-        "due": due_times(at, item["level"]), "updated_at": stamp(at), "closed_at": None,
-        "returns": 0, "escalations": [], "assessment": None,
+        "id": wid,
+        "street_id": street_id,
+        "month": month,
+        "item_id": item_id,
+        "category_id": item["category_id"],
+        "level": item["level"],
+        "initial_level": item["level"],
+        "description": description,
+        "place": place,
+        "photos": photos,
+        "needs": refs,
+        "request_id": request_id,
+        "community_id": community_id,
+        "departments": {
+            d: {
+                "state": D_SUMMONED,
+                "acknowledged_at": None,
+                "arrived_at": None,
+                "done_at": None,
+                "returns": 0,
+            }
+            for d in dept_ids
+        },
+        "status": RAISED,
+        "raised_at": stamp(at),
+        "raised_by": actor["uid"],
+        "due": due_times(at, item["level"]),
+        "updated_at": stamp(at),
+        "closed_at": None,
+        "returns": 0,
+        "escalations": [],
+        "assessment": None,
         "timeline": [entry(actor, "街道吹哨", RAISED, description, at)],
     }
     with _files.transaction(_open_path(street_id)) as db:
@@ -192,8 +266,14 @@ def create_whistle(street_id: str, actor: dict, *, item_id: str, description: st
         db.table("whistles").insert(whistle)
     if request is not None:
         assert request_id is not None  # the request was found by it
-        whistle_requests.set_request(street_id, request_id, status=R_WHISTLED, whistle_id=wid,
-                     decided_by=actor["uid"], decided_at=stamp(at))
+        whistle_requests.set_request(
+            street_id,
+            request_id,
+            status=R_WHISTLED,
+            whistle_id=wid,
+            decided_by=actor["uid"],
+            decided_at=stamp(at),
+        )
     return whistle
 
 

@@ -11,6 +11,7 @@ change appends a timeline entry with who and when. Time targets are fixed when t
 whistle is raised (``whistle['due']``); ``overdue_steps(whistle, at)`` flags what is
 late at ``at``, and ``escalate`` raises the level by one (at most 3).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,9 +21,26 @@ from tinydb import Query
 from .. import _files
 from ..lists import needs
 from ..base import NotFound, StoreError, now, stamp
-from .core import (CLOSED, D_ACK, D_ARRIVED, D_DONE, D_SUMMONED, DEPTS_DONE, HANDLING,
-    OPEN_STATUSES, RAISED, REPORTED, REWORK, STEPS, VERIFYING, _month_path, check_photos,
-    clean_text, entry, forget_open, level_info, month_of)
+from .catalog import (
+    CLOSED,
+    D_ACK,
+    D_ARRIVED,
+    D_DONE,
+    D_SUMMONED,
+    DEPTS_DONE,
+    HANDLING,
+    OPEN_STATUSES,
+    RAISED,
+    REPORTED,
+    REWORK,
+    STEPS,
+    VERIFYING,
+    _month_path,
+    clean_text,
+    entry,
+    level_info,
+)
+from .core import check_photos, forget_open, month_of
 
 RATING_KEYS = {"timeliness": "响应及时", "result": "处置效果", "attitude": "工作态度"}
 
@@ -56,8 +74,13 @@ def _dept_step(street_id: str, wid: str, dept_id: str, actor: dict, at, step) ->
         depts = {k: dict(v) for k, v in w["departments"].items()}
         action, text, photos = step(depts[dept_id])
         status = _status_after(w["status"], depts)
-        return {"departments": depts, "status": status, "updated_at": stamp(at),
-                "timeline": w["timeline"] + [entry(actor, action, status, text, at, dept_id, photos)]}
+        return {
+            "departments": depts,
+            "status": status,
+            "updated_at": stamp(at),
+            "timeline": w["timeline"] + [entry(actor, action, status, text, at, dept_id, photos)],
+        }
+
     return _change(street_id, wid, change)
 
 
@@ -76,8 +99,9 @@ def _status_after(status: str, depts: dict) -> str:
     return RAISED
 
 
-def acknowledge(street_id: str, wid: str, dept_id: str, actor: dict, note: str = "",
-                at=None) -> dict:
+def acknowledge(
+    street_id: str, wid: str, dept_id: str, actor: dict, note: str = "", at=None
+) -> dict:
     """部门报到: the department confirms it has taken the whistle and names who handles it."""
     note = clean_text(note, False, "报到说明")
     moment = stamp(at or now())
@@ -87,11 +111,13 @@ def acknowledge(street_id: str, wid: str, dept_id: str, actor: dict, note: str =
             raise StoreError("本部门已经报到。")
         d.update(state=D_ACK, acknowledged_at=moment)
         return "部门报到", note or "已接单，明确责任人。", ()
+
     return _dept_step(street_id, wid, dept_id, actor, at, _ack)
 
 
-def arrive(street_id: str, wid: str, dept_id: str, actor: dict, note: str = "", photos=(),
-           at=None) -> dict:
+def arrive(
+    street_id: str, wid: str, dept_id: str, actor: dict, note: str = "", photos=(), at=None
+) -> dict:
     """到场处置: the department is on site (处置中)."""
     note = clean_text(note, False, "到场说明")
     photos = check_photos(photos)
@@ -104,11 +130,13 @@ def arrive(street_id: str, wid: str, dept_id: str, actor: dict, note: str = "", 
             raise StoreError("本部门已经登记到场。")
         d.update(state=D_ARRIVED, arrived_at=moment)
         return "到场处置", note or "已到场处置。", photos
+
     return _dept_step(street_id, wid, dept_id, actor, at, _arrive)
 
 
-def add_progress(street_id: str, wid: str, dept_id: str, actor: dict, text: str, photos=(),
-                 at=None) -> dict:
+def add_progress(
+    street_id: str, wid: str, dept_id: str, actor: dict, text: str, photos=(), at=None
+) -> dict:
     """A dated progress note of a department on site, with photos."""
     text = clean_text(text, True, "处置进展")
     photos = check_photos(photos)
@@ -117,11 +145,13 @@ def add_progress(street_id: str, wid: str, dept_id: str, actor: dict, text: str,
         if d["state"] != D_ARRIVED:
             raise StoreError("到场后、办结前才能记录处置进展。")
         return "处置进展", text, photos
+
     return _dept_step(street_id, wid, dept_id, actor, at, _note)
 
 
-def finish(street_id: str, wid: str, dept_id: str, actor: dict, note: str, photos=(),
-           at=None) -> dict:
+def finish(
+    street_id: str, wid: str, dept_id: str, actor: dict, note: str, photos=(), at=None
+) -> dict:
     """部门办结: the department reports its part done; when all have, 部门已办结."""
     note = clean_text(note, True, "办结情况")
     photos = check_photos(photos)
@@ -132,6 +162,7 @@ def finish(street_id: str, wid: str, dept_id: str, actor: dict, note: str, photo
             raise StoreError("到场处置后才能办结。")
         d.update(state=D_DONE, done_at=moment)
         return "部门办结", note, photos
+
     return _dept_step(street_id, wid, dept_id, actor, at, _finish)
 
 
@@ -143,14 +174,19 @@ def start_verify(street_id: str, wid: str, actor: dict, note: str = "", at=None)
     def change(w):
         if w["status"] != DEPTS_DONE:
             raise StoreError("各部门都办结后才能核验。")
-        return {"status": VERIFYING, "updated_at": stamp(at),
-                "timeline": w["timeline"] + [entry(actor, "街道核验", VERIFYING,
-                                                   note or "街道开始核验处置结果。", at)]}
+        return {
+            "status": VERIFYING,
+            "updated_at": stamp(at),
+            "timeline": w["timeline"]
+            + [entry(actor, "街道核验", VERIFYING, note or "街道开始核验处置结果。", at)],
+        }
+
     return _change(street_id, wid, change)
 
 
-def return_for_rework(street_id: str, wid: str, actor: dict, reason: str, departments=None,
-                      at=None) -> dict:
+def return_for_rework(
+    street_id: str, wid: str, actor: dict, reason: str, departments=None, at=None
+) -> dict:
     """街道核验 → 退回重办: the named departments (default all) must finish again."""
     reason = clean_text(reason, True, "退回理由")
     at = at or now()
@@ -163,11 +199,18 @@ def return_for_rework(street_id: str, wid: str, actor: dict, reason: str, depart
             raise StoreError("请选择要退回的部门。")
         depts = {k: dict(v) for k, v in w["departments"].items()}
         for dept_id in chosen:
-            depts[dept_id].update(state=D_ARRIVED, done_at=None,
-                                  returns=depts[dept_id].get("returns", 0) + 1)
+            depts[dept_id].update(
+                state=D_ARRIVED, done_at=None, returns=depts[dept_id].get("returns", 0) + 1
+            )
         timeline = w["timeline"] + [entry(actor, "退回重办", REWORK, reason, at)]
-        return {"departments": depts, "status": REWORK, "returns": w.get("returns", 0) + 1,
-                "updated_at": stamp(at), "timeline": timeline}
+        return {
+            "departments": depts,
+            "status": REWORK,
+            "returns": w.get("returns", 0) + 1,
+            "updated_at": stamp(at),
+            "timeline": timeline,
+        }
+
     return _change(street_id, wid, change)
 
 
@@ -183,9 +226,16 @@ def _score(value, what: str, required: bool = True) -> int | None:
     return number
 
 
-def close_whistle(street_id: str, wid: str, actor: dict, ratings: dict,
-                  community_satisfaction=None, resident_satisfaction=None, comment: str = "",
-                  at=None) -> dict:
+def close_whistle(
+    street_id: str,
+    wid: str,
+    actor: dict,
+    ratings: dict,
+    community_satisfaction=None,
+    resident_satisfaction=None,
+    comment: str = "",
+    at=None,
+) -> dict:
     """街道核验 → 已结案 with the assessment (一哨一考): the street's 1–5 ratings of each
     department on timeliness, result and attitude, the community's satisfaction and,
     for a whistle from residents' needs, the residents'; those needs are closed too."""
@@ -198,17 +248,28 @@ def close_whistle(street_id: str, wid: str, actor: dict, ratings: dict,
         scores = {}
         for dept_id in w["departments"]:
             given = (ratings or {}).get(dept_id) or {}
-            scores[dept_id] = {k: _score(given.get(k), f"部门的“{label}”")
-                               for k, label in RATING_KEYS.items()}
+            scores[dept_id] = {
+                k: _score(given.get(k), f"部门的“{label}”") for k, label in RATING_KEYS.items()
+            }
         community = _score(community_satisfaction, "社区满意度", bool(w.get("community_id")))
         resident = _score(resident_satisfaction, "居民满意度", bool(w["needs"]))
-        assessment = {"ratings": scores, "community_satisfaction": community,
-                      "resident_satisfaction": resident, "comment": comment,
-                      "at": stamp(at), "by": actor["uid"]}
+        assessment = {
+            "ratings": scores,
+            "community_satisfaction": community,
+            "resident_satisfaction": resident,
+            "comment": comment,
+            "at": stamp(at),
+            "by": actor["uid"],
+        }
         text = comment or "核验通过，结案。"
-        return {"status": CLOSED, "closed_at": stamp(at), "updated_at": stamp(at),
-                "assessment": assessment,
-                "timeline": w["timeline"] + [entry(actor, "结案评价", CLOSED, text, at)]}
+        return {
+            "status": CLOSED,
+            "closed_at": stamp(at),
+            "updated_at": stamp(at),
+            "assessment": assessment,
+            "timeline": w["timeline"] + [entry(actor, "结案评价", CLOSED, text, at)],
+        }
+
     whistle = _change(street_id, wid, change)
     forget_open(street_id, wid)
     _close_needs(whistle, actor, at)
@@ -232,6 +293,7 @@ def _close_needs(whistle: dict, actor: dict, at) -> None:
 
 # ---------------------------------------------------------------- time targets
 
+
 def overdue_steps(whistle: dict, at=None) -> list[dict]:
     """Steps late at ``at``: per department acknowledge/arrive/resolve not done by their
     due time, and the street's close after the resolve time. Each: {step, name, dept, due}."""
@@ -241,16 +303,31 @@ def overdue_steps(whistle: dict, at=None) -> list[dict]:
     due = {k: _parse(v) for k, v in whistle["due"].items()}
     late = []
     for dept_id, d in whistle["departments"].items():
-        done = {"acknowledge": d["acknowledged_at"], "arrive": d["arrived_at"],
-                "resolve": d["done_at"]}
+        done = {
+            "acknowledge": d["acknowledged_at"],
+            "arrive": d["arrived_at"],
+            "resolve": d["done_at"],
+        }
         for step in ("acknowledge", "arrive", "resolve"):
             if done[step] is None and at > due[step]:
-                late.append({"step": step, "name": STEPS[step], "dept": dept_id,
-                             "due": whistle["due"][step]})
+                late.append(
+                    {
+                        "step": step,
+                        "name": STEPS[step],
+                        "dept": dept_id,
+                        "due": whistle["due"][step],
+                    }
+                )
                 break  # the first missing step is the one to chase
     if not late and at > due["resolve"]:
-        late.append({"step": "close", "name": STEPS["close"], "dept": None,
-                     "due": whistle["due"]["resolve"]})
+        late.append(
+            {
+                "step": "close",
+                "name": STEPS["close"],
+                "dept": None,
+                "due": whistle["due"]["resolve"],
+            }
+        )
     return late
 
 
@@ -278,9 +355,18 @@ def escalate(street_id: str, wid: str, actor: dict, reason: str, at=None) -> dic
         level = w["level"] + 1
         info = level_info(level)
         text = f"升级为{info['name']}：{info['path']} 理由：{reason}"
-        record = {"at": stamp(at), "by": actor["uid"], "from": w["level"], "to": level,
-                  "reason": reason}
-        return {"level": level, "updated_at": stamp(at),
-                "escalations": w["escalations"] + [record],
-                "timeline": w["timeline"] + [entry(actor, "超时升级", w["status"], text, at)]}
+        record = {
+            "at": stamp(at),
+            "by": actor["uid"],
+            "from": w["level"],
+            "to": level,
+            "reason": reason,
+        }
+        return {
+            "level": level,
+            "updated_at": stamp(at),
+            "escalations": w["escalations"] + [record],
+            "timeline": w["timeline"] + [entry(actor, "超时升级", w["status"], text, at)],
+        }
+
     return _change(street_id, wid, change)

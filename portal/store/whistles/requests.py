@@ -3,6 +3,7 @@ whistles (``whistles.create_whistle(request_id=...)``) or declines with a reason
 
 Kept per street in ``whistles/<street_id>/requests.json`` (table ``requests``).
 """
+
 from __future__ import annotations
 
 from tinydb import Query
@@ -17,8 +18,9 @@ def _requests_path(street_id: str):
     return _w._street_dir(street_id) / "requests.json"
 
 
-def request_whistle(cid: str, nid: str, actor: dict, note: str, item_id: str | None = None,
-                    at=None) -> dict:
+def request_whistle(
+    cid: str, nid: str, actor: dict, note: str, item_id: str | None = None, at=None
+) -> dict:
     """A community asks its street to whistle for one of its needs (待街道处理)."""
     community = places.get_community(cid)
     need = needs.get_need(cid, nid)
@@ -28,27 +30,47 @@ def request_whistle(cid: str, nid: str, actor: dict, note: str, item_id: str | N
     if item_id:
         _w.get_item(item_id)
     sid = community["street_id"]
-    if any(r["need_id"] == nid and r["status"] == _w.R_PENDING
-           for r in list_requests(sid, community_id=cid)):
+    if any(
+        r["need_id"] == nid and r["status"] == _w.R_PENDING
+        for r in list_requests(sid, community_id=cid)
+    ):
         raise StoreError("这条需求已经提请过，正在等待街道处理。")
     at = at or now()
-    row = {"id": new_id(), "street_id": sid, "community_id": cid, "need_id": nid,
-           "item_id": item_id or None, "note": note, "status": _w.R_PENDING,
-           "created_by": actor["uid"], "created_by_name": actor["name"], "created_at": stamp(at),
-           "decided_by": None, "decided_at": None, "reason": "", "whistle_id": None}
+    row = {
+        "id": new_id(),
+        "street_id": sid,
+        "community_id": cid,
+        "need_id": nid,
+        "item_id": item_id or None,
+        "note": note,
+        "status": _w.R_PENDING,
+        "created_by": actor["uid"],
+        "created_by_name": actor["name"],
+        "created_at": stamp(at),
+        "decided_by": None,
+        "decided_at": None,
+        "reason": "",
+        "whistle_id": None,
+    }
     with _files.transaction(_requests_path(sid)) as db:
         db.table("requests").insert(row)
     return row
 
 
-def list_requests(street_id: str, status: str | None = None,
-                  community_id: str | None = None) -> list[dict]:
+def list_requests(
+    street_id: str, status: str | None = None, community_id: str | None = None
+) -> list[dict]:
     """The street's requests, newest first, optionally of one status or community."""
-    rows = _files.view(_requests_path(street_id), "requests",
-                       lambda t: list(t.get("requests", {}).values()))
+    rows = _files.view(
+        _requests_path(street_id), "requests", lambda t: list(t.get("requests", {}).values())
+    )
     rows = sorted(rows, key=lambda r: (r["created_at"], r["id"]), reverse=True)
-    return [r for r in rows if (status is None or r["status"] == status)
-            and (community_id is None or r["community_id"] == community_id)]
+    return [
+        r
+        for r in rows
+        if (status is None or r["status"] == status)
+        and (community_id is None or r["community_id"] == community_id)
+    ]
 
 
 def get_request(street_id: str, rid: str) -> dict:
@@ -73,5 +95,11 @@ def set_request(street_id: str, rid: str, **fields) -> dict:
 def decline_request(street_id: str, rid: str, actor: dict, reason: str, at=None) -> dict:
     """The street declines to whistle (未予吹哨), with the reason the community will read."""
     reason = _w.clean_text(reason, True, "不予吹哨的理由")
-    return set_request(street_id, rid, status=_w.R_DECLINED, reason=reason,
-                        decided_by=actor["uid"], decided_at=stamp(at or now()))
+    return set_request(
+        street_id,
+        rid,
+        status=_w.R_DECLINED,
+        reason=reason,
+        decided_by=actor["uid"],
+        decided_at=stamp(at or now()),
+    )

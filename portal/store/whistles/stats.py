@@ -4,12 +4,14 @@ The period is a list of months of raising (``YYYY-MM``); "now" figures (open,
 overdue) take an injected ``at``. Rates are fractions (0–1) or None when there is
 nothing to divide by, as in ``stats``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from .flow import RATING_KEYS, _parse, overdue_steps, was_on_time
-from .core import _MONTH_RE, CLOSED, departments, open_whistles, whistle_data, whistles_in
+from .catalog import _MONTH_RE, CLOSED, departments, whistle_data
+from .core import open_whistles, whistles_in
 from ..base import StoreError, now
 
 
@@ -41,12 +43,15 @@ def department_figures(dept_id: str, rows: list[dict], at=None) -> dict:
         satisfaction += [a.get("community_satisfaction"), a.get("resident_satisfaction")]
     acked = sum(1 for w in mine if w["departments"][dept_id]["acknowledged_at"])
     return {
-        "dept": dept_id, "received": len(mine),
+        "dept": dept_id,
+        "received": len(mine),
         "response_rate": _rate(acked, len(mine)),
         "ack_on_time": _rate(sum(1 for v in ack if v), sum(1 for v in ack if v is not None)),
-        "arrive_on_time": _rate(sum(1 for v in arrive if v),
-                                sum(1 for v in arrive if v is not None)),
-        "resolved": len(closed), "resolution_rate": _rate(len(closed), len(mine)),
+        "arrive_on_time": _rate(
+            sum(1 for v in arrive if v), sum(1 for v in arrive if v is not None)
+        ),
+        "resolved": len(closed),
+        "resolution_rate": _rate(len(closed), len(mine)),
         "mean_rating": _mean(_rating_mean(w, dept_id) for w in closed),
         "mean_satisfaction": _mean(satisfaction),
         "returns": sum(w["departments"][dept_id].get("returns", 0) for w in mine),
@@ -56,8 +61,10 @@ def department_figures(dept_id: str, rows: list[dict], at=None) -> dict:
 def department_scorecard(months: list[str], street_ids=None, at=None) -> list[dict]:
     """Every department's figures for whistles raised in the months, in the data file's order."""
     rows = whistles_in(street_ids, months)
-    return [dict(department_figures(d["id"], rows, at), name=d["name"], example=d["example"])
-            for d in departments()]
+    return [
+        dict(department_figures(d["id"], rows, at), name=d["name"], example=d["example"])
+        for d in departments()
+    ]
 
 
 def _hours(start: str, end: str) -> float:
@@ -77,12 +84,16 @@ def street_figures(street_id: str, months: list[str], at=None) -> dict:
     order = [c["id"] for c in whistle_data()["categories"]]
     closed = [w for w in rows if w["status"] == CLOSED]
     current = open_whistles([street_id])
-    return {"street": street_id, "raised": len(rows), "closed": len(closed),
-            "by_category": {c: by_category[c] for c in order if c in by_category},
-            "by_level": by_level,
-            "mean_hours_to_close": _mean(_hours(w["raised_at"], w["closed_at"]) for w in closed),
-            "open_now": len(current),
-            "overdue_now": sum(1 for w in current if overdue_steps(w, at))}
+    return {
+        "street": street_id,
+        "raised": len(rows),
+        "closed": len(closed),
+        "by_category": {c: by_category[c] for c in order if c in by_category},
+        "by_level": by_level,
+        "mean_hours_to_close": _mean(_hours(w["raised_at"], w["closed_at"]) for w in closed),
+        "open_now": len(current),
+        "overdue_now": sum(1 for w in current if overdue_steps(w, at)),
+    }
 
 
 def month_list(month: str, count: int) -> list[str]:
@@ -110,10 +121,16 @@ def top_whistle_item(street_ids, month: str) -> dict | None:
         return None
     order = {item_id: n for n, item_id in enumerate(whistle_data()["item_by_id"])}
     top = min(counts[month], key=lambda i: (-counts[month][i], order.get(i, 999), i))
-    return {"item_id": top, "item": whistle_data()["item_by_id"][top],
-            "count": counts[month][top], "trend": [(m, counts[m].get(top, 0)) for m in months],
-            "whistles": sorted((w for w in rows if w["month"] == month and w["item_id"] == top),
-                               key=lambda w: (w["raised_at"], w["id"]))}
+    return {
+        "item_id": top,
+        "item": whistle_data()["item_by_id"][top],
+        "count": counts[month][top],
+        "trend": [(m, counts[m].get(top, 0)) for m in months],
+        "whistles": sorted(
+            (w for w in rows if w["month"] == month and w["item_id"] == top),
+            key=lambda w: (w["raised_at"], w["id"]),
+        ),
+    }
 
 
 def item_counts(item_id: str | None = None) -> dict:
@@ -131,9 +148,14 @@ def monthly_report(street_id: str, month: str, at=None) -> dict:
     """The street's printable month: its figures, the departments' scorecard and the whistles."""
     at = at or now()
     rows = whistles_in([street_id], [month])
-    return {"street": street_id, "month": month, "figures": street_figures(street_id, [month], at),
-            "scorecard": [c for c in department_scorecard([month], [street_id], at) if c["received"]],
-            "top": top_whistle_item([street_id], month), "whistles": rows}
+    return {
+        "street": street_id,
+        "month": month,
+        "figures": street_figures(street_id, [month], at),
+        "scorecard": [c for c in department_scorecard([month], [street_id], at) if c["received"]],
+        "top": top_whistle_item([street_id], month),
+        "whistles": rows,
+    }
 
 
 def period_of(start: str, end: str) -> list[str]:
