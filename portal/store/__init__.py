@@ -239,13 +239,18 @@ from .whistles.stats import (
 def data_files(folder: Path | None = None) -> list[Path]:
     """Every store file under the data folder (not temp or lock files)."""
     base = Path(folder) if folder else root()
-    return sorted(p for p in base.rglob("*.json") if not p.name.startswith("."))
+    return sorted(
+        p
+        for p in base.rglob("*.json")
+        if not p.name.startswith(".") and p.relative_to(base).parts[0] != _files.JOURNAL_DIR
+    )
 
 
 def open_store(data_dir) -> Path:
     """Point the store at data_dir and check every file; raise CorruptFile on the first bad one."""
     folder = set_root(data_dir)
     _files.forget_caches()
+    _files.recover(folder)
     for path in data_files(folder):
         _files.check_file(path)
     if not (folder / _files.DISTRICT_STAMP).exists():

@@ -30,6 +30,8 @@ from pathlib import Path
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from .base import root
+
 
 class CorruptFile(Exception):
     """A data file exists but cannot be read as the store's JSON."""
@@ -164,11 +166,18 @@ def view(path: Path, name: str, build):
 
 
 class _AtomicStorage(Storage):
-    """TinyDB storage over one JSON file, read fresh and written atomically."""
+    """TinyDB storage over one JSON file: read fresh once, written when the transaction commits.
+
+    TinyDB calls ``write`` after every insert or update; holding the data until the
+    transaction ends means an operation that changes a file twice (cancel a sign-up,
+    then promote the first waiter) lands as one write, and an operation refused or
+    killed half-way writes nothing.
+    """
 
     def __init__(self, path: str):
         self._path = Path(path)
         self._data: dict | None = None
+        self.dirty = False
 
     def read(self):
         # Read the disk once per transaction (the lock is held, so it cannot
@@ -178,19 +187,59 @@ class _AtomicStorage(Storage):
         return self._data or None
 
     def write(self, data) -> None:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         self._data = data
+        self.dirty = True
+
+    def pending(self) -> tuple[Path, str]:
+        return self._path, json.dumps(self._data, ensure_ascii=False, separators=(",", ":"))
+
+
+# Called after each file of a commit is replaced; tests set it to kill the process
+# between two writes of one operation.
+after_write = None
+
+
+def _apply(writes: list[tuple[Path, str]]) -> None:
+    for path, text in writes:
         try:
-            write_atomic(self._path, text)
+            write_atomic(path, text)
         finally:
             # Whatever happened, the next plain read must look at the disk again.
-            _forget(self._path)
-        if self._path.name == "places.json" or self._path.parent.parent.name == "communities":
+            _forget(path)
+        if path.name == "places.json" or path.parent.parent.name == "communities":
             touch_district_stamp(
-                self._path.parent
-                if self._path.name == "places.json"
-                else self._path.parent.parent.parent
+                path.parent if path.name == "places.json" else path.parent.parent.parent
             )
+        if after_write is not None:
+            after_write(path)
+
+
+def _commit(storages: list[_AtomicStorage]) -> None:
+    """Write what the transaction changed: one file directly; several through a journal.
+
+    The journal holds every file's new content and is made durable before the first
+    file is replaced, and removed after the last one, all under the files' locks. A
+    crash in between leaves the journal, and ``recover`` finishes its writes, so an
+    operation on several files is all-or-nothing.
+    """
+    writes = [s.pending() for s in storages if s.dirty]
+    if len(writes) <= 1:
+        _apply(writes)
+        return
+    folder = root() / JOURNAL_DIR
+    record = {"writes": [[str(path.relative_to(folder.parent)), text] for path, text in writes]}
+    journal = folder / f"{time.time_ns()}-{os.getpid()}-{threading.get_ident()}.json"
+    write_atomic(journal, json.dumps(record, ensure_ascii=False))
+    _apply(writes)
+    os.unlink(journal)
+    _fsync_dir(folder)
+
+
+JOURNAL_DIR = "journal"
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
 
 
 DISTRICT_STAMP = "communities.stamp"
@@ -231,14 +280,81 @@ def file_lock(lock_path: Path):
 
 @contextlib.contextmanager
 def transaction(path: Path):
-    """A TinyDB handle on path for one read-modify-write under the file's lock."""
-    path = Path(path)
-    with file_lock(path.with_name(path.name + ".lock")):
-        db = TinyDB(str(path), storage=_AtomicStorage)
+    """A TinyDB handle on path for one read-modify-write under the file's lock.
+
+    The changes are written when the block ends normally; an exception (a refusal
+    included) leaves the file as it was.
+    """
+    with transaction_many(path) as (db,):
+        yield db
+
+
+@contextlib.contextmanager
+def transaction_many(*paths: Path):
+    """TinyDB handles on several files, changed together: all or nothing.
+
+    The files' locks are taken in a fixed order (sorted paths), so two transactions
+    over the same files never wait on each other in a circle.
+    """
+    paths = tuple(Path(p) for p in paths)
+    with contextlib.ExitStack() as stack:
+        for path in sorted(set(paths)):
+            stack.enter_context(file_lock(_lock_path(path)))
+        dbs = [TinyDB(str(path), storage=_AtomicStorage) for path in paths]
+        yield tuple(dbs)
+        _commit([db.storage for db in dbs])  # type: ignore[misc]
+
+
+def recover(folder: Path) -> int:
+    """Finish the writes of operations a crash interrupted; remove their temp files.
+
+    Run when the store opens. A journal whose files are still locked belongs to a live
+    process and is left to it. Returns how many journals were finished.
+    """
+    finished = 0
+    for journal in sorted((folder / JOURNAL_DIR).glob("*.json")):
         try:
-            yield db
-        finally:
-            db.close()
+            record = json.loads(journal.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue  # its owner finished it meanwhile
+        except ValueError:
+            continue  # never happens: a journal is written atomically
+        writes = [(folder / rel, text) for rel, text in record["writes"]]
+        with contextlib.ExitStack() as stack:
+            for path, _text in sorted(writes):
+                stack.enter_context(file_lock(_lock_path(path)))
+            if journal.exists():  # the owner removes it before it lets go of the locks
+                _apply(writes)
+                journal.unlink()
+                finished += 1
+    _remove_temp_files(folder)
+    return finished
+
+
+_TEMP_GRACE_SECONDS = 600
+
+
+def _remove_temp_files(folder: Path) -> None:
+    """Temp files a crash left behind. One whose file's lock is free is nobody's; others
+    (photos, which have no lock) only when they are old enough to be nobody's."""
+    now = time.time()
+    for tmp in folder.rglob(".*.tmp"):
+        target = tmp.name[1:].rsplit(".", 2)[0]
+        lock = tmp.with_name(target + ".lock")
+        if lock.exists():
+            fd = os.open(lock, os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+            finally:
+                os.close(fd)
+        elif now - tmp.stat().st_mtime > _TEMP_GRACE_SECONDS:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
 
 def check_file(path: Path) -> None:

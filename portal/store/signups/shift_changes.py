@@ -4,10 +4,13 @@ Changing keeps the shift in its month (sign-ups are partitioned by the shift's
 month); a larger capacity moves the first waiters up. Cancelling moves the
 shift to the community file's ``cancelled_shifts`` table, so it disappears from
 every list and cannot be signed up for, and marks its active sign-ups cancelled
-with the reason. Locks: the community file, then the month's sign-up file.
+with the reason. Both write the community file and the month's sign-up file in
+one transaction (``_files.transaction_many``).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 from tinydb import Query
 
@@ -16,27 +19,32 @@ from . import signup as signups
 from ..base import NotFound, StoreError, community_path, now, signups_path, stamp
 
 
-def _active(table, sid: str) -> list:
-    q = Query()
-    return sorted(
-        table.search((q.shift_id == sid) & q.status.one_of(signups.ACTIVE)), key=lambda d: d.doc_id
-    )
+@contextlib.contextmanager
+def _shift_and_signups(cid: str, sid: str):
+    """The shift (community file) and its sign-ups (month file) in one transaction.
 
-
-def update_shift(
-    cid: str,
-    sid: str,
-    *,
-    date: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
-    capacity: int | None = None,
-    at=None,
-) -> dict:
-    """Change a shift's date/time/capacity. Returns {'before', 'shift', 'uids', 'promoted'}:
-    uids are everyone on the shift (confirmed and waiting), promoted the rows moved up."""
-    at = at or now()
+    Yields (shifts table, the shift's document, sign-ups table, its active sign-ups in
+    arrival order). Both files are written together or not at all, and a sign-up,
+    which takes the month file's lock, waits until the shift is written.
+    """
     shift, _post = posts.get_shift(cid, sid)
+    month_path = signups_path(cid, posts.shift_month(shift))
+    with _files.transaction_many(community_path(cid), month_path) as (db, sdb):
+        shifts = db.table("shifts")
+        found = shifts.get(Query().id == sid)
+        if found is None:
+            raise NotFound("没有找到这个班次。")
+        table = sdb.table("signups")
+        q = Query()
+        rows = sorted(
+            table.search((q.shift_id == sid) & q.status.one_of(signups.ACTIVE)),
+            key=lambda d: d.doc_id,
+        )
+        yield db, found, table, rows
+
+
+def _changed(shift: dict, date, start, end, capacity, at) -> dict:
+    """The shift with the new date, times and capacity, checked."""
     new = dict(shift)
     if shift["date"] is not None:
         new.update(
@@ -54,27 +62,30 @@ def update_shift(
         new["capacity"] = int(capacity)
     if new == shift:
         raise StoreError("没有需要修改的内容。")
-    promoted = []
-    with _files.transaction(community_path(cid)) as db:
-        shifts = db.table("shifts")
-        found = shifts.get(Query().id == sid)
-        if found is None:
-            raise NotFound("没有找到这个班次。")
-        with _files.transaction(signups_path(cid, posts.shift_month(shift))) as sdb:
-            table = sdb.table("signups")
-            rows = _active(table, sid)
-            confirmed = [r for r in rows if r["status"] == signups.CONFIRMED]
-            if new["capacity"] < len(confirmed):
-                raise StoreError(
-                    f"名额不能少于已报名人数（{len(confirmed)} 人）；请先与报名的人沟通。"
-                )
-            free = new["capacity"] - len(confirmed)
-            for row in [r for r in rows if r["status"] == signups.WAITING][: max(free, 0)]:
-                table.update(
-                    {"status": signups.CONFIRMED, "promoted_at": stamp(at)}, doc_ids=[row.doc_id]
-                )
-                promoted.append(dict(row, status=signups.CONFIRMED, promoted_at=stamp(at)))
-        shifts.update(
+    return new
+
+
+def update_shift(
+    cid: str,
+    sid: str,
+    *,
+    date: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    capacity: int | None = None,
+    at=None,
+) -> dict:
+    """Change a shift's date/time/capacity. Returns {'before', 'shift', 'uids', 'promoted'}:
+    uids are everyone on the shift (confirmed and waiting), promoted the rows moved up."""
+    at = at or now()
+    with _shift_and_signups(cid, sid) as (db, found, table, rows):
+        shift = {k: v for k, v in found.items()}
+        new = _changed(shift, date, start, end, capacity, at)
+        confirmed = sum(1 for r in rows if r["status"] == signups.CONFIRMED)
+        if new["capacity"] < confirmed:
+            raise StoreError(f"名额不能少于已报名人数（{confirmed} 人）；请先与报名的人沟通。")
+        promoted = signups.promote_waiters(table, sid, new["capacity"] - confirmed, at)
+        db.table("shifts").update(
             {k: new[k] for k in ("date", "start", "end", "capacity")}, doc_ids=[found.doc_id]
         )
     return {"before": shift, "shift": new, "uids": [r["uid"] for r in rows], "promoted": promoted}
@@ -86,28 +97,20 @@ def cancel_shift(cid: str, sid: str, reason: str, by: str | None = None, at=None
     if not reason:
         raise StoreError("取消班次时请填写原因，报名的人会看到。")
     at = at or now()
-    shift, _post = posts.get_shift(cid, sid)
-    with _files.transaction(community_path(cid)) as db:
-        shifts = db.table("shifts")
-        found = shifts.get(Query().id == sid)
-        if found is None:
-            raise NotFound("没有找到这个班次。")
-        with _files.transaction(signups_path(cid, posts.shift_month(shift))) as sdb:
-            table = sdb.table("signups")
-            rows = _active(table, sid)
-            for row in rows:
-                table.update(
-                    {
-                        "status": signups.CANCELLED,
-                        "cancelled_at": stamp(at),
-                        "cancel_reason": reason,
-                        "cancelled_by_community": True,
-                    },
-                    doc_ids=[row.doc_id],
-                )
+    with _shift_and_signups(cid, sid) as (db, found, table, rows):
+        for row in rows:
+            table.update(
+                {
+                    "status": signups.CANCELLED,
+                    "cancelled_at": stamp(at),
+                    "cancel_reason": reason,
+                    "cancelled_by_community": True,
+                },
+                doc_ids=[row.doc_id],
+            )
         gone = dict(found, cancelled_at=stamp(at), cancel_reason=reason, cancelled_by=by)
         db.table("cancelled_shifts").insert(gone)
-        shifts.remove(doc_ids=[found.doc_id])
+        db.table("shifts").remove(doc_ids=[found.doc_id])
     return {"shift": gone, "cancelled": [dict(r) for r in rows]}
 
 

@@ -120,6 +120,37 @@ def _overlaps(a: dict, b: dict) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
 
 
+def _current_shift(cid: str, sid: str, at: datetime) -> tuple[dict, dict]:
+    """The shift and its post as stored now, if they still take sign-ups at ``at``."""
+    try:
+        shift, post = posts.get_shift(cid, sid)
+    except NotFound:
+        raise StoreError("这个班次已经取消或不存在，不能报名。") from None
+    if post["status"] != posts.OPEN:
+        raise StoreError("这个岗位已经停止报名。")
+    start = posts.shift_start(shift)
+    if start is not None and at >= start:
+        raise StoreError("这个班次已经开始，报名已截止。")
+    return shift, post
+
+
+def promote_waiters(table, sid: str, places_free: int, at: datetime) -> list[dict]:
+    """Move the first ``places_free`` waiters of a shift up, in arrival order; the rows moved.
+
+    The one place where the waiting list moves: cancelling a sign-up, raising a shift's
+    capacity and deleting an account all come through here, inside their transaction.
+    """
+    q = Query()
+    waiting = sorted(
+        table.search((q.shift_id == sid) & (q.status == WAITING)), key=lambda d: d.doc_id
+    )
+    promoted = []
+    for row in waiting[: max(places_free, 0)]:
+        table.update({"status": CONFIRMED, "promoted_at": stamp(at)}, doc_ids=[row.doc_id])
+        promoted.append(dict(row, status=CONFIRMED, promoted_at=stamp(at)))
+    return promoted
+
+
 def sign_up(
     cid: str,
     sid: str,
@@ -141,11 +172,7 @@ def sign_up(
         if user.get("disabled"):
             raise StoreError("您的账号已停用，不能报名。")
         attendance.no_show_block(uid, at, no_show_limit, no_show_days)
-        if post["status"] != posts.OPEN:
-            raise StoreError("这个岗位已经停止报名。")
-        start = posts.shift_start(shift)
-        if start is not None and at >= start:
-            raise StoreError("这个班次已经开始，报名已截止。")
+        shift, post = _current_shift(cid, sid, at)
         month = posts.shift_month(shift)
         # Overlaps happen on one date, so the shift's own month is all there is to check.
         for mine in user_signups(uid, months={month}):
@@ -165,24 +192,27 @@ def sign_up(
         # a sign-up that the member cannot see.
         people.add_signup_part(uid, cid, month)
         with _files.transaction(signups_path(cid, month)) as db:
+            # Decided under the month file's lock, on the shift as it is now: a change of
+            # capacity or a cancellation holds this lock while it writes the shift.
+            shift, post = _current_shift(cid, sid, at)
             table = db.table("signups")
-            taken = table.count((Query().shift_id == sid) & (Query().status == CONFIRMED))
+            q = Query()
+            taken = table.count((q.shift_id == sid) & (q.status == CONFIRMED))
+            queue = table.count((q.shift_id == sid) & (q.status == WAITING))
+            # A free place goes to whoever waits first, never to a newcomer.
+            confirmed = taken < shift["capacity"] and queue == 0
             row = {
                 "id": new_id(),
                 "shift_id": sid,
                 "post_id": post["id"],
                 "uid": uid,
-                "status": CONFIRMED if taken < shift["capacity"] else WAITING,
+                "status": CONFIRMED if confirmed else WAITING,
                 "created_at": stamp(at),
                 "cancelled_at": None,
                 "promoted_at": None,
             }
             table.insert(row)
-            waiting = (
-                0
-                if row["status"] == CONFIRMED
-                else table.count((Query().shift_id == sid) & (Query().status == WAITING))
-            )
+            waiting = 0 if confirmed else queue + 1
     # The caller learns the place on the waiting list without reading the file again.
     return dict(row, position=waiting or None)
 
@@ -210,17 +240,17 @@ def cancel_signup(
         ):
             raise StoreError(f"班次开始前 {deadline_hours:g} 小时内不能在线取消，请直接联系社区。")
         table.update({"status": CANCELLED, "cancelled_at": stamp(at)}, doc_ids=[mine.doc_id])
-        promoted = None
+        promoted = []
         if mine["status"] == CONFIRMED:
-            waiting = sorted(
-                table.search((q.shift_id == sid) & (q.status == WAITING)), key=lambda d: d.doc_id
-            )
-            if waiting:
-                promoted = dict(waiting[0], status=CONFIRMED, promoted_at=stamp(at))
-                table.update(
-                    {"status": CONFIRMED, "promoted_at": stamp(at)}, doc_ids=[waiting[0].doc_id]
-                )
-    return {"cancelled": dict(mine, status=CANCELLED), "promoted": promoted}
+            # The capacity as stored now: a change to it holds this file's lock to write it.
+            capacity = posts.get_shift(cid, sid)[0]["capacity"]
+            taken = table.count((q.shift_id == sid) & (q.status == CONFIRMED))
+            promoted = promote_waiters(table, sid, capacity - taken, at)
+    # The cancellation and the promotion are one write: a crash leaves both or neither.
+    return {
+        "cancelled": dict(mine, status=CANCELLED),
+        "promoted": promoted[0] if promoted else None,
+    }
 
 
 _blocks: dict[str, tuple] = {}
