@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from tinydb import TinyDB
@@ -87,6 +88,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+# Called after each file is replaced; tests set it to kill the process between two
+# writes of one operation.
+after_write: Callable[[Path], None] | None = None
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Replace path's content (text as UTF-8, or bytes such as a photo) so that a crash
     leaves the old or the new file, never a part of either."""
@@ -104,6 +110,8 @@ def write_atomic(path: Path, content: str | bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+    if after_write is not None:
+        after_write(path)
 
 
 class _Entry:
@@ -194,11 +202,6 @@ class _AtomicStorage(Storage):
         return self._path, json.dumps(self._data, ensure_ascii=False, separators=(",", ":"))
 
 
-# Called after each file of a commit is replaced; tests set it to kill the process
-# between two writes of one operation.
-after_write = None
-
-
 def _apply(writes: list[tuple[Path, str]]) -> None:
     for path, text in writes:
         try:
@@ -210,8 +213,6 @@ def _apply(writes: list[tuple[Path, str]]) -> None:
             touch_district_stamp(
                 path.parent if path.name == "places.json" else path.parent.parent.parent
             )
-        if after_write is not None:
-            after_write(path)
 
 
 def _commit(storages: list[_AtomicStorage]) -> None:
