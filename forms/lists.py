@@ -207,7 +207,3 @@ class ProjectForm(BaseForm):
         "项目说明",
         validators=[Optional(), Length(max=1000, message="项目说明不能超过 1000 个字。")],
     )
-
-
-class ButtonForm(BaseForm):
-    """A button that changes state: carries only the CSRF token."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 
-from forms.lists import ButtonForm, PickForm, ProjectForm, ResourceForm
+from forms.lists import PickForm, ProjectForm, ResourceForm
+from forms.posts import ActionForm
 
 from .. import admin as _admin
 from .. import auth, store
@@ -183,7 +184,7 @@ def project(cid: str, prid: str):
         project=project,
         linked=linked,
         picks=picks,
-        action=ButtonForm(),
+        action=ActionForm(),
         **_labels(),
     )
 
@@ -231,7 +232,7 @@ def unlink(cid: str, prid: str, what: str, oid: str):
     store.get_project(cid, prid)
     if what not in _LINKS:
         raise store.NotFound("没有这个操作。")
-    if ButtonForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         try:
             _LINKS[what][1](cid, prid, oid)
         except store.StoreError as exc:
@@ -256,7 +257,7 @@ def project_status(cid: str, prid: str, status: str):
     if status not in ("active", "finished"):
         raise store.NotFound("没有这个操作。")
     value = "进行中" if status == "active" else "已完成"
-    if ButtonForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         store.set_project_status(cid, prid, value)
         _admin.audit(community, "项目状态", f"项目 {prid}", before, value)
         flash(f"项目已标记为{value}。", "success")
