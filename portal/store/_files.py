@@ -28,10 +28,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from tinydb import TinyDB
+from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from .base import root
+from .base import NotFound, root
 
 
 class CorruptFile(Exception):
@@ -304,6 +304,22 @@ def transaction_many(*paths: Path):
         dbs = [TinyDB(str(path), storage=_AtomicStorage) for path in paths]
         yield tuple(dbs)
         _commit([db.storage for db in dbs])  # type: ignore[misc]
+
+
+def change_row(path: Path, table: str, row_id: str, change, missing: str) -> dict:
+    """Apply ``change(row) -> fields`` to the row with this id under the file's lock.
+
+    Returns the row as changed; raises NotFound(missing) when there is no such row.
+    ``change`` may raise StoreError to refuse, and then nothing is written.
+    """
+    with transaction(path) as db:
+        rows = db.table(table)
+        found = rows.get(Query().id == row_id)
+        if found is None:
+            raise NotFound(missing)
+        fields = change(dict(found))
+        rows.update(fields, doc_ids=[found.doc_id])
+    return dict(found, **fields)
 
 
 def recover(folder: Path) -> int:

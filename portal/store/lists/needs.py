@@ -174,14 +174,7 @@ def _note(by: str, text: str, status: str, at) -> dict:
 
 def _change(cid: str, nid: str, change) -> dict:
     """Apply change(need) -> fields to one need under the file's lock; return the new need."""
-    with _files.transaction(community_path(cid)) as db:
-        table = db.table("needs")
-        found = table.get(Query().id == nid)
-        if found is None:
-            raise NotFound("没有找到这条需求。")
-        fields = change(dict(found))
-        table.update(fields, doc_ids=[found.doc_id])
-    return dict(found, **fields)
+    return _files.change_row(community_path(cid), "needs", nid, change, "没有找到这条需求。")
 
 
 def _clean_note(text: str, required: bool, what: str = "说明") -> str:

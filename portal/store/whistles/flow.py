@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tinydb import Query
 
 from .. import _files
 from ..lists import needs
@@ -51,14 +50,9 @@ def _parse(value: str) -> datetime:
 
 def _change(street_id: str, wid: str, change) -> dict:
     """Apply change(whistle) -> fields under the month file's lock; return the new whistle."""
-    with _files.transaction(_month_path(street_id, month_of(wid))) as db:
-        table = db.table("whistles")
-        found = table.get(Query().id == wid)
-        if found is None:
-            raise NotFound("没有找到这次吹哨。")
-        fields = change(dict(found))
-        table.update(fields, doc_ids=[found.doc_id])
-    return dict(found, **fields)
+    return _files.change_row(
+        _month_path(street_id, month_of(wid)), "whistles", wid, change, "没有找到这次吹哨。"
+    )
 
 
 def _dept_step(street_id: str, wid: str, dept_id: str, actor: dict, at, step) -> dict:
