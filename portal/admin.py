@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, flash, g
 
 from forms.posts import PostForm
 from kb import data as kbdata
@@ -17,6 +17,15 @@ def admins_only(bp: Blueprint, roles=auth.ADMIN_ROLES) -> None:
     @auth.roles_required(*roles)
     def _gate():
         """Only admins get past here."""
+
+
+def community_blueprint(name: str, import_name: str, under: str = "") -> Blueprint:
+    """A blueprint of one community's admin pages (``/portal/admin/c/<cid><under>/…``),
+    admins only; its templates are in its package's ``templates/`` folder."""
+    prefix = f"/portal/admin/c/<cid>{under}"
+    bp = Blueprint(name, import_name, template_folder="templates", url_prefix=prefix)
+    admins_only(bp)
+    return bp
 
 
 def audit(community: dict, action: str, target: str, before=None, after=None) -> None:
@@ -46,3 +55,20 @@ def post_form() -> PostForm:
         [(s["id"], s["name"]) for s in tax["skills"]],
     )
     return form
+
+
+def form_action(form, run, done, invalid: str = "提交的内容有误。") -> None:
+    """The shape of an admin's POST action: validate the form, make the store call
+    ``run(form)``, then ``done(result)`` (the audit entry and the success message).
+
+    A form error or a refusal of the store is flashed instead, and nothing is written.
+    """
+    if not form.validate_on_submit():
+        flash(form_errors(form) or invalid, "error")
+        return
+    try:
+        result = run(form)
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+        return
+    done(result)

@@ -1,4 +1,4 @@
-"""Community administration: report-in queue, members' skills, posts and rosters.
+"""A community at a glance for its admins: pending report-ins, members, open posts.
 
 Every view takes the community from the URL and goes through
 ``auth.admin_community_or_404``: an admin outside its scope gets a 404.
@@ -6,18 +6,13 @@ Every view takes the community from the URL and goes through
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 
 from .. import admin as _admin
 from .. import auth, store
 
-bp = Blueprint(
-    "community_dashboard", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>"
-)
-
-
-_admin.admins_only(bp)
+bp = _admin.community_blueprint("community_dashboard", __name__)
 
 
 @bp.route("/")

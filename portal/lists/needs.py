@@ -10,7 +10,7 @@ written to the audit log.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import flash, g, redirect, render_template, request, send_file, url_for
 
 from forms.lists import AdminNeedForm, CloseForm, NoteForm, PickForm, ReopenForm, StartForm
 from kb import data as kbdata
@@ -18,15 +18,7 @@ from kb import data as kbdata
 from .. import admin as _admin
 from .. import auth, store
 
-bp = Blueprint(
-    "community_lists",
-    __name__,
-    template_folder="templates",
-    url_prefix="/portal/admin/c/<cid>/lists",
-)
-
-
-_admin.admins_only(bp)
+bp = _admin.community_blueprint("community_lists", __name__, "/lists")
 
 
 def _labels() -> dict:
@@ -154,19 +146,15 @@ def _need_action(cid: str, nid: str, form, action: str, message: str, call):
     """Shared shape of the need's POST actions: check, call the store, audit, flash."""
     community = auth.admin_community_or_404(cid)
     before = store.get_need(cid, nid)["status"]
-    if form.validate_on_submit():
-        try:
-            need = call(form)
-        except store.StoreError as exc:
-            flash(str(exc), "error")
-        else:
-            after = need["status"]
-            if need.get("evaluation") and action == "办结需求":
-                after = f"{after}（满意度 {need['evaluation']['satisfaction']}）"
-            _admin.audit(community, action, f"需求 {nid}", before, after)
-            flash(message, "success")
-    else:
-        flash(_admin.form_errors(form) or "提交的内容有误。", "error")
+
+    def done(need):
+        after = need["status"]
+        if need.get("evaluation") and action == "办结需求":
+            after = f"{after}（满意度 {need['evaluation']['satisfaction']}）"
+        _admin.audit(community, action, f"需求 {nid}", before, after)
+        flash(message, "success")
+
+    _admin.form_action(form, call, done)
     return redirect(url_for(".need", cid=cid, nid=nid))
 
 

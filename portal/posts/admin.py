@@ -1,4 +1,5 @@
-"""Community administration: report-in queue, members' skills, posts and rosters.
+"""分类设岗 for a community's admins: its posts (new, open or close, copy a week on), each
+post's shifts with their counts, and a shift's roster.
 
 Every view takes the community from the URL and goes through
 ``auth.admin_community_or_404``: an admin outside its scope gets a 404.
@@ -6,19 +7,14 @@ Every view takes the community from the URL and goes through
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 
 from forms.posts import ActionForm, CopyPostForm
 
 from .. import admin as _admin
 from .. import auth, store
 
-bp = Blueprint(
-    "posts_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>"
-)
-
-
-_admin.admins_only(bp)
+bp = _admin.community_blueprint("posts_admin", __name__)
 
 
 @bp.route("/posts")

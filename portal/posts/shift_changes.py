@@ -6,7 +6,7 @@ action goes to the audit log. Scope as in community administration: 404 outside.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 
 from forms.admin_accounts import CancelShiftForm, ShiftChangeForm, ShiftMessageForm
 
@@ -14,15 +14,7 @@ from .. import admin as _admin
 from .. import auth, mail, store
 from ..templating import shift_label
 
-bp = Blueprint(
-    "shift_admin",
-    __name__,
-    template_folder="templates",
-    url_prefix="/portal/admin/c/<cid>/shifts/<sid>",
-)
-
-
-_admin.admins_only(bp)
+bp = _admin.community_blueprint("shift_admin", __name__, "/shifts/<sid>")
 
 
 def _roster_url(cid: str, sid: str) -> str:

@@ -9,7 +9,6 @@ shift or sign-up is looked up inside that community only.
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -27,12 +26,7 @@ from .. import admin as _admin
 from .. import auth, mail, store
 from ..templating import category_name
 
-bp = Blueprint(
-    "attendance_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>"
-)
-
-
-_admin.admins_only(bp)
+bp = _admin.community_blueprint("attendance_admin", __name__)
 
 
 def _attendance_state(row: dict) -> dict | None:
@@ -75,30 +69,38 @@ def attendance(cid: str, sid: str):
     )
 
 
+def _attendance_done(community, action, sid, signup_id, before, row, message) -> None:
+    _admin.audit(
+        community,
+        action,
+        f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
+        _attendance_state(before),
+        _attendance_state(row),
+    )
+    flash(message, "success")
+
+
 @bp.route("/shifts/<sid>/attendance/<signup_id>", methods=["POST"])
 def mark(cid: str, sid: str, signup_id: str):
     """Mark one sign-up 已到 or 缺席."""
     community = auth.admin_community_or_404(cid)
     before = store.get_signup(cid, sid, signup_id)
-    form = AttendanceForm()
-    if form.validate_on_submit():
-        try:
-            row = store.mark_attendance(
-                cid, sid, signup_id, form.status.data, g.user["uid"], note=form.note.data or ""
-            )
-        except store.StoreError as exc:
-            flash(str(exc), "error")
-        else:
-            _admin.audit(
-                community,
-                "登记到岗",
-                f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
-                _attendance_state(before),
-                _attendance_state(row),
-            )
-            flash(f"已登记为“{store.ATTENDANCE_NAMES[row['attendance']]}”。", "success")
-    else:
-        flash(_admin.form_errors(form), "error")
+    _admin.form_action(
+        AttendanceForm(),
+        lambda form: store.mark_attendance(
+            cid, sid, signup_id, form.status.data, g.user["uid"], note=form.note.data or ""
+        ),
+        lambda row: _attendance_done(
+            community,
+            "登记到岗",
+            sid,
+            signup_id,
+            before,
+            row,
+            f"已登记为“{store.ATTENDANCE_NAMES[row['attendance']]}”。",
+        ),
+        invalid="",
+    )
     return redirect(url_for(".attendance", cid=cid, sid=sid))
 
 
@@ -107,25 +109,22 @@ def adjust(cid: str, sid: str, signup_id: str):
     """Credit other hours than the shift's length, with a reason."""
     community = auth.admin_community_or_404(cid)
     before = store.get_signup(cid, sid, signup_id)
-    form = HoursForm()
-    if form.validate_on_submit():
-        try:
-            row = store.adjust_hours(
-                cid, sid, signup_id, float(form.hours.data), form.reason.data, g.user["uid"]
-            )
-        except store.StoreError as exc:
-            flash(str(exc), "error")
-        else:
-            _admin.audit(
-                community,
-                "调整工时",
-                f"班次 {sid} 报名 {signup_id}（成员 {row['uid']}）",
-                _attendance_state(before),
-                _attendance_state(row),
-            )
-            flash(f"工时已调整为 {row['hours']:g} 小时，待确认。", "success")
-    else:
-        flash(_admin.form_errors(form), "error")
+    _admin.form_action(
+        HoursForm(),
+        lambda form: store.adjust_hours(
+            cid, sid, signup_id, float(form.hours.data), form.reason.data, g.user["uid"]
+        ),
+        lambda row: _attendance_done(
+            community,
+            "调整工时",
+            sid,
+            signup_id,
+            before,
+            row,
+            f"工时已调整为 {row['hours']:g} 小时，待确认。",
+        ),
+        invalid="",
+    )
     return redirect(url_for(".attendance", cid=cid, sid=sid))
 
 

@@ -1,4 +1,5 @@
-"""Community administration: report-in queue, members' skills, posts and rosters.
+"""在职党员报到 for a community's admins: the queue of report-ins (confirm or return with a
+reason), the members who reported in, and the confirmation of their skills.
 
 Every view takes the community from the URL and goes through
 ``auth.admin_community_or_404``: an admin outside its scope gets a 404.
@@ -6,7 +7,7 @@ Every view takes the community from the URL and goes through
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 
 from forms.posts import ActionForm, ConfirmSkillsForm, ReturnReportForm
 from kb import data as kbdata
@@ -14,12 +15,7 @@ from kb import data as kbdata
 from .. import admin as _admin
 from .. import auth, mail, store
 
-bp = Blueprint(
-    "reports_admin", __name__, template_folder="templates", url_prefix="/portal/admin/c/<cid>"
-)
-
-
-_admin.admins_only(bp)
+bp = _admin.community_blueprint("reports_admin", __name__)
 
 
 @bp.route("/report-ins")

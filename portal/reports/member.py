@@ -1,4 +1,4 @@
-"""What a member or volunteer does: home, 为我推荐, sign up and cancel, report in."""
+"""在职党员报到 for the member: report in to a community, withdraw a pending report-in."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from flask import Blueprint, flash, g, redirect, url_for
 from .. import auth, store
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/portal")
-PARTICIPANTS = ("member", "volunteer")
-RECOMMEND_PAGE = 12
 
 
 @bp.route("/c/<cid>/report-in", methods=["POST"])

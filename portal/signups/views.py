@@ -1,4 +1,4 @@
-"""What a member or volunteer does: home, 为我推荐, sign up and cancel, report in."""
+"""What a member or volunteer does with posts: home, 为我推荐, sign up and cancel."""
 
 from __future__ import annotations
 
