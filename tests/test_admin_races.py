@@ -72,7 +72,7 @@ def _rows(sid):
 
 
 @pytest.fixture
-def people(world, gunicorn):
+def people(world, gunicorn):  # noqa: F811 (the fixture imported above)
     members = [make_user(f"1363000{n:04d}", "volunteer") for n in range(20)]
     return world, [_login(gunicorn, m["phone"]) for m in members], _login(gunicorn, "13800000003")
 

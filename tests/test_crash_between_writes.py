@@ -49,7 +49,7 @@ def _each_kill_point(data_dir, setup, operation, check):
     while True:
         k += 1
         state = setup()
-        killed = _run_killed_after(data_dir, k, lambda: operation(state))
+        killed = _run_killed_after(data_dir, k, lambda state=state: operation(state))
         store.open_store(data_dir)
         check(state)
         if not killed:
