@@ -6,7 +6,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint bench build clean
+.PHONY: run test test-fast lint bench build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(DEV_STAMP)
 test: lint
 	@bash .ci/browser-deps.sh
 	$(BIN)/python -m pytest -n 2
+
+## test-fast: unit and view tests: no browser, fuzz, processes or slow marks; temp data on tmpfs /dev/shm
+test-fast: $(DEV_STAMP)
+	TMPDIR=/dev/shm $(BIN)/python -m pytest -n 2 -m "not browser and not fuzz and not processes and not slow"
 
 ## bench: district-scale benchmarks, results in bench/RESULTS.md
 bench: $(DEV_STAMP)

@@ -4,6 +4,7 @@ python run.py                 build-if-stale, seed demo data into an empty store
 python run.py build [--force] build the KB into site/ (skipped when nothing changed)
 python run.py seed-demo       write demo data (示例) into an empty store
 python run.py create-admin    create a district admin (asks for phone, name, password)
+python run.py worker          run the scheduled jobs and send the e-mail outbox
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
         p.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
         p.add_argument("--no-demo", action="store_true", help="数据目录为空时也不写入演示数据")
+        p.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="不在本进程内运行定时任务和发送邮件（另有 python run.py worker 时）",
+        )
     build = sub.add_parser("build", parents=[common], help="构建知识库到 site/（内容未变化时跳过）")
     build.add_argument("--force", action="store_true", help="即使内容未变化也重新构建")
     sub.add_parser("seed-demo", parents=[common], help="向空的数据目录写入演示数据（示例）")
@@ -55,6 +61,18 @@ def _parser() -> argparse.ArgumentParser:
         "restore", parents=[common], help="用备份文件恢复数据目录（请先停止服务；原数据会另存一份）"
     )
     restore.add_argument("file", help="备份文件（.tar.gz）")
+    worker = sub.add_parser(
+        "worker",
+        parents=[common],
+        help="运行定时任务（提醒、超时升级、摘要、季度函、备份、按期删除）并发送邮件",
+    )
+    worker.add_argument(
+        "--tick-seconds",
+        type=float,
+        default=float(os.environ.get("PORTAL_TICK_SECONDS") or 0) or None,
+        help="每隔几秒检查一次全部任务（测试用，也可用环境变量 PORTAL_TICK_SECONDS；默认按各任务的时间表）",
+    )
+    worker.add_argument("--once", action="store_true", help="把到期的任务各运行一次后退出")
     admin = sub.add_parser(
         "create-admin", parents=[common], help="创建区级管理员账号（依次询问手机号、姓名和密码）"
     )
@@ -204,7 +222,46 @@ def serve(args) -> int:
     print(
         f"知识库： http://{args.host}:{args.port}/\n门户：   http://{args.host}:{args.port}/portal/"
     )
+    if not args.no_worker:
+        from portal.worker import scheduler
+
+        scheduler.start_background(app)
+        print(
+            "定时任务和邮件发送在本进程内运行（生产环境请另起 python run.py worker，见 README）。"
+        )
     run_simple(args.host, args.port, app, threaded=True)
+    return 0
+
+
+def run_worker(args) -> int:
+    """The scheduled jobs and the e-mail sender, until stopped (or once with --once)."""
+    import logging
+
+    store = _open_store(args.data_dir)
+    if store is None:
+        return 1
+    from portal import create_app
+    from portal.worker import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # APScheduler's own lines (each run; a tick skipped while the last still runs) are noise.
+    logging.getLogger("apscheduler").setLevel(
+        logging.ERROR if args.tick_seconds else logging.WARNING
+    )
+    app = create_app({"DATA_DIR": args.data_dir})
+    if args.once:
+        for name, outcome in scheduler.run_all(app).items():
+            print(
+                f"{name}: {outcome['status']} {outcome.get('result') or outcome.get('error') or ''}"
+            )
+        return 0
+    print(
+        f"worker 已启动（进程 {os.getpid()}，数据目录 {args.data_dir}"
+        + (f"，每 {args.tick_seconds} 秒检查一次" if args.tick_seconds else "")
+        + "）。按 Ctrl-C 停止。",
+        flush=True,
+    )
+    scheduler.run_blocking(app, args.tick_seconds)
     return 0
 
 
@@ -244,6 +301,8 @@ def main(argv=None) -> int:
         return backup_data(args.data_dir, args.output)
     if args.command == "restore":
         return restore_data(args.data_dir, args.file)
+    if args.command == "worker":
+        return run_worker(args)
     return serve(args)
 
 

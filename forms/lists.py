@@ -5,13 +5,16 @@ Choices (categories, raisers, kinds, projects…) are set by the views.
 
 from __future__ import annotations
 
-from flask_wtf.file import FileField
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from flask_wtf.file import MultipleFileField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .base import BaseForm, mobile_phone
+from .photos import PhotoForm
 
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png")
+# A point picked on the map must lie in Beijing (the store checks the same numbers).
+LAT_RANGE = (39.4, 41.1)
+LNG_RANGE = (115.4, 117.6)
 
 
 def optional_mobile_phone(form, field) -> None:
@@ -30,7 +33,7 @@ class _ChoiceChecks:
             raise ValidationError(message)
 
 
-class _NeedFields(BaseForm, _ChoiceChecks):
+class _NeedFields(PhotoForm, _ChoiceChecks):
     category = SelectField("需求分类", validate_choice=False)
     description = TextAreaField(
         "需求描述",
@@ -45,6 +48,13 @@ class _NeedFields(BaseForm, _ChoiceChecks):
     urgency = RadioField("紧急程度", default="normal", validate_choice=False)
     raised_by = RadioField("提出人身份", validate_choice=False)
     name = StringField("称呼", validators=[Length(max=20, message="称呼不能超过 20 个字。")])
+    address = StringField(
+        "详细地址（可选）", validators=[Length(max=100, message="地址不能超过 100 个字。")]
+    )
+    # A point picked on the map (only when a tile server is configured): both or neither.
+    lat = HiddenField("纬度")
+    lng = HiddenField("经度")
+    photos = MultipleFileField("照片（可选）")
 
     def set_choices(self, categories, urgencies, raisers) -> None:
         self.category.choices = [("", "请选择")] + list(categories)
@@ -60,23 +70,36 @@ class _NeedFields(BaseForm, _ChoiceChecks):
     def validate_raised_by(self, field):
         self._check_choice(field, "请选择提出人身份。")
 
+    def validate_lat(self, field):
+        lat, lng = (field.data or "").strip(), (self.lng.data or "").strip()
+        if not lat and not lng:
+            field.data = self.lng.data = ""
+            return
+        try:
+            lat_value, lng_value = float(lat), float(lng)
+        except ValueError:
+            raise ValidationError("地图上选的位置无效，请重新选择或清除位置。") from None
+        if not (
+            LAT_RANGE[0] <= lat_value <= LAT_RANGE[1] and LNG_RANGE[0] <= lng_value <= LNG_RANGE[1]
+        ):
+            raise ValidationError("地图上选的位置不在北京市范围内，请重新选择或清除位置。")
+
+    def location(self) -> dict:
+        """address, lat and lng for the store (lat/lng None when no point was picked)."""
+        picked = bool((self.lat.data or "").strip())
+        return {
+            "address": self.address.data or "",
+            "lat": float(self.lat.data) if picked else None,
+            "lng": float(self.lng.data) if picked else None,
+        }
+
 
 class PublicNeedForm(_NeedFields):
     """A resident raises a need without an account; ``website`` is a honeypot
     (hidden by CSS: people leave it empty, form-filling bots do not)."""
 
     phone = StringField("手机号", validators=[mobile_phone])
-    photo = FileField("照片（可选）")
     website = StringField("网址（请勿填写）")
-
-    def validate_photo(self, field):
-        upload = field.data
-        if upload and getattr(upload, "filename", ""):
-            if not upload.filename.lower().endswith(PHOTO_EXTENSIONS):
-                raise ValidationError("照片只能是 JPG 或 PNG 格式。")
-
-    def has_photo(self) -> bool:
-        return bool(self.photo.data and getattr(self.photo.data, "filename", ""))
 
 
 class AdminNeedForm(_NeedFields):

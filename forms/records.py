@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, DecimalField, RadioField, StringField
+from wtforms import BooleanField, DateField, DecimalField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .base import BaseForm
@@ -54,3 +54,21 @@ class PeriodForm(BaseForm):
     def validate_date_to(self, field):
         if self.date_from.data and field.data and field.data < self.date_from.data:
             raise ValidationError("结束日期不能早于开始日期。")
+
+
+class DeclineCertificateForm(BaseForm):
+    """Decline a certificate request, with the reason the member sees."""
+
+    reason = StringField(
+        "不予出具的原因（申请人会看到）",
+        validators=[
+            DataRequired(message="不予出具时请填写原因，申请人会看到。"),
+            Length(max=200, message="原因不能超过 200 个字。"),
+        ],
+    )
+
+
+class AutoApproveForm(BaseForm):
+    """The community's 自动批准 setting for certificates."""
+
+    auto_approve = BooleanField("自动批准：成员申请后立即出具证明，不需要管理员逐份审核")

@@ -3,13 +3,13 @@ community requests. Choices (items, departments) are set by the views."""
 
 from __future__ import annotations
 
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .accounts import MultiCheckboxField
 from .base import BaseForm
-from .lists import PHOTO_EXTENSIONS
+from .photos import PhotoForm, check_photo_name, chosen_files
 
 SCORES = [
     ("", "请选择"),
@@ -23,22 +23,23 @@ RATING_LABELS = {"timeliness": "响应及时", "result": "处置效果", "attitu
 
 
 class _Photo:
-    """One optional JPG/PNG photo."""
+    """One optional photo (a department's note)."""
 
     photo: FileField  # bound by the form that mixes this in
 
     def validate_photo(self, field):
-        upload = field.data
-        if upload and getattr(upload, "filename", ""):
-            if not upload.filename.lower().endswith(PHOTO_EXTENSIONS):
-                raise ValidationError("照片只能是 JPG 或 PNG 格式。")
+        for upload in chosen_files(field.data):
+            check_photo_name(upload)
+
+    def chosen_photos(self) -> list:
+        return chosen_files(self.photo.data)
 
     def has_photo(self) -> bool:
-        return bool(self.photo.data and getattr(self.photo.data, "filename", ""))
+        return bool(self.chosen_photos())
 
 
-class WhistleForm(BaseForm, _Photo):
-    """Raise a whistle: item, description, place, departments summoned, one photo."""
+class WhistleForm(PhotoForm):
+    """Raise a whistle: item, description, place, departments summoned, up to three photos."""
 
     item = SelectField("吹哨事项", validate_choice=False)
     description = TextAreaField(
@@ -56,7 +57,7 @@ class WhistleForm(BaseForm, _Photo):
         ],
     )
     departments = MultiCheckboxField("召集部门", validate_choice=False)
-    photo = FileField("现场照片（可选）")
+    photos = MultipleFileField("现场照片（可选）")
     request_id = HiddenField()
 
     def validate_item(self, field):

@@ -157,3 +157,34 @@ def check_departments(data: dict, file: str = "departments.yml") -> dict:
         names.add(name)
         _need_bool(file, ident, item)
     return data
+
+
+PROBLEM_OTHER = "other"
+
+
+def check_problems(data: dict, file: str = "problems.yml") -> dict:
+    """居民反映问题的分类: unique URL-safe ids and names, a description and the 示例 flag,
+    an optional whistle mapping (a category id and a non-empty list of its item ids) and an
+    optional post category, and the 其他 entry (id ``other``) that staff recategorise.
+
+    Whether the whistle ids and the post category exist is checked in ``kb.data``."""
+    problems = _need(file, "problems", data, "problems", list)
+    names = set()
+    for ident, item in _unique_ids(file, problems, "分类").items():
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,40}$", ident):
+            raise DataError(file, ident, "id 只能由小写字母、数字和连字符组成")
+        name = _need(file, ident, item, "name")
+        if name in names:
+            raise DataError(file, ident, f"分类名称 {name} 重复")
+        names.add(name)
+        _need(file, ident, item, "description")
+        _need_bool(file, ident, item)
+        if "whistle" in item:
+            whistle = _need(file, ident, item, "whistle", dict)
+            _need(file, ident, whistle, "category")
+            _need_strings(file, ident, whistle, "items")
+        if "post_category" in item:
+            _need(file, ident, item, "post_category")
+    if PROBLEM_OTHER not in {p["id"] for p in problems}:
+        raise DataError(file, PROBLEM_OTHER, "缺少“其他”分类（id 为 other）")
+    return data

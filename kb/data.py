@@ -15,10 +15,12 @@ import yaml
 
 from ._schema import DataError, _need, _unique_ids
 from .checks import (
+    PROBLEM_OTHER,
     check_departments,
     check_duties,
     check_glossary,
     check_organisation,
+    check_problems,
     check_three_lists,
     check_whistles,
 )
@@ -66,9 +68,51 @@ def check_streets(data: dict, file: str = "streets.yml") -> dict:
     return data
 
 
+def _check_problems_across(result: dict) -> None:
+    """problems.yml against the other files: its whistle categories and items exist in
+    whistles.yml (each item in its category), its post categories exist in taxonomy.yml,
+    and no problem id is also a post category id (a need's category may be either)."""
+    file = "problems.yml"
+    problems = result["problems"]["problems"]
+    if "whistles" in result:
+        items_of = {
+            c["id"]: {i["id"] for i in c["items"]} for c in result["whistles"]["categories"]
+        }
+        for problem in problems:
+            link = problem.get("whistle")
+            if not link:
+                continue
+            if link["category"] not in items_of:
+                raise DataError(
+                    file,
+                    problem["id"],
+                    f"未知的吹哨事项大类 {link['category']}（应为 whistles.yml 中的大类之一）",
+                )
+            for item in link["items"]:
+                if item not in items_of[link["category"]]:
+                    raise DataError(
+                        file, problem["id"], f"吹哨事项 {item} 不在大类 {link['category']} 中"
+                    )
+    if "taxonomy" in result:
+        posts = {c["id"] for c in result["taxonomy"]["categories"]}
+        for problem in problems:
+            if problem["id"] in posts:
+                raise DataError(file, problem["id"], "id 与 taxonomy.yml 中的服务分类重复")
+            wanted = problem.get("post_category")
+            if wanted and wanted not in posts:
+                raise DataError(
+                    file,
+                    problem["id"],
+                    f"未知的服务分类 {wanted}（应为 taxonomy.yml 中的分类之一）",
+                )
+
+
 def _check_across(result: dict) -> None:
-    """Links between files: every duty sits under an office of organisation.yml, and
-    every department named by whistles.yml is listed in departments.yml."""
+    """Links between files: every duty sits under an office of organisation.yml, every
+    department named by whistles.yml is listed in departments.yml, and problems.yml
+    names existing whistle items and post categories."""
+    if "problems" in result:
+        _check_problems_across(result)
     if "whistles" in result and "departments" in result:
         known = {d["name"] for d in result["departments"]["departments"]}
         for cat in result["whistles"]["categories"]:
@@ -103,6 +147,7 @@ CHECKS = {
     "glossary.yml": check_glossary,
     "three_lists.yml": check_three_lists,
     "departments.yml": check_departments,
+    "problems.yml": check_problems,
 }
 
 
@@ -160,3 +205,60 @@ def whistle_list() -> dict:
         "department_by_id": {d["id"]: d for d in depts},
         "department_by_name": by_name,
     }
+
+
+@functools.cache
+def problem_categories() -> list[dict]:
+    """The categories residents report problems under (路灯照明, 停车与通行, …, 其他), checked
+    against the whistle list and the taxonomy, in the file's order."""
+    problems = check_problems(_read(DATA_DIR / "problems.yml"))
+    _check_across({"problems": problems, "whistles": whistle_list(), "taxonomy": taxonomy()})
+    return problems["problems"]
+
+
+@functools.cache
+def need_categories() -> dict[str, dict]:
+    """Every category a need may carry, in the order the need forms offer them: the
+    problem categories, then the service categories of the taxonomy (a need for a
+    service, such as 独居老人探访), then 其他. Maps id -> ``{id, name, label, kind}``
+    with kind ``problem`` or ``service``; ``label`` is what a choice list shows and
+    ``post_category`` the post category a post made for such a need starts with (or None),
+    ``whistle_items`` the whistle items such a problem usually calls for (maybe none)."""
+    problems = problem_categories()
+    rows = [
+        dict(
+            id=p["id"],
+            name=p["name"],
+            label=p["name"],
+            kind="problem",
+            post_category=p.get("post_category"),
+            whistle_items=list((p.get("whistle") or {}).get("items", [])),
+        )
+        for p in problems
+    ]
+    other = [r for r in rows if r["id"] == PROBLEM_OTHER]
+    rows = [r for r in rows if r["id"] != PROBLEM_OTHER]
+    rows += [
+        dict(
+            id=c["id"],
+            name=c["name"],
+            label=f"{c['name']}（服务需求）",
+            kind="service",
+            post_category=c["id"],
+            whistle_items=[],
+        )
+        for c in taxonomy()["categories"]
+    ]
+    return {r["id"]: r for r in rows + other}
+
+
+def need_category_choices() -> list[tuple[str, str]]:
+    """(id, label) pairs for a need form's category field."""
+    return [(c["id"], c["label"]) for c in need_categories().values()]
+
+
+def need_category_name(category_id: str) -> str:
+    """The name of a need's (or a post's) category; an id no list knows is shown as is,
+    so a need stored under a category later removed stays readable."""
+    category = need_categories().get(category_id)
+    return category["name"] if category else category_id

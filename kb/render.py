@@ -168,6 +168,36 @@ def skills(data: dict, src: str) -> str:
     return _table("skills", ["专长", "可对应的服务分类"], rows)
 
 
+def problems(data: dict, src: str) -> str:
+    here = posixpath.dirname(src)
+    whistle_page = posixpath.relpath("lists/whistles.md", here or ".")
+    items = {i["id"]: i for c in data["whistles"]["categories"] for i in c["items"]}
+    cats = {c["id"]: c["name"] for c in data["whistles"]["categories"]}
+    posts = {c["id"]: c["name"] for c in data["taxonomy"]["categories"]}
+    rows = []
+    for p in data["problems"]["problems"]:
+        link = p.get("whistle")
+        if link:
+            named = "、".join(
+                f"[{i} {items[i]['name']}]({whistle_page}#{i})" for i in link["items"]
+            )
+            whistle = f"{cats[link['category']]}：{named}"
+        else:
+            whistle = "—（由社区工作人员改为合适的分类）" if p["id"] == "other" else "—"
+        rows.append(
+            [
+                f'<span id="problem-{p["id"]}">{p["name"]}</span>',
+                p["description"],
+                whistle,
+                posts.get(p.get("post_category", ""), "—"),
+                _flag(p),
+            ]
+        )
+    return _table(
+        "problems", ["分类", "包括哪些问题", "对应的吹哨事项", "可发布的服务岗位", "来源"], rows
+    )
+
+
 def streets(data: dict, src: str) -> str:
     rows = [[n, s["name"]] for n, s in enumerate(data["streets"]["streets"], 1)]
     return _table("streets", ["序号", "街道"], rows)
@@ -203,5 +233,6 @@ RENDERERS = {
     "taxonomy": taxonomy,
     "skills": skills,
     "streets": streets,
+    "problems": problems,
     "glossary": glossary,
 }

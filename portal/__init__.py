@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, errors, security, store, templating
-from .config import DEFAULTS, default_data_dir, load_secret_key
+from .config import DEFAULTS, default_data_dir, load_secret_key, proxy_hops
 from . import (
     accounts,
     dashboards,
+    health,
     inbox,
     kb_site,
     lists,
@@ -18,6 +20,7 @@ from . import (
     reports,
     signups,
     whistles,
+    worker,
 )
 
 # One package per feature, each with its blueprints, in the order they are registered: the
@@ -34,6 +37,8 @@ FEATURES = (
     lists,
     records,
     whistles,
+    worker,
+    health,
     kb_site,
 )
 
@@ -54,9 +59,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_config(app: Flask, test_config: dict | None) -> None:
     app.config.update(DEFAULTS)
     app.config["DATA_DIR"] = default_data_dir()
+    app.config["PROXY_HOPS"] = proxy_hops()
     app.config.update(test_config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
+    # Behind N trusted proxies the client's address (and scheme) come from their
+    # X-Forwarded-For / -Proto; set before any request, so every per-address limit sees it.
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_store(app: Flask) -> None:

@@ -29,22 +29,40 @@ def _load_user() -> None:
         except store.NotFound:
             session.clear()
             return
-        # A password change elsewhere ends this session (the hash fragment differs).
-        if user.get("disabled") or session.get("pw") != user["pw_hash"][-12:]:
+        # The session must still be live on the server: logout, 退出所有设备, a new
+        # password and disabling end it there, and a copy of the cookie with it.
+        if user.get("disabled") or not store.session_is_live(user, session.get("sid")):
             session.clear()
             return
         g.user = user
 
 
 def login(user: dict) -> None:
+    """Start a new server-side session for the user in this browser."""
+    token, _user = store.start_session(user["uid"])
     session.clear()
     session.permanent = True
     session["uid"] = user["uid"]
-    session["pw"] = user["pw_hash"][-12:]
+    session["sid"] = token
 
 
-def logout() -> None:
+def logout(everywhere: bool = False) -> None:
+    """End this browser's session (or every session of the user) on the server, too."""
+    user, token = g.get("user"), session.get("sid")
+    if user is not None:
+        try:
+            if everywhere:
+                store.end_all_sessions(user["uid"])
+            elif token:
+                store.end_session(user["uid"], token)
+        except store.NotFound:
+            pass
     session.clear()
+
+
+def client_address() -> str:
+    """The client's address: the connection's, or the proxy's word for it (PROXY_HOPS)."""
+    return request.remote_addr or "unknown"
 
 
 def safe_next(default: str) -> str:

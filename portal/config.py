@@ -11,14 +11,26 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {
     "SITE_DIR": str(ROOT / "site"),
     "CANCEL_DEADLINE_HOURS": 2,
-    # Absences that block new sign-ups until an admin clears them: this many within these days.
-    # Failed logins allowed per account and per address within the window (seconds).
+    # Failed logins allowed per account and per address within the window (seconds); an
+    # address that failed this often on one account is locked for it, and a locked account
+    # gives each other address one try (see portal/store/throttle.py).
     "LOGIN_LIMIT_PER_ACCOUNT": 5,
     "LOGIN_LIMIT_PER_ADDRESS": 30,
     "LOGIN_WINDOW": 15 * 60,
+    # Registrations refused (the phone has an account) per address within the window.
+    "REGISTER_LIMIT_PER_ADDRESS": 10,
+    "REGISTER_WINDOW": 60 * 60,
+    # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are trusted
+    # (env PORTAL_PROXY_HOPS); 0 trusts none: the address is the connection's.
+    "PROXY_HOPS": 0,
+    # Absences that block new sign-ups until an admin clears them: this many within these days.
     "NO_SHOW_LIMIT": 2,
     "NO_SHOW_DAYS": 90,
-    "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+    # A request at most: three photos of 25 MB (NEED_PHOTO_MAX_BYTES) and the form; a larger
+    # photo is refused by the view beside its field, every typed field kept (portal/uploads.py).
+    "MAX_CONTENT_LENGTH": 80 * 1024 * 1024,
+    # Map tiles for picking where a need is ({z}/{x}/{y}); empty: no map, address only.
+    "MAP_TILE_URL": os.environ.get("PORTAL_MAP_TILE_URL", ""),
     # Flask-WTF only honours the forms' Meta.locales (Chinese) with this off.
     "WTF_I18N_ENABLED": False,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
@@ -33,7 +45,25 @@ DEFAULTS = {
     "SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),
     "SMTP_FROM": os.environ.get("PORTAL_SMTP_FROM", "noreply@localhost"),
     "SMTP_TIMEOUT": 10,
+    # Links in e-mail sent by the worker (no request to take the address from).
+    "PUBLIC_URL": os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
+    # Scheduled jobs (python run.py worker; inside python run.py by default): nightly backups
+    # kept, and how long photos of closed needs and whistles and expired reset codes are
+    # kept (示例 values: set them to the district's rules).
+    "BACKUP_KEEP": int(os.environ.get("PORTAL_BACKUP_KEEP", "14")),
+    "PHOTO_RETENTION_DAYS": int(os.environ.get("PORTAL_PHOTO_RETENTION_DAYS", "365")),
+    "RESET_CODE_RETENTION_DAYS": int(os.environ.get("PORTAL_RESET_CODE_RETENTION_DAYS", "7")),
 }
+
+
+def proxy_hops(environ=os.environ) -> int:
+    """PORTAL_PROXY_HOPS: how many reverse proxies (nginx …) stand in front of the app."""
+    text = (environ.get("PORTAL_PROXY_HOPS") or "0").strip()
+    if not text.isdigit():
+        raise RuntimeError(
+            f"环境变量 PORTAL_PROXY_HOPS 应为 0 或正整数（前面反向代理的层数），当前为 {text!r}。"
+        )
+    return int(text)
 
 
 def default_data_dir() -> str:

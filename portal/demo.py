@@ -7,7 +7,7 @@ a real store never gets demo accounts. Every invented name says 示例.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from kb import data as kbdata
 
@@ -25,6 +25,13 @@ DEMO_ACCOUNTS = [
     ("13900000004", "王建国（示例在职党员）", "member", "dongsi:0"),
     ("13900000005", "李秀兰（示例志愿者）", "volunteer", "dongsi:0"),
 ]
+# Whistles the 东四 street raised (示例): item, what, where. Each department they summon
+# gets a liaison account (13900000201…), so the 部门报到 side can be tried too.
+DEMO_WHISTLES = [
+    ("W05-1", "胡同口车辆违停，消防车和救护车无法通行（示例）", "东四示例社区一北口胡同"),
+    ("W03-1", "垃圾清运车连续两天未按时清运，桶站满溢（示例）", "东四示例社区二垃圾分类驿站"),
+]
+LIAISON_PHONE = "139000002{:02d}"
 COMMUNITIES_PER_STREET = 3
 NUMERALS = "一二三四五六七八九十"
 POST_TEMPLATES = {
@@ -146,4 +153,109 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
                 skills=[{"skill": tax["category_by_id"][category]["skills"][0], "count": 1}],
             )
             posts += 1
-    return {"communities": len(communities), "accounts": len(users) + 24, "posts": posts}
+
+    # Shifts that already started, so attendance, hours and certificates can be tried today.
+    helpers = [users["13900000004"]["uid"], users["13900000005"]["uid"]]
+    neighbour = store.find_user_by_phone("13900001000")  # 示例党员01 (any member may sign up)
+    assert neighbour is not None
+    helpers.append(neighbour["uid"])
+    _served_shifts(first, admin, helpers, at)
+    posts += 1
+    liaisons = _whistles(users["13900000002"], at)
+    return {
+        "communities": len(communities),
+        "accounts": len(users) + 24 + liaisons,
+        "posts": posts,
+    }
+
+
+def _served_shifts(cid: str, admin: str, uids: list[str], at: datetime) -> None:
+    """A post (示例) of the first community with shifts 14 and 7 days ago, yesterday and
+    one running now, each with sign-ups: the oldest with hours confirmed, the next with
+    attendance marked and hours waiting for confirmation, the last two not marked yet. The
+    demo volunteer has asked for a certificate, which waits for the community's approval."""
+    today = at.date()
+    start = max(at - timedelta(hours=1), datetime.combine(today, time(0, 0)))
+    running_start = start.replace(minute=0, second=0)
+    running_end = min(running_start + timedelta(hours=3), datetime.combine(today, time(23, 59)))
+    days = [today - timedelta(days=14), today - timedelta(days=7), today - timedelta(days=1)]
+    shifts = [
+        {"date": d.isoformat(), "start": "09:00", "end": "11:00", "capacity": 4} for d in days
+    ]
+    shifts.append(
+        {
+            "date": today.isoformat(),
+            "start": running_start.strftime("%H:%M"),
+            "end": running_end.strftime("%H:%M"),
+            "capacity": 4,
+        }
+    )
+    post = store.create_post(
+        cid,
+        admin,
+        title="楼院环境整治（示例，含已开始的班次）",
+        category="environment",
+        description="清理楼道堆物、整理自行车棚。本岗位为演示数据：前几个班次已经结束或正在进行，"
+        "可以试一试登记到岗、确认工时和申请志愿服务记录证明。",
+        place="东四示例社区一3号院",
+        kind="shifts",
+        shifts=shifts,
+        at=at - timedelta(days=20),
+    )
+    rows = store.post_shifts(cid, post["id"])
+    for n, shift in enumerate(rows):
+        begin = store.shift_start(shift)
+        assert begin is not None
+        signed = [
+            store.sign_up(cid, shift["id"], uid, at=begin - timedelta(days=2)) for uid in uids
+        ]
+        if n == 0:  # 14 days ago: everyone came, hours confirmed
+            for row in signed:
+                store.mark_attendance(
+                    cid, shift["id"], row["id"], store.PRESENT, admin, at=begin + timedelta(hours=2)
+                )
+            store.confirm_hours(cid, shift["id"], admin, at=begin + timedelta(hours=3))
+        elif n == 1:  # 7 days ago: marked (one absence), hours not confirmed yet
+            for row, status in zip(
+                signed, (store.PRESENT, store.PRESENT, store.ABSENT), strict=True
+            ):
+                store.mark_attendance(
+                    cid, shift["id"], row["id"], status, admin, at=begin + timedelta(hours=2)
+                )
+    store.issue_certificate(uids[1], days[0], today, at=at)
+
+
+def _whistles(street_admin: dict, at: datetime) -> int:
+    """The 东四 street's demo whistles and one liaison per department they summon (the
+    first whistle already acknowledged by its first department); returns the liaisons made."""
+    liaisons: dict[str, dict] = {}
+    for n, (item_id, description, place) in enumerate(DEMO_WHISTLES):
+        for dept_id in store.get_item(item_id)["department_ids"]:
+            if dept_id not in liaisons:
+                liaisons[dept_id] = store.create_user(
+                    phone=LIAISON_PHONE.format(len(liaisons) + 1),
+                    password=DEMO_PASSWORD,
+                    name=f"{store.get_department(dept_id)['name']}联络员（示例）",
+                    role="dept_liaison",
+                    scope=dept_id,
+                    demo=True,
+                )
+        whistle = store.create_whistle(
+            "dongsi",
+            street_admin,
+            item_id=item_id,
+            description=description,
+            place=place,
+            at=at - timedelta(hours=3 - n),
+        )
+        if n == 0:
+            dept_id = next(iter(whistle["departments"]))
+            store.acknowledge(
+                "dongsi",
+                whistle["id"],
+                dept_id,
+                liaisons[dept_id],
+                "已接单，安排执法人员前往（示例）。",
+                at=at - timedelta(hours=2),
+            )
+    return len(liaisons)

@@ -1,8 +1,16 @@
-"""Chinese error pages; never a stack trace."""
+"""Chinese error pages; never a stack trace.
+
+A write that fails because the disk is full, over quota or read-only (an OSError
+with ENOSPC, EDQUOT or EROFS anywhere in the exception's chain) is a 503 that says
+nothing was saved; the store's atomic writes leave the old files as they were. It is
+logged at ERROR with its cause and kept (per process) for the health page.
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
+import threading
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -19,12 +27,25 @@ MESSAGES = {
     413: ("内容过大", "提交的内容或文件超过了大小限制，请压缩后重试。"),
     429: ("操作过于频繁", "您的操作太频繁了，请稍后再试。"),
     500: ("服务器出错了", "系统遇到了意外问题，我们已记录。请稍后再试。"),
+    503: ("暂时无法服务", "服务暂时不可用，请稍后再试。"),
 }
+CANNOT_SAVE = (
+    "暂时无法保存",
+    "服务器的存储空间已满或暂时不可写，现在无法保存：您刚才提交的内容没有保存，"
+    "已有的数据没有受到影响。请稍后再试；如果一直这样，请联系管理员。",
+)
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+# The last storage error of this process, for the health page: {"at", "cause", "endpoint"}.
+_storage_lock = threading.Lock()
+_storage_state: dict = {"last": None, "count": 0}
 
 
-def render_error(code: int, detail: str | None = None):
-    title, text = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+def render_error(code: int, detail: str | None = None, title: str | None = None):
+    default_title, text = MESSAGES.get(code, MESSAGES[500])
+    return render_template(
+        "errors/error.html", code=code, title=title or default_title, text=detail or text
+    ), code
 
 
 def _http_error(exc: HTTPException):
@@ -42,9 +63,45 @@ def _not_found(exc: store.NotFound):
     return render_error(404)
 
 
+def storage_error(exc: BaseException | None) -> OSError | None:
+    """The full-disk, over-quota or read-only OSError that exc is or was raised from."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def last_storage_error() -> tuple[dict | None, int]:
+    """The last storage error of this process (or None) and how many there were."""
+    with _storage_lock:
+        return _storage_state["last"], _storage_state["count"]
+
+
+def _cannot_save(exc: BaseException, cause: OSError):
+    name = errno.errorcode.get(cause.errno or 0, str(cause.errno))
+    with _storage_lock:
+        _storage_state["last"] = {
+            "at": store.now().isoformat(timespec="seconds"),
+            "cause": f"{name}: {cause.strerror}",
+            "endpoint": request.endpoint,
+        }
+        _storage_state["count"] += 1
+    logging.getLogger("portal").error(
+        "cannot save (%s) on %s %s: %s", name, request.method, request.path, cause, exc_info=exc
+    )
+    title, text = CANNOT_SAVE
+    return render_error(503, text, title)
+
+
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
+    cause = storage_error(exc)
+    if cause is not None:
+        return _cannot_save(exc, cause)
     logging.getLogger("portal").exception("unhandled error on %s", request.path)
     return render_error(500)
 

@@ -27,8 +27,8 @@ def skill_name(skill_id: str) -> str:
 
 
 def category_name(category_id: str) -> str:
-    category = kbdata.taxonomy()["category_by_id"].get(category_id)
-    return category["name"] if category else category_id
+    """The name of a post's category, or of a need's (a problem or a service category)."""
+    return kbdata.need_category_name(category_id)
 
 
 def shift_label(shift: dict) -> str:

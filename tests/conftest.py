@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+import jinja2
 import pytest
+from flask import Flask
 
 from portal import create_app, store
 from portal.config import DEFAULTS
@@ -16,10 +18,45 @@ TOKEN_RE = re.compile(
 )
 
 
-@pytest.fixture(autouse=True)
-def _cheaper_scrypt(monkeypatch):
-    """Still werkzeug's scrypt, at a lower cost: the suite creates hundreds of accounts."""
-    monkeypatch.setattr(store.accounts.users, "PASSWORD_METHOD", "scrypt:4096:8:1")
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once per test process instead of once per app.
+
+    Every test builds its own app, and every app its own Jinja environment, which
+    would parse and compile each template again. Entries are keyed by template file
+    and checked against the source's checksum, so an edited template is compiled anew;
+    every app here has the same Jinja settings, so compiled code fits all of them.
+    """
+
+    def __init__(self):
+        self._code = {}
+
+    def load_bytecode(self, bucket):
+        checksum, code = self._code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _templates_compiled_once():
+    """Every Flask app made in this process shares one in-memory bytecode cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            Flask, "jinja_options", {**Flask.jinja_options, "bytecode_cache": _CompiledTemplates()}
+        )
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheaper_scrypt():
+    """Still werkzeug's scrypt, at a far lower cost (n=256, under a millisecond a hash):
+    the suite creates and logs in thousands of accounts. Session-wide, so that stores
+    seeded once for a module get the same cheap hashes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store.accounts.users, "PASSWORD_METHOD", "scrypt:256:8:1")
+        yield
 
 
 @pytest.fixture
@@ -152,7 +189,12 @@ class World:
 
 
 @pytest.fixture
-def world(app):
+def world(data_dir):
+    """The World in a fresh store in data_dir, the folder that ``app`` opens too.
+
+    It needs no app: store-level tests then build none (building one is most of a
+    small test's time). Tests that use ``app`` or ``client`` get both on one store."""
+    store.open_store(data_dir)
     return World()
 
 
@@ -165,11 +207,13 @@ def mem_store(tmp_path):
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """The real KB, built once per test session into a temp folder."""
+    """The real KB, built once per test session (per xdist worker) into a temp folder.
+    Tests only read it: ``kb_client``, the access matrix's app, and the ``site`` of
+    test_kb_build.py and test_kb_search.py."""
     from kb.build import build
 
     site = tmp_path_factory.mktemp("site")
-    build(site_dir=site, force=True)
+    assert build(site_dir=site, force=True) is True
     return site
 
 

@@ -7,6 +7,7 @@ map must be classified here, so a new route cannot ship without its row.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -42,6 +43,7 @@ class Objects(World):
             "ca", self.past["id"], self.signup["id"], store.PRESENT, self.admin_a["uid"]
         )
         store.confirm_hours("ca", self.past["id"], self.admin_a["uid"])
+        store.set_certificate_auto_approve("ca", True)  # issued at once: it can be verified
         self.certificate = store.issue_certificate(
             self.member["uid"], date.today() - timedelta(days=30), date.today()
         )
@@ -85,10 +87,12 @@ def _routes(o: Objects) -> dict:
         "public.community": ("GET", "/portal/c/ca", EVERYONE),
         "public.join": ("GET", "/portal/join/ca", EVERYONE),
         "public.join_qr": ("GET", "/portal/c/ca/qr.svg", EVERYONE),
+        "public.report": ("GET", "/portal/report?street=dongsi&q=测试", EVERYONE),
         "kb_site.page": ("GET", "/", EVERYONE),
         "kb_site.favicon": ("GET", "/favicon.ico", EVERYONE),
         "static": ("GET", "/portal/static/portal.css", EVERYONE),
         "records.verify": ("GET", f"/portal/verify/{o.certificate['serial']}", EVERYONE),
+        "records.verify_form": ("GET", "/portal/verify", EVERYONE),
         "records.qr": ("GET", f"/portal/verify/{o.certificate['serial']}/qr.svg", EVERYONE),
         "records.feed": ("GET", f"/portal/calendar/{o.member['uid']}/{o.ical}.ics", EVERYONE),
         "needs_public.new": ("GET", "/portal/needs/new/ca", EVERYONE),
@@ -101,6 +105,7 @@ def _routes(o: Objects) -> dict:
         "account.login": ("GET", "/portal/login", EVERYONE),
         "account.register": ("GET", "/portal/register", EVERYONE),  # logged in: redirect home
         "privacy.reset": ("GET", "/portal/reset", EVERYONE),
+        "health.index": ("GET", "/portal/health", EVERYONE),  # details: district only
         # any logged-in account
         "account.logout": ("POST", "/portal/logout", EVERYONE),
         "account.password": ("GET", "/portal/password", LOGGED_IN),
@@ -108,6 +113,7 @@ def _routes(o: Objects) -> dict:
         "inbox.index": ("GET", "/portal/inbox/", LOGGED_IN),
         "inbox.read_all": ("POST", "/portal/inbox/read", LOGGED_IN),
         "inbox.open_item": ("POST", f"/portal/inbox/{o.note['id']}/open", {"member"}),
+        "inbox.settings": ("GET", "/portal/inbox/settings", LOGGED_IN),
         # members and volunteers
         "member.home": ("GET", "/portal/me", PARTICIPANTS),
         "member.recommend": ("GET", "/portal/recommend", PARTICIPANTS),
@@ -192,6 +198,18 @@ def _routes(o: Objects) -> dict:
             f"{c}/quarterly/{o.member['uid']}",
             ADMINS_OF_A,
         ),
+        "certificates_admin.index": ("GET", f"{c}/certificates/", ADMINS_OF_A),
+        "certificates_admin.approve": (
+            "POST",
+            f"{c}/certificates/{o.certificate['serial']}/approve",
+            ADMINS_OF_A,
+        ),
+        "certificates_admin.decline": (
+            "POST",
+            f"{c}/certificates/{o.certificate['serial']}/decline",
+            ADMINS_OF_A,
+        ),
+        "certificates_admin.settings": ("POST", f"{c}/certificates/settings", ADMINS_OF_A),
         "shift_admin.change": ("GET", f"{c}/shifts/{sid}/change", ADMINS_OF_A),
         "shift_admin.cancel": ("POST", f"{c}/shifts/{sid}/cancel", ADMINS_OF_A),
         "shift_admin.message": ("POST", f"{c}/shifts/{sid}/message", ADMINS_OF_A),
@@ -218,6 +236,11 @@ def _routes(o: Objects) -> dict:
             set(),
         ),  # no photo
         "community_lists.need_post": ("GET", f"{lists}/needs/{o.need['id']}/post", ADMINS_OF_A),
+        "community_lists.recategorise_need": (
+            "POST",
+            f"{lists}/needs/{o.need['id']}/category",
+            ADMINS_OF_A,
+        ),
         "community_lists.resources": ("GET", f"{lists}/resources", ADMINS_OF_A),
         "community_lists.new_resource": ("GET", f"{lists}/resources/new", ADMINS_OF_A),
         "community_lists.edit_resource": (
@@ -310,7 +333,32 @@ def _routes(o: Objects) -> dict:
             set(),
         ),
         "departments.act": ("POST", f"/portal/dept/w/dongsi/{o.whistle['id']}/acknowledge", set()),
+        # scheduled jobs and the e-mail outbox: district admins
+        "worker.index": ("GET", "/portal/admin/worker/", {"district"}),
+        "worker.retry": ("POST", "/portal/admin/worker/outbox/x/retry", {"district"}),
     }
+
+
+@pytest.fixture(scope="module")
+def seeded_store(tmp_path_factory):
+    """A store holding ``Objects``, seeded once per module (per xdist worker)."""
+    folder = tmp_path_factory.mktemp("matrix-store")
+    store.open_store(folder)
+    return folder, Objects()
+
+
+@pytest.fixture
+def objects(seeded_store, data_dir) -> Objects:
+    """A private copy of the seeded store in this test's data folder, opened.
+
+    Every test still gets its own fresh store (logging in and POSTs write to it);
+    copying the files replaces seeding a new world per test. The returned ``Objects``
+    is shared and only read: the copies keep its ids.
+    """
+    folder, seeded = seeded_store
+    shutil.copytree(folder, data_dir, dirs_exist_ok=True)
+    store.open_store(data_dir)
+    return seeded
 
 
 @pytest.fixture
@@ -384,8 +432,7 @@ def test_every_route_is_in_the_matrix(app, world):
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_get_routes_let_in_exactly_their_roles(app, who):
-    objects = Objects()
+def test_get_routes_let_in_exactly_their_roles(app, objects, who):
     client = app.test_client()
     _login(client, who, objects)
     wrong = []
@@ -419,8 +466,7 @@ def _store_bytes(data_dir):
 
 
 @pytest.mark.parametrize("endpoint", _post_routes())
-def test_post_routes_refuse_other_roles_and_change_nothing(app, data_dir, endpoint):
-    objects = Objects()
+def test_post_routes_refuse_other_roles_and_change_nothing(app, data_dir, objects, endpoint):
     method, url, allowed = _routes(objects)[endpoint]
     for who in ROLES:
         if who in allowed:

@@ -7,8 +7,12 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from portal import store
 from tests.conftest import make_user
+
+pytestmark = pytest.mark.processes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,8 +3,12 @@
 import json
 import multiprocessing
 
+import pytest
+
 from portal import store
 from tests.conftest import World, make_user
+
+pytestmark = pytest.mark.processes
 
 
 def _sign_up_all(data_dir, cid, sid, uids, barrier, results):

@@ -8,8 +8,12 @@ import signal
 import time
 from datetime import date, timedelta
 
+import pytest
+
 from portal import store
 from tests.conftest import make_user
+
+pytestmark = pytest.mark.processes
 
 
 def _writer(data_dir, shifts, uids, ack_path, seed):

@@ -52,6 +52,8 @@ def test_csv_starts_with_bom_and_neutralises_formulas(world, client, auth):
     auth.login(world.admin_a["phone"])
     resp = client.get("/portal/admin/c/ca/export/members.csv")
     assert resp.status_code == 200 and resp.data.startswith(b"\xef\xbb\xbf")
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
+    assert resp.headers["Cache-Control"] == "no-store"  # personal data: kept in no cache
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert rows[0] == ["姓名", "身份", "手机号", "工作单位", "所在党组织", "专长", "报到确认时间"]
     names = sorted(r[0] for r in rows[1:])

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from portal import store
 from tests.conftest import csrf_token
 
+pytestmark = pytest.mark.fuzz
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 FIELD_RE = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', re.S)
 ERRORS_RE = re.compile(r'<ul class="errors"[^>]*>(.*?)</ul>', re.S)

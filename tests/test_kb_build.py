@@ -1,7 +1,7 @@
 """The built knowledge base: search segmentation, no outside requests, Unicode
 heading ids, list tables from the data, failing builds, build-if-stale.
 
-The site is built once for the module into a temporary folder; tests that need
+The site is built once per test session (tests/conftest.py); tests that need
 to change sources work on a copy of mkdocs.yml, content/ and kb/.
 """
 
@@ -27,10 +27,9 @@ from kb.data import load_all  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    assert kb_build.build(site_dir=out, force=True) is True
-    return out
+def site(built_site) -> Path:
+    """The session's KB build (tests/conftest.py); these tests only read it."""
+    return built_site
 
 
 @pytest.fixture
@@ -292,6 +291,7 @@ def test_unknown_list_marker_fails_the_build(repo_copy, tmp_path, caplog):
     assert "lists/streets.md：未知的清单标记 nosuchlist" in caplog.text
 
 
+@pytest.mark.slow  # builds the KB twice from a copy of the sources
 def test_build_is_skipped_until_a_source_changes(repo_copy, tmp_path):
     out = tmp_path / "site"
     assert kb_build.build(root=repo_copy, site_dir=out) is True

@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kb import build as kb_build  # noqa: E402
 from kb import search as kb_search  # noqa: E402
 from kb.data import load_all  # noqa: E402
 
@@ -27,10 +26,9 @@ ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    assert kb_build.build(site_dir=out, force=True) is True
-    return out
+def site(built_site) -> Path:
+    """The session's KB build (tests/conftest.py); these tests only read it."""
+    return built_site
 
 
 @pytest.fixture(scope="module")

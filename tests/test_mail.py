@@ -1,4 +1,8 @@
-"""E-mail copies of notifications, delivered to a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+"""E-mail copies of notifications, delivered to a real SMTP server on 127.0.0.1 (aiosmtpd).
+
+A notice's e-mail goes into the outbox with it; ``mail.send_outbox`` (the worker's job)
+sends it. See tests/test_outbox.py for the server going down and coming back.
+"""
 
 from __future__ import annotations
 
@@ -58,6 +62,9 @@ def test_notification_is_mailed_in_chinese_utf8(app, world, smtp):
             "/portal/me",
         )
     assert item and store.unread_count(world.member["uid"]) == 1
+    assert smtp.messages == []  # queued, not sent while the request waits
+    with app.app_context():
+        assert mail.send_outbox()["sent"] == 1
     assert len(smtp.messages) == 1
     rcpt, msg = smtp.messages[0]
     assert rcpt == ["member@example.com"]
@@ -75,6 +82,9 @@ def test_no_mail_without_address_or_when_off(app, world, smtp):
     store.update_profile(world.member["uid"], email="member@example.com")
     with app.test_request_context("/"):
         mail.notify_user(world.member["uid"], "message", "关闭邮件时")
+    app.config["SMTP_HOST"] = "127.0.0.1"
+    with app.app_context():
+        assert mail.send_outbox()["sent"] == 0
     assert smtp.messages == [] and store.unread_count(world.member["uid"]) == 1
 
 
@@ -83,10 +93,15 @@ def test_send_failure_is_logged_and_does_not_break(app, world, caplog):
         SMTP_HOST="127.0.0.1", SMTP_PORT=_free_port(), SMTP_TIMEOUT=2
     )  # nobody listens
     store.update_profile(world.member["uid"], email="member@example.com")
-    with app.test_request_context("/"), caplog.at_level(logging.ERROR, logger="portal.mail"):
+    with app.test_request_context("/"):
         item = mail.notify_user(world.member["uid"], "message", "服务器不在")
     assert item is not None and store.unread_count(world.member["uid"]) == 1
-    assert "无法连接邮件服务器" in caplog.text
+    with app.app_context(), caplog.at_level(logging.WARNING, logger="portal.mail"):
+        result = mail.send_outbox()
+    assert result["sent"] == 0 and result["failed"] == 1
+    assert "无法发送 1 封邮件" in caplog.text
+    [waiting] = store.outbox_messages("pending")
+    assert waiting["attempts"] == 1 and "无法连接邮件服务器" in waiting["last_error"]
 
 
 def test_shift_message_reaches_everyone_by_mail(client, auth, world, smtp):
@@ -100,6 +115,8 @@ def test_shift_message_reaches_everyone_by_mail(client, auth, world, smtp):
         f"/portal/admin/c/ca/shifts/{shift['id']}/message",
         {"text": "请提前十分钟到达", "include_waiting": "y"},
     )
+    with client.application.app_context():
+        mail.send_outbox()
     assert sorted(r[0][0] for r in smtp.messages) == ["member@example.com", "vol@example.com"]
     assert all("请提前十分钟到达" in m.get_body().get_content() for _r, m in smtp.messages)
 

@@ -94,7 +94,7 @@ def test_reminder_when_opening_the_portal_and_unread_count(client, auth, world):
     client.get("/portal/recommend")
     assert _kinds(world.member["uid"]) == ["reminder"]  # once, however often
     page = client.get("/portal/me").get_data(as_text=True)
-    assert '消息 <span class="unread-count"' in page and "(1)" in page
+    assert '消息 <span class="unread-count" aria-label="1 条未读">1</span>' in page
     inbox = client.get("/portal/inbox/").get_data(as_text=True)
     assert "服务提醒" in inbox and "未读" in inbox
     nid = store.inbox(world.member["uid"])[0]["id"]

@@ -17,6 +17,8 @@ import pytest
 from portal import store
 from tests.conftest import PASSWORD, make_user
 
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -16,6 +16,7 @@ def _append_many(path, n, start):
             db.table("t").insert({"n": start + i})
 
 
+@pytest.mark.processes
 def test_transactions_from_several_processes_lose_nothing(tmp_path):
     path = tmp_path / "shared.json"
     ctx = multiprocessing.get_context("fork")
@@ -32,6 +33,7 @@ def test_transactions_from_several_processes_lose_nothing(tmp_path):
     assert len(set(rows)) == 160  # no duplicate document ids
 
 
+@pytest.mark.processes
 def test_cache_sees_a_write_by_another_process(tmp_path):
     path = tmp_path / "f.json"
     _append_many(path, 1, 0)

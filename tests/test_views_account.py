@@ -56,7 +56,7 @@ def test_volunteer_needs_no_unit(auth, world):
 
 def test_duplicate_phone_and_bad_choices(auth, world):
     html = _register(auth, phone=world.member["phone"]).get_data(as_text=True)
-    assert "该手机号已经注册" in html
+    assert "无法使用这个手机号注册" in html  # neutral since issue 15 (item 8)
     html = _register(auth, home_cid="nope", skills=["hacker"], kind="admin").get_data(as_text=True)
     assert (
         "请从列表中选择居住社区" in html and "专长中有无效的选项" in html and "请选择身份" in html

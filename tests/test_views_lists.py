@@ -118,9 +118,11 @@ def test_other_field_errors_in_chinese(client, world):
     assert store.list_needs("ca") == []
 
 
-def test_missing_csrf_stores_nothing(client, world):
+def test_missing_csrf_stores_nothing_and_keeps_the_fields(client, world):
     resp = client.post(FORM, data=_fields(), content_type="multipart/form-data")
-    assert resp.status_code == 400 and "安全校验" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "页面已过期，请重新提交" in html
+    assert "楼道灯坏了，晚上看不见" in html and 'value="3号楼"' in html  # as typed
     assert store.list_needs("ca") == []
 
 
@@ -128,7 +130,7 @@ def test_honeypot_pretends_success_and_stores_nothing(client, world, data_dir):
     resp = _submit(
         client,
         website="http://spam.example",
-        photo=(io.BytesIO(_jpeg_with_gps()), "a.jpg", "image/jpeg"),
+        photos=(io.BytesIO(_jpeg_with_gps()), "a.jpg", "image/jpeg"),
     )
     assert resp.status_code == 200 and "需求已提交" in resp.get_data(as_text=True)
     assert store.list_needs("ca") == []
@@ -156,7 +158,7 @@ def test_rate_limit_per_phone(app, client, world):
 
 def test_photo_is_reencoded_without_exif(client, world, data_dir, auth):
     original = _jpeg_with_gps()
-    resp = _submit(client, photo=(io.BytesIO(original), "IMG_0001.jpg", "image/jpeg"))
+    resp = _submit(client, photos=(io.BytesIO(original), "IMG_0001.jpg", "image/jpeg"))
     assert resp.status_code == 302
     status_url = resp.headers["Location"]
     [need] = store.list_needs("ca")
@@ -186,7 +188,8 @@ def test_png_with_alpha_is_accepted(client, world, data_dir):
     buf = io.BytesIO()
     Image.new("RGBA", (20, 20), (0, 0, 255, 128)).save(buf, "PNG")
     assert (
-        _submit(client, photo=(io.BytesIO(buf.getvalue()), "a.png", "image/png")).status_code == 302
+        _submit(client, photos=(io.BytesIO(buf.getvalue()), "a.png", "image/png")).status_code
+        == 302
     )
     [stored] = _uploads(data_dir)
     with Image.open(stored) as img:
@@ -196,13 +199,13 @@ def test_png_with_alpha_is_accepted(client, world, data_dir):
 @pytest.mark.parametrize(
     "name,content,message",
     [
-        ("notes.txt", b"hello", "照片只能是 JPG 或 PNG 格式"),
+        ("notes.txt", b"hello", "不是可以接收的照片"),
         ("fake.jpg", b"this is not a picture", "无法识别这张照片"),
         ("anim.png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "无法识别这张照片"),
     ],
 )
 def test_non_image_refused(client, world, data_dir, name, content, message):
-    resp = _submit(client, photo=(io.BytesIO(content), name, "application/octet-stream"))
+    resp = _submit(client, photos=(io.BytesIO(content), name, "application/octet-stream"))
     assert resp.status_code == 200 and message in resp.get_data(as_text=True)
     assert store.list_needs("ca") == []
     assert _uploads(data_dir) == []
@@ -211,22 +214,28 @@ def test_non_image_refused(client, world, data_dir, name, content, message):
 def test_gif_refused(client, world, data_dir):
     buf = io.BytesIO()
     Image.new("RGB", (5, 5)).save(buf, "GIF")
-    resp = _submit(client, photo=(io.BytesIO(buf.getvalue()), "x.jpg", "image/jpeg"))
-    assert "照片只能是 JPG 或 PNG 格式" in resp.get_data(as_text=True)
+    resp = _submit(client, photos=(io.BytesIO(buf.getvalue()), "x.jpg", "image/jpeg"))
+    assert "照片只能是 JPG、PNG、WebP 或 HEIC 格式" in resp.get_data(as_text=True)
     assert store.list_needs("ca") == [] and _uploads(data_dir) == []
 
 
-def test_oversize_photo_refused(client, world, data_dir):
-    big = _jpeg_with_gps() + b"\0" * (5 * 1024 * 1024)
-    resp = _submit(client, photo=(io.BytesIO(big), "big.jpg", "image/jpeg"))
-    assert resp.status_code == 200 and "照片不能超过 5 MB" in resp.get_data(as_text=True)
+def test_oversize_photo_refused(app, client, world, data_dir):
+    app.config["NEED_PHOTO_MAX_BYTES"] = 1024 * 1024
+    big = _jpeg_with_gps() + b"\0" * (1024 * 1024)
+    resp = _submit(client, photos=(io.BytesIO(big), "big.jpg", "image/jpeg"))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "照片不能超过 1 MB，这张有 1.0 MB" in html
+    assert "楼道灯坏了，晚上看不见" in html
     assert store.list_needs("ca") == [] and _uploads(data_dir) == []
 
 
-def test_request_over_the_app_limit_is_413_in_chinese(client, world, data_dir):
-    huge = b"\xff\xd8" + b"\0" * (7 * 1024 * 1024)
-    resp = _submit(client, photo=(io.BytesIO(huge), "huge.jpg", "image/jpeg"))
-    assert resp.status_code == 413 and "超过了大小限制" in resp.get_data(as_text=True)
+def test_request_over_the_app_limit_is_413_with_the_form(app, client, world, data_dir):
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    huge = b"\xff\xd8" + b"\0" * (3 * 1024 * 1024)
+    resp = _submit(client, photos=(io.BytesIO(huge), "huge.jpg", "image/jpeg"))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 413 and "照片太大，没有收到" in html
+    assert "楼道灯坏了，晚上看不见" in html  # the fields before the photos were read
     assert store.list_needs("ca") == [] and _uploads(data_dir) == []
 
 

@@ -147,6 +147,7 @@ def _confirmed_service(world, uid=None):
 
 def test_certificate_print_qr_and_public_verification(world, client, auth):
     shift = _confirmed_service(world)
+    store.set_certificate_auto_approve("ca", True)  # issued at once (approval: test_certificates)
     auth.login(world.member["phone"])
     resp = auth.post(
         "/portal/me/certificates",

@@ -11,6 +11,7 @@ from .. import auth, store
 from .privacy import consent_digest
 
 bp = Blueprint("account", __name__, template_folder="templates", url_prefix="/portal")
+PHONE_REFUSED = "无法使用这个手机号注册；如果您已注册，请直接登录或找回密码。"
 
 
 def community_choices() -> dict:
@@ -46,89 +47,105 @@ def register():
     form.skills.choices = skill_choices()
     if request.method == "GET" and request.args.get("community"):
         form.home_cid.data = request.args["community"]
+    status = 200
     if form.validate_on_submit():
-        member = form.kind.data == "member"
-        try:
-            user = store.create_user(
-                phone=form.phone.data,
-                password=form.password.data,
-                name=form.name.data,
-                role=form.kind.data,
-                work_unit=form.work_unit.data if member else "",
-                party_org=form.party_org.data if member else "",
-                home_cid=form.home_cid.data,
-                skills=form.skills.data,
-                availability=form.availability.data,
-                consent_version=current_app.config["CONSENT_VERSION"],
+        # Counted before anything is checked (one step, shared by all workers); a
+        # registration that succeeds gives its count back, so only refusals add up.
+        cfg = current_app.config
+        address = auth.client_address()
+        ticket = store.throttle_take(
+            "register-address", address, cfg["REGISTER_LIMIT_PER_ADDRESS"], cfg["REGISTER_WINDOW"]
+        )
+        if ticket is None:
+            minutes = cfg["REGISTER_WINDOW"] // 60
+            form.phone.errors.append(
+                f"注册尝试次数过多，请 {minutes} 分钟后再试。如果您已注册，请直接登录或找回密码。"
             )
-        except store.StoreError as exc:
-            form.phone.errors.append(str(exc))
+            status = 429
         else:
-            user = store.record_consent(
-                user["uid"], current_app.config["CONSENT_VERSION"], consent_digest()
-            )
-            auth.login(user)
-            flash("注册成功，欢迎加入！", "success")
-            return redirect(auth.safe_next(_home_for(user)))
-    return render_template("account/register.html", form=form)
+            member = form.kind.data == "member"
+            try:
+                user = store.create_user(
+                    phone=form.phone.data,
+                    password=form.password.data,
+                    name=form.name.data,
+                    role=form.kind.data,
+                    work_unit=form.work_unit.data if member else "",
+                    party_org=form.party_org.data if member else "",
+                    home_cid=form.home_cid.data,
+                    skills=form.skills.data,
+                    availability=form.availability.data,
+                    consent_version=current_app.config["CONSENT_VERSION"],
+                )
+            except store.PhoneTaken:
+                # Neutral: says no more than login or reset would (and is throttled).
+                form.phone.errors.append(PHONE_REFUSED)
+            except store.StoreError as exc:
+                form.phone.errors.append(str(exc))
+            else:
+                store.throttle_give_back("register-address", address, ticket)
+                user = store.record_consent(
+                    user["uid"], current_app.config["CONSENT_VERSION"], consent_digest()
+                )
+                auth.login(user)
+                flash("注册成功，欢迎加入！", "success")
+                return redirect(auth.safe_next(_home_for(user)))
+    return render_template("account/register.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log in with phone number and password."""
+    """Log in with phone number and password.
+
+    The attempt is counted before the password is checked, in one step under the
+    throttle's lock (see portal/store/throttle.py for the rules: per address, per
+    account, and per address on an account, so that nobody can lock an owner out of
+    their account just by knowing the phone number). A registered and an unknown phone
+    get the same answer after the same work (one password-hash check).
+    """
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        if _login_throttled(form.phone.data):
-            minutes = current_app.config["LOGIN_WINDOW"] // 60
+        phone, address = form.phone.data, auth.client_address()
+        cfg = current_app.config
+        ticket = store.throttle_attempt(
+            "login",
+            phone,
+            address,
+            account_limit=cfg["LOGIN_LIMIT_PER_ACCOUNT"],
+            address_limit=cfg["LOGIN_LIMIT_PER_ADDRESS"],
+            window=cfg["LOGIN_WINDOW"],
+        )
+        if ticket is None:
+            minutes = cfg["LOGIN_WINDOW"] // 60
             form.password.errors.append(
                 f"登录失败次数过多，请 {minutes} 分钟后再试，或联系所在社区重置密码。"
             )
             status = 429
         else:
-            user = store.authenticate(form.phone.data, form.password.data)
+            user = store.authenticate(phone, form.password.data)
+            store.throttle_settle("login", phone, address, ticket, ok=user is not None)
             if user is None:
-                _count_login_failure(form.phone.data)
                 form.password.errors.append("手机号或密码不正确。")
             elif user.get("disabled"):
                 form.phone.errors.append("该账号已停用，请联系所在社区或街道。")
             else:
-                store.throttle_clear("login-account", form.phone.data)
                 auth.login(user)
                 flash(f"{user['name']}，欢迎回来。", "success")
                 return redirect(auth.safe_next(_home_for(user)))
     return render_template("account/login.html", form=form), status
 
 
-def _login_throttled(phone: str) -> bool:
-    """Too many recent failures for this account or from this address (shared by all workers)."""
-    cfg = current_app.config
-    return store.throttle_blocked(
-        "login-account", phone, cfg["LOGIN_LIMIT_PER_ACCOUNT"], cfg["LOGIN_WINDOW"]
-    ) or store.throttle_blocked(
-        "login-address",
-        request.remote_addr or "?",
-        cfg["LOGIN_LIMIT_PER_ADDRESS"],
-        cfg["LOGIN_WINDOW"],
-    )
-
-
-def _count_login_failure(phone: str) -> None:
-    cfg = current_app.config
-    store.throttle_hit("login-account", phone, cfg["LOGIN_LIMIT_PER_ACCOUNT"], cfg["LOGIN_WINDOW"])
-    store.throttle_hit(
-        "login-address",
-        request.remote_addr or "?",
-        cfg["LOGIN_LIMIT_PER_ADDRESS"],
-        cfg["LOGIN_WINDOW"],
-    )
-
-
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link on another site cannot do it)."""
-    auth.logout()
-    flash("您已退出登录。", "info")
+    """Log out (POST only, so a link on another site cannot do it); with ``everywhere=1``
+    (退出所有设备) every session of the account ends, on every device."""
+    everywhere = request.form.get("everywhere") == "1" and g.user is not None
+    auth.logout(everywhere=everywhere)
+    if everywhere:
+        flash("已退出所有设备上的登录。", "info")
+    else:
+        flash("您已退出登录。", "info")
     return redirect(url_for("public.index"))
 
 
@@ -143,8 +160,8 @@ def password():
         except store.StoreError as exc:
             form.old_password.errors.append(str(exc))
         else:
-            auth.login(user)
-            flash("密码已修改。", "success")
+            auth.login(user)  # the password ended every session: this browser gets a new one
+            flash("密码已修改，其他设备上的登录已退出。", "success")
             return redirect(_home_for(user))
     return render_template("account/password.html", form=form)
 

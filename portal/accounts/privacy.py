@@ -39,7 +39,9 @@ CONSENT_EXEMPT = {
     "account.logout",
     "static",
 }
-RESET_LIMITS = {"reset-phone": (5, 3600), "reset-addr": (20, 3600)}
+# Wrong codes per phone number and per address within an hour: the same rules as login
+# (portal/store/throttle.py), so wrong codes from one address cannot block the owner's.
+RESET_LIMITS = {"account_limit": 5, "address_limit": 20, "window": 3600}
 
 
 def consent_digest() -> str:
@@ -138,33 +140,34 @@ def delete_account():
     return render_template("privacy/delete.html", form=form)
 
 
-def _client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 @bp.route("/reset", methods=["GET", "POST"])
 def reset():
     """Set a new password with phone number and the one-time code from the community."""
     form = ResetPasswordForm()
+    status = 200
     if form.validate_on_submit():
-        keys = {"reset-phone": form.phone.data, "reset-addr": _client_address()}
-        if any(store.throttle_blocked(kind, keys[kind], *RESET_LIMITS[kind]) for kind in keys):
+        phone, address = form.phone.data, auth.client_address()
+        # Counted before the code is checked, in one step (concurrent tries cannot overrun it).
+        ticket = store.throttle_attempt("reset", phone, address, **RESET_LIMITS)
+        if ticket is None:
             form.code.errors.append("尝试次数过多，请 1 小时后再试，或联系社区重新获取重置码。")
+            status = 429
         else:
             try:
-                user = store.redeem_reset_code(form.phone.data, form.code.data, form.password.data)
+                user = store.redeem_reset_code(phone, form.code.data, form.password.data)
             except store.StoreError as exc:
-                for kind, value in keys.items():
-                    store.throttle_hit(kind, value, *RESET_LIMITS[kind])
+                store.throttle_settle("reset", phone, address, ticket, ok=False)
                 form.code.errors.append(str(exc))
             else:
-                store.throttle_clear("reset-phone", form.phone.data)
+                store.throttle_settle("reset", phone, address, ticket, ok=True)
+                # The owner proved who they are: failed logins no longer lock the account.
+                store.throttle_clear_account("login", phone)
                 mail.notify_user(
                     user["uid"],
                     "account",
                     "您的密码已通过社区发放的重置码重新设置。如非本人操作，请立即联系所在社区。",
                 )
                 auth.logout()
-                flash("新密码已设置，请用新密码登录。", "success")
+                flash("新密码已设置，所有设备上的登录均已退出，请用新密码登录。", "success")
                 return redirect(url_for("account.login"))
-    return render_template("privacy/reset.html", form=form)
+    return render_template("privacy/reset.html", form=form), status

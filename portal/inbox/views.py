@@ -1,8 +1,9 @@
-"""The in-app inbox (消息), the unread count in the header, and shift reminders.
+"""The in-app inbox (消息), the unread count in the header, shift reminders, and each
+person's notice settings (提醒设置: kinds by e-mail, quiet hours, work-unit address).
 
-Reminders need no background worker: when a member or volunteer opens a portal
-page, a reminder is made for each confirmed shift starting within 24 hours
-(once per shift).
+Reminders are made by the worker (``portal.worker.jobs.reminders``) on time; when a
+member or volunteer opens a portal page, the due reminder of their shifts is made
+here too (the same keys: never twice), in case no worker is running.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from forms.inbox import NoticeSettingsForm
 from forms.posts import ActionForm
 
 from .. import auth, mail, store
@@ -22,7 +24,7 @@ log = logging.getLogger("portal.inbox")
 
 @bp.before_app_request
 def _remind():
-    """Make the reminders of shifts starting within 24 hours (idempotent)."""
+    """Make the due reminders of shifts starting within 24 hours (idempotent)."""
     user = getattr(g, "user", None)
     if (
         user is None
@@ -33,9 +35,7 @@ def _remind():
     ):
         return
     try:
-        made = store.remind_upcoming(user["uid"], link=url_for("member.home"))
-        if made:
-            mail.mail_stored(user["uid"], made)
+        store.remind_upcoming(user["uid"], link=url_for("member.home"), compose=mail.compose)
     except (store.StoreError, OSError):
         log.exception("提醒生成失败：%s", user["uid"])
 
@@ -76,3 +76,29 @@ def open_item(nid: str):
     if link.startswith("/") and not link.startswith("//"):
         return redirect(link)
     return redirect(url_for(".index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@auth.login_required
+def settings():
+    """Which notices also come by e-mail, quiet hours, and (members) the work-unit address
+    for the quarterly letter. The inbox always gets every notice."""
+    uid = g.user["uid"]
+    saved = store.notification_settings(uid)
+    form = NoticeSettingsForm(data=None if request.method == "POST" else saved)
+    form.email_kinds.choices = list(store.NOTIFICATION_KINDS.items())
+    if form.validate_on_submit():
+        try:
+            store.save_notification_settings(
+                uid,
+                form.email_kinds.data or [],
+                form.quiet_from.data or None,
+                form.quiet_to.data or None,
+                form.unit_email.data if g.user["role"] == "member" else saved["unit_email"],
+            )
+        except store.StoreError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("提醒设置已保存。", "success")
+            return redirect(url_for(".settings"))
+    return render_template("inbox/settings.html", form=form, saved=saved)

@@ -10,13 +10,16 @@ written to the audit log.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, send_file, url_for
+from flask import flash, g, make_response, redirect, render_template, request, send_file, url_for
 
 from forms.lists import AdminNeedForm, CloseForm, NoteForm, PickForm, ReopenForm, StartForm
 from kb import data as kbdata
 
 from .. import admin as _admin
-from .. import auth, store
+from .. import auth, store, uploads
+from ..security import csrf
+from . import location
+from .public import refusal_field
 
 bp = _admin.community_blueprint("community_lists", __name__, "/lists")
 
@@ -68,10 +71,10 @@ def needs(cid: str):
     )
 
 
-def _need_form() -> AdminNeedForm:
-    form = AdminNeedForm()
+def _need_form(**kwargs) -> AdminNeedForm:
+    form = AdminNeedForm(**kwargs)
     form.set_choices(
-        [(c["id"], c["name"]) for c in kbdata.taxonomy()["categories"]],
+        kbdata.need_category_choices(),
         list(store.NEED_URGENCIES.items()),
         list(store.NEED_RAISERS.items()),
     )
@@ -81,12 +84,21 @@ def _need_form() -> AdminNeedForm:
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired page comes back filled in
 def new_need(cid: str):
-    """Record a need raised in person, by phone, or by a 楼门院长/小巷管家."""
+    """Record a need raised in person, by phone, or by a 楼门院长/小巷管家, with up to three
+    photos and where it is. A refusal brings the form back as typed (see ``uploads``)."""
     community = auth.admin_community_or_404(cid)
-    form = _need_form()
-    if form.validate_on_submit():
+    form = uploads.photo_form(_need_form)
+    status = 200
+    if uploads.accepted(form):
+        photos: list[str] = []
         try:
+            photos = uploads.save_photos(
+                form,
+                lambda f, label: store.save_need_photo(cid, f, label=label),
+                lambda name: store.delete_need_photo(cid, name),
+            )
             need = store.create_need(
                 cid,
                 category=form.category.data,
@@ -97,17 +109,30 @@ def new_need(cid: str):
                 phone=form.phone.data,
                 name=form.name.data,
                 by=g.user["uid"],
+                photos=photos,
+                **form.location(),
             )
         except store.StoreError as exc:
-            form.description.errors.append(str(exc))
+            for name in photos:
+                store.delete_need_photo(cid, name)
+            refusal_field(form, str(exc)).errors.append(str(exc))
         else:
             _admin.audit(
                 community, "登记需求", f"需求 {need['id']}", None, need["description"][:60]
             )
             link = url_for("needs_public.status", token=need["status_token"], _external=True)
             flash(f"需求已登记。请把进度查询链接告知提出人（只显示这一次）：{link}", "success")
-            return redirect(url_for(".need", cid=cid, nid=need["id"]))
-    return render_template("community_lists/need_form.html", community=community, form=form)
+            return uploads.done(url_for(".need", cid=cid, nid=need["id"]))
+    else:
+        status = uploads.status(form)
+    page = render_template(
+        "community_lists/need_form.html",
+        community=community,
+        form=form,
+        photo_limits=uploads.limits(),
+        map_settings=location.map_settings(),
+    )
+    return location.allow_tiles(make_response(page, status))
 
 
 @bp.route("/needs/<nid>")
@@ -138,6 +163,7 @@ def need(cid: str, nid: str):
         close_form=CloseForm(),
         reopen_form=ReopenForm(),
         pick=pick,
+        category_form=_category_form(need["category"]),
         **_labels(),
     )
 
@@ -238,12 +264,47 @@ def need_project(cid: str, nid: str):
     return redirect(url_for(".need", cid=cid, nid=nid))
 
 
-@bp.route("/needs/<nid>/photo")
-def need_photo(cid: str, nid: str):
-    """The need's photo, for admins of this community only."""
+def _category_form(current: str = "") -> PickForm:
+    """Pick a need's new category; the prefix keeps it apart from the project picker."""
+    form = PickForm(prefix="recat")
+    form.item.choices = [("", "请选择")] + kbdata.need_category_choices()
+    form.item.label.text = "需求分类"
+    if form.item.data is None:
+        form.item.data = current
+    return form
+
+
+@bp.route("/needs/<nid>/category", methods=["POST"])
+def recategorise_need(cid: str, nid: str):
+    """Staff move a need to a better category (above all one filed under 其他)."""
+    community = auth.admin_community_or_404(cid)
+    before = store.get_need(cid, nid)["category"]
+
+    def done(need):
+        _admin.audit(
+            community,
+            "调整需求分类",
+            f"需求 {nid}",
+            kbdata.need_category_name(before),
+            kbdata.need_category_name(need["category"]),
+        )
+        flash(f"已改为“{kbdata.need_category_name(need['category'])}”。", "success")
+
+    _admin.form_action(
+        _category_form(),
+        lambda f: store.recategorise_need(cid, nid, g.user["uid"], f.item.data),
+        done,
+    )
+    return redirect(url_for(".need", cid=cid, nid=nid))
+
+
+@bp.route("/needs/<nid>/photo", defaults={"n": 0})
+@bp.route("/needs/<nid>/photo/<int:n>")
+def need_photo(cid: str, nid: str, n: int):
+    """The need's photo number n (from 0), for admins of this community only."""
     auth.admin_community_or_404(cid)
     need = store.get_need(cid, nid)
-    return send_file(store.need_photo_path(need), mimetype="image/jpeg", max_age=0)
+    return send_file(store.need_photo_path(need, n), mimetype="image/jpeg", max_age=0)
 
 
 @bp.route("/needs/<nid>/post", methods=["GET", "POST"])
@@ -253,11 +314,13 @@ def need_post(cid: str, nid: str):
     need = store.get_need(cid, nid)
     form = _admin.post_form()
     if request.method == "GET":
-        form.category.data = need["category"]
+        # A problem category (路灯照明 …) starts the post in its service category, if any.
+        post_category = kbdata.need_categories().get(need["category"], {}).get("post_category")
+        form.category.data = post_category or ""
         form.description.data = need["description"]
         form.place.data = need["building"]
-        category = kbdata.taxonomy()["category_by_id"].get(need["category"], {})
-        form.title.data = f"{category.get('name', '')}服务"[:40]
+        category = kbdata.taxonomy()["category_by_id"].get(post_category or "", {})
+        form.title.data = f"{category['name']}服务"[:40] if category else ""
     if form.validate_on_submit():
         try:
             post = store.create_post_for_need(

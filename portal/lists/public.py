@@ -1,8 +1,19 @@
 """The public need form (居民提需求, no account needed) and the private status page.
 
-Limits are config values (with the defaults below): NEED_RATE_PER_ADDRESS and
-NEED_RATE_PER_PHONE submissions per NEED_RATE_WINDOW seconds, and
-NEED_PHOTO_MAX_BYTES for the optional photo.
+Limits are config values (with the defaults below), per NEED_RATE_WINDOW seconds:
+
+* NEED_RATE_PER_ADDRESS (20) and NEED_RATE_PER_PHONE (5) for a person without an account.
+  Many residents reach the portal from one address (a carrier's shared address, the
+  community office's Wi-Fi where a 楼门院长 helps neighbours), so the address limit only
+  stops a flood from one machine; one phone number rarely has more than a few things to
+  report in an hour, so the phone limit bounds what one person can send.
+* NEED_RATE_PER_ACCOUNT (30) for a logged-in person, counted on the account and not on the
+  address: accounts are known people (楼门院长, 小巷管家) who report for others.
+
+Check and count are one step (``store.throttle_take``); a submission refused afterwards
+(a photo that cannot be read …) gives its count back. The honeypot ``website`` field
+stays. Photos: ``portal.uploads`` (up to 3, NEED_PHOTO_MAX_BYTES each); the location:
+``location`` (address, optional map point).
 """
 
 from __future__ import annotations
@@ -11,7 +22,8 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    redirect,
+    g,
+    make_response,
     render_template,
     request,
     send_file,
@@ -21,15 +33,17 @@ from flask import (
 from forms.lists import PublicNeedForm
 from kb import data as kbdata
 
-from .. import store
+from .. import store, uploads
+from ..security import csrf
+from . import location
 
 bp = Blueprint("needs_public", __name__, template_folder="templates", url_prefix="/portal/needs")
 
 LIMIT_DEFAULTS = {
-    "NEED_RATE_PER_ADDRESS": 5,
-    "NEED_RATE_PER_PHONE": 3,
+    "NEED_RATE_PER_ADDRESS": 20,
+    "NEED_RATE_PER_PHONE": 5,
+    "NEED_RATE_PER_ACCOUNT": 30,
     "NEED_RATE_WINDOW": 3600,
-    "NEED_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
 }
 PUBLIC_RAISERS = ("resident", "building_head", "alley_steward")
 
@@ -38,10 +52,10 @@ def _limit(name: str):
     return current_app.config.get(name, LIMIT_DEFAULTS[name])
 
 
-def _form() -> PublicNeedForm:
-    form = PublicNeedForm()
+def _form(**kwargs) -> PublicNeedForm:
+    form = PublicNeedForm(**kwargs)
     form.set_choices(
-        [(c["id"], c["name"]) for c in kbdata.taxonomy()["categories"]],
+        kbdata.need_category_choices(),
         list(store.NEED_URGENCIES.items()),
         [(k, store.NEED_RAISERS[k]) for k in PUBLIC_RAISERS],
     )
@@ -50,55 +64,107 @@ def _form() -> PublicNeedForm:
     return form
 
 
-def _throttled(phone: str) -> bool:
+def _take_limits(phone: str) -> tuple[list, str | None]:
+    """Count this submission against its limits in one step each: (tickets to give back if it
+    is refused later, None) or ([], the message) when a limit is reached (nothing counted)."""
     window = _limit("NEED_RATE_WINDOW")
-    address = request.remote_addr or "unknown"
-    if not store.throttle_hit("need_address", address, _limit("NEED_RATE_PER_ADDRESS"), window):
-        return True
-    return not store.throttle_hit("need_phone", phone, _limit("NEED_RATE_PER_PHONE"), window)
+    user = g.get("user")
+    if user:
+        checks = [("need_account", user["uid"], _limit("NEED_RATE_PER_ACCOUNT"), "您的账号")]
+    else:
+        address = request.remote_addr or "unknown"
+        checks = [
+            ("need_address", address, _limit("NEED_RATE_PER_ADDRESS"), "您所在的网络"),
+            ("need_phone", phone, _limit("NEED_RATE_PER_PHONE"), "这个手机号"),
+        ]
+    tickets: list = []
+    for kind, value, limit, who in checks:
+        ticket = store.throttle_take(kind, value, limit, window)
+        if ticket is None:
+            _give_back(tickets)
+            minutes = max(1, round(window / 60))
+            return [], (
+                f"提交过于频繁：{who}在 {minutes} 分钟内已提交 {limit} 次，请稍后再试；"
+                "如有急事请直接联系社区。"
+            )
+        tickets.append((kind, value, ticket))
+    return tickets, None
+
+
+def _give_back(tickets: list) -> None:
+    for kind, value, ticket in tickets:
+        store.throttle_give_back(kind, value, ticket)
+
+
+def _page(community: dict, form: PublicNeedForm, status: int):
+    response = make_response(
+        render_template(
+            "needs_public/new.html",
+            community=community,
+            form=form,
+            photo_limits=uploads.limits(),
+            map_settings=location.map_settings(),
+        ),
+        status,
+    )
+    return location.allow_tiles(response)
 
 
 @bp.route("/new/<cid>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired page comes back filled in
 def new(cid: str):
-    """A resident raises a need to the community; the reply goes to a private status link."""
+    """A resident raises a need to the community; the reply goes to a private status link.
+    Whatever is refused (a photo too large or of another kind, a field, an expired page, a
+    limit), the form comes back as it was typed, the message beside the field at fault."""
     community = store.get_community(cid)
-    form = _form()
-    status = 200
-    if form.validate_on_submit():
-        if (form.website.data or "").strip():
-            # A bot filled the hidden field: look successful, keep nothing.
-            return render_template("needs_public/received.html", community=community)
-        if _throttled(form.phone.data):
-            status = 429
-            form.phone.errors.append("提交过于频繁，请一小时后再试；如有急事请直接联系社区。")
-        else:
-            photo = None
-            try:
-                if form.has_photo():
-                    limit = _limit("NEED_PHOTO_MAX_BYTES")
-                    data = form.photo.data.stream.read(limit + 1)
-                    photo = store.save_need_photo(cid, data, max_bytes=limit)
-                need = store.create_need(
-                    cid,
-                    category=form.category.data,
-                    description=form.description.data,
-                    raised_by=form.raised_by.data,
-                    building=form.building.data,
-                    urgency=form.urgency.data,
-                    phone=form.phone.data,
-                    name=form.name.data,
-                    photo=photo,
-                )
-            except store.StoreError as exc:
-                if photo:
-                    store.delete_need_photo(cid, photo)
-                (form.photo if "照片" in str(exc) else form.description).errors.append(str(exc))
-            else:
-                flash(
-                    "需求已提交。请收藏或截图保存本页链接，社区的处理进展会显示在这里。", "success"
-                )
-                return redirect(url_for(".status", token=need["status_token"]))
-    return render_template("needs_public/new.html", community=community, form=form), status
+    form = uploads.photo_form(_form)
+    if not uploads.accepted(form):
+        return _page(community, form, uploads.status(form))
+    if (form.website.data or "").strip():
+        # A bot filled the hidden field: look successful, keep nothing.
+        return render_template("needs_public/received.html", community=community)
+    tickets, refusal = _take_limits(form.phone.data)
+    if refusal:
+        form.phone.errors.append(refusal)
+        return _page(community, form, 429)
+    photos: list[str] = []
+    try:
+        photos = uploads.save_photos(
+            form,
+            lambda f, label: store.save_need_photo(cid, f, label=label),
+            lambda name: store.delete_need_photo(cid, name),
+        )
+        need = store.create_need(
+            cid,
+            category=form.category.data,
+            description=form.description.data,
+            raised_by=form.raised_by.data,
+            building=form.building.data,
+            urgency=form.urgency.data,
+            phone=form.phone.data,
+            name=form.name.data,
+            photos=photos,
+            **form.location(),
+        )
+    except store.StoreError as exc:
+        _give_back(tickets)
+        for name in photos:
+            store.delete_need_photo(cid, name)
+        refusal_field(form, str(exc)).errors.append(str(exc))
+        return _page(community, form, 200)
+    flash("需求已提交。请收藏或截图保存本页链接，社区的处理进展会显示在这里。", "success")
+    return uploads.done(url_for(".status", token=need["status_token"]))
+
+
+def refusal_field(form, message: str):
+    """The field a store refusal is about (photos, the map point, the address …)."""
+    if "照片" in message:
+        return form.photos
+    if "位置" in message:
+        return form.lat
+    if "地址" in message:
+        return form.address
+    return form.description
 
 
 @bp.route("/status/<token>")
@@ -115,8 +181,9 @@ def status(token: str):
     )
 
 
-@bp.route("/status/<token>/photo")
-def photo(token: str):
-    """The need's photo, for whoever holds its status link."""
+@bp.route("/status/<token>/photo", defaults={"n": 0})
+@bp.route("/status/<token>/photo/<int:n>")
+def photo(token: str, n: int):
+    """The need's photo number n (from 0), for whoever holds its status link."""
     need = store.need_by_token(token)
-    return send_file(store.need_photo_path(need), mimetype="image/jpeg", max_age=0)
+    return send_file(store.need_photo_path(need, n), mimetype="image/jpeg", max_age=0)

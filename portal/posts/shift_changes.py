@@ -21,6 +21,23 @@ def _roster_url(cid: str, sid: str) -> str:
     return url_for("posts_admin.roster", cid=cid, sid=sid)
 
 
+def _day(shift: dict) -> str:
+    """'12月5日（周六）': a shift's date without its times."""
+    return shift_label(dict(shift, start="", end="")).rstrip("–")
+
+
+def _changes(before: dict, after: dict) -> list[str]:
+    """What a change of a shift changed, each as 'old → new'; nothing that stayed the same."""
+    out = []
+    if before["date"] != after["date"]:
+        out.append(f"日期 {_day(before)} → {_day(after)}")
+    if (before["start"], before["end"]) != (after["start"], after["end"]):
+        out.append(f"时间 {before['start']}–{before['end']} → {after['start']}–{after['end']}")
+    if before["capacity"] != after["capacity"]:
+        out.append(f"名额 {before['capacity']} → {after['capacity']} 人")
+    return out
+
+
 @bp.route("/change", methods=["GET", "POST"])
 def change(cid: str, sid: str):
     """Change a shift's date, time or capacity; everyone on it is told."""
@@ -47,10 +64,10 @@ def change(cid: str, sid: str):
             form.capacity.errors.append(str(exc))
         else:
             before, after = shift_label(result["before"]), shift_label(result["shift"])
-            caps = f"名额 {result['before']['capacity']} → {result['shift']['capacity']} 人"
+            changes = "；".join(_changes(result["before"], result["shift"]))
             reason = (form.note.data or "").strip()
             text = (
-                f"{community['name']}调整了您报名的“{post['title']}”：{before} → {after}，{caps}。"
+                f"{community['name']}调整了您报名的“{post['title']}”（原定 {before}）：{changes}。"
                 + (f"说明：{reason}" if reason else "")
             )
             link = url_for("member.home")
@@ -70,7 +87,7 @@ def change(cid: str, sid: str):
                 "调整班次",
                 f"岗位 {post['id']} 班次 {sid}",
                 f"{before}，名额 {result['before']['capacity']}",
-                f"{after}，名额 {result['shift']['capacity']}"
+                f"{after}，名额 {result['shift']['capacity']}（{changes}）"
                 + (f"（{reason}）" if reason else ""),
             )
             flash(f"班次已调整，已通知 {len(result['uids'])} 人。", "success")

@@ -17,11 +17,12 @@ PAGE_SIZE = 15
 
 @bp.route("/")
 def index():
-    """Portal home: what one can do here, and the three entry points."""
+    """Portal home: what one can do here, 我要反映问题 and the three entry points."""
     return render_template(
         "public/index.html",
         open_posts=store.open_post_count(),
         communities=len(store.list_communities()),
+        streets=store.list_streets(),
     )
 
 
@@ -68,13 +69,34 @@ def post_detail(cid: str, pid: str):
     )
 
 
+def _home_community(user) -> dict | None:
+    """A member's or volunteer's own community: where they reported in (or asked to),
+    else the home community of their profile."""
+    if not user or user["role"] not in ("member", "volunteer"):
+        return None
+    state = store.current_report_state(user["uid"])
+    report = state["active"] or state["pending"]
+    cid = report["community_id"] if report else user.get("home_cid")
+    return store.community_index().get(cid) if cid else None
+
+
 @bp.route("/communities")
 def communities():
-    """Every community by street, each with its page and join link."""
-    street = request.args.get("street", "")
+    """Every community by street, each with its page and join link. A member or volunteer
+    with a home community starts on their own street (its communities, theirs first)."""
+    home = _home_community(g.get("user"))
+    asked = request.args.get("street")  # "" (全部街道) shows every street
+    street = home["street_id"] if asked is None and home else (asked or "")
     rows = store.list_communities(street or None)
+    if home and street == home["street_id"]:
+        rows = sorted(rows, key=lambda c: c["id"] != home["id"])
     return render_template(
-        "public/communities.html", communities=rows, streets=store.list_streets(), street=street
+        "public/communities.html",
+        communities=rows,
+        streets=store.list_streets(),
+        street=street,
+        home=home,
+        home_street=store.get_street(home["street_id"]) if home else None,
     )
 
 

@@ -1,8 +1,9 @@
 """Service records: attendance, hours, no-show blocks, quarterly letters and exports
-(``attendance_admin``); the member's hours, certificates, verification and calendar (``records``).
+(``attendance_admin``); approving certificates (``certificates_admin``); the member's hours,
+certificates, verification and calendar (``records``).
 """
 
-from . import attendance, exports, views
+from . import attendance, certificates_admin, exports, views
 
-blueprints = (views.bp, attendance.bp)
-__all__ = ["attendance", "exports", "views", "blueprints"]
+blueprints = (views.bp, attendance.bp, certificates_admin.bp)
+__all__ = ["attendance", "certificates_admin", "exports", "views", "blueprints"]

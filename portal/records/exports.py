@@ -2,13 +2,16 @@
 reported in and the quarter's summaries of 在职党员, as .xlsx or CSV. The routes
 are added to the ``attendance_admin`` blueprint (same endpoints and URLs), and
 ``export_response`` is the one place that writes a download, for other views too;
-text that looks like a formula is kept as text so a spreadsheet never runs it.
+text that looks like a formula is kept as text so a spreadsheet never runs it, the
+sheet's title and the file's name are made safe from whatever the names hold
+(``sheet_title``, ``file_name``), and nothing of a download is kept in a cache.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from flask import abort, send_file
 
@@ -20,6 +23,25 @@ from ..templating import SIGNUP_STATUS
 from .attendance import _categories, bp
 
 FORMATS = ("xlsx", "csv")
+SHEET_TITLE_MAX = 31  # Excel's limit, in UTF-16 code units
+# Refused in a sheet title by Excel and openpyxl, and control characters (not valid XML).
+_SHEET_TITLE_BAD = re.compile(r"[\\/:?*\[\]\x00-\x1f\x7f\ufffe\uffff]+")
+# Refused in a file name by Windows (and "/" everywhere), and control characters.
+_FILE_NAME_BAD = re.compile(r'[\\/:?*"<>|\x00-\x1f\x7f\ufffe\uffff]+')
+
+
+def sheet_title(name: str) -> str:
+    """A worksheet title every spreadsheet accepts: none of ``/ \\ : [ ] ? *`` (each run
+    becomes "-"), no apostrophe at either end, at most 31 UTF-16 units, never empty."""
+    title = _SHEET_TITLE_BAD.sub("-", name or "").strip(" '-")
+    while len(title.encode("utf-16-le")) > 2 * SHEET_TITLE_MAX:
+        title = title[:-1]
+    return title.rstrip(" '-") or "导出"
+
+
+def file_name(name: str) -> str:
+    """The download's name without characters a file system refuses; never empty."""
+    return _FILE_NAME_BAD.sub("-", name or "").strip(" .-")[:100] or "导出"
 
 
 def _cell(value):
@@ -32,7 +54,10 @@ def _cell(value):
 
 
 def export_response(name: str, fmt: str, header: list[str], rows: list[list]):
-    """An .xlsx or a CSV (UTF-8 with BOM, so that Excel reads the Chinese) download."""
+    """An .xlsx or a CSV (UTF-8 with BOM, so that Excel reads the Chinese) download.
+
+    Exports hold personal data: ``Cache-Control: no-store`` keeps them out of every cache.
+    """
     rows = [[_cell(v) for v in row] for row in rows]
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -41,7 +66,7 @@ def export_response(name: str, fmt: str, header: list[str], rows: list[list]):
 
         book = Workbook()
         sheet = book.worksheets[0]  # the active one of a new workbook
-        sheet.title = name[:31]
+        sheet.title = sheet_title(name)
         sheet.append(header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -59,11 +84,13 @@ def export_response(name: str, fmt: str, header: list[str], rows: list[list]):
         writer.writerow(header)
         writer.writerows(rows)
         buffer = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # Werkzeug adds "; charset=utf-8" to text types
     buffer.seek(0)
-    return send_file(
-        buffer, mimetype=mimetype, as_attachment=True, download_name=f"{name}.{fmt}", max_age=0
+    response = send_file(
+        buffer, mimetype=mimetype, as_attachment=True, download_name=f"{file_name(name)}.{fmt}"
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _format_or_404(fmt: str) -> str:

@@ -7,7 +7,17 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from forms.posts import ActionForm
 from forms.records import PeriodForm
@@ -45,10 +55,25 @@ def certificates():
         except store.StoreError as exc:
             form.date_from.errors.append(str(exc))
         else:
+            if cert["status"] == "pending":
+                _ask_community(cert)
             return redirect(url_for(".certificate", serial=cert["serial"]))
     return render_template(
-        "records/certificates.html", form=form, issued=store.user_certificates(uid)
+        "records/certificates.html",
+        form=form,
+        issued=store.user_certificates(uid),
+        statuses=store.CERTIFICATE_STATUS_NAMES,
     )
+
+
+def _ask_community(cert: dict) -> None:
+    """Tell the issuing community's admins that a request waits (once per request)."""
+    admins = store.list_admins("community_admin", [cert["community_id"]])
+    link = url_for("certificates_admin.index", cid=cert["community_id"])
+    text = f"{cert['name']}申请开具志愿服务记录证明（{cert['date_from']} 至 {cert['date_to']}），请审核。"
+    for admin in admins:
+        if not admin.get("disabled"):
+            store.notify(admin["uid"], "certificate", text, link=link, key=f"cert-{cert['serial']}")
 
 
 def _qr_target(serial: str) -> str:
@@ -62,13 +87,36 @@ def certificate(serial: str):
     cert = store.get_certificate(serial)
     if cert is None or cert["uid"] != g.user["uid"]:
         abort(404)
-    return render_template("records/certificate.html", cert=cert, verify_url=_qr_target(serial))
+    return render_template(
+        "records/certificate.html",
+        cert=cert,
+        verify_url=_qr_target(cert["serial"]),
+        statuses=store.CERTIFICATE_STATUS_NAMES,
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_form():
+    """Public: type a certificate number (or paste its link) to check it."""
+    typed = request.values.get("serial")
+    error = None
+    if typed is not None:
+        serial = store.normalize_serial(typed)
+        if serial:
+            return redirect(url_for(".verify", serial=serial))
+        error = (
+            "请输入证明编号。"
+            if not typed.strip()
+            else "证明编号的格式不对：编号以 DC 和年份开头，后接 4 组、每组 4 位的数字或字母，"
+            "例如 DC2026-1A2B-3C4D-5E6F-7A8B。"
+        )
+    return render_template("records/verify_form.html", typed=typed or "", error=error)
 
 
 @bp.route("/verify/<serial>")
 def verify(serial: str):
     """Public: whether a certificate with this serial was issued, and its masked content."""
-    cert = store.get_certificate(serial)
+    cert = store.verified_certificate(serial)
     return render_template("records/verify.html", cert=cert, serial=serial), 200 if cert else 404
 
 
@@ -77,7 +125,7 @@ def qr(serial: str):
     """The QR code (SVG) that opens the verification page of an issued certificate."""
     import segno
 
-    if store.get_certificate(serial) is None:
+    if store.verified_certificate(serial) is None:
         abort(404)
     out = io.BytesIO()
     segno.make(_qr_target(serial), error="m").save(

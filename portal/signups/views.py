@@ -39,20 +39,23 @@ def home():
 @bp.route("/recommend")
 @auth.roles_required(*PARTICIPANTS)
 def recommend():
-    """为我推荐: open shifts ranked by my skills, my community, my time, then date."""
+    """为我推荐: open posts ranked by my skills, my community, my time, then date; each
+    post once, with its shifts as rows. Paged by post."""
     only = request.args.get("only") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    # One page at a time: ranking is cheap, drawing sixty cards on a phone is not.
-    rows = store.recommend_shifts(
-        g.user["uid"], only_matching=only, limit=page * RECOMMEND_PAGE + 1
+    posts, total = store.recommend_posts(
+        g.user["uid"],
+        only_matching=only,
+        limit=RECOMMEND_PAGE,
+        offset=(page - 1) * RECOMMEND_PAGE,
     )
-    more = len(rows) > page * RECOMMEND_PAGE
+    pages = max((total + RECOMMEND_PAGE - 1) // RECOMMEND_PAGE, 1)
     return render_template(
         "member/recommend.html",
-        rows=rows[(page - 1) * RECOMMEND_PAGE : page * RECOMMEND_PAGE],
+        posts=posts,
         only=only,
-        page=page,
-        pages=page + 1 if more else page,
+        page=min(page, pages),
+        pages=pages,
         action=ActionForm(),
     )
 

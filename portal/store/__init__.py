@@ -10,6 +10,8 @@ one module or subpackage per feature, beside the shared parts:
     audit.py       the admins' audit log          throttle.py rate limits
     backup.py      consistent snapshots            photos.py   re-encoded photos
     notifications.py  each person's inbox          stats.py    dashboard figures
+    reminders.py   shift reminders, short shifts   outbox.py   e-mail waiting to be sent
+    jobs.py        runs of the scheduled jobs      retention.py  photos and codes past their time
     reports.py     在职党员报到 (report-in, move, return, withdraw)
     posts.py       分类设岗: posts and their shifts
     accounts/      users, reset codes, personal data (export, deletion)
@@ -35,6 +37,8 @@ Layout of the data folder::
     whistles/<street>/open.json      the street's open whistles; requests.json: communities' requests
     uploads/w-<street>/<random>.jpg  photos of whistles
     resets.json                      hashed one-time password reset codes
+    outbox/queue.json, sent-<YYYY-MM>.json   e-mail waiting (or failed) and sent
+    jobs/runs.json, workers.json     the scheduled jobs' runs, the workers' heartbeats
     locks/                           lock files (flock)
 """
 
@@ -47,24 +51,31 @@ from . import _files, backup, stats, throttle
 from .backup import backups as list_backups
 from .backup import restore as restore_backup
 from .backup import snapshot as make_backup
+from .backup import rotate as rotate_backups
 from .base import NotFound, StoreError, now, root, set_root, valid_id
 from ._files import CorruptFile
 from .accounts.users import (
     DELETED_NAME,
+    MAX_SESSIONS,
+    PhoneTaken,
     all_users,
     anonymise_user,
     authenticate,
     change_password,
     confirm_skills,
     create_user,
+    end_all_sessions,
+    end_session,
     find_user_by_phone,
     get_user,
     has_any_user,
     list_admins,
     new_calendar_token,
     record_consent,
+    session_is_live,
     set_disabled,
     set_password,
+    start_session,
     update_profile,
     users_by_ids,
 )
@@ -87,19 +98,35 @@ from .records.attendance import (
 )
 from .audit import audit_months, list_audit, record_audit
 from .records.certificates import (
+    approve_certificate,
+    community_certificates,
     community_quarter_summaries,
+    decline_certificate,
     get_certificate,
     issue_certificate,
     mask_name,
     member_quarter_summary,
+    normalize_serial,
     quarter_of,
     quarter_range,
     service_record,
+    set_certificate_auto_approve,
     user_certificates,
+    verified_certificate,
 )
+from .records.certificates import STATUS_NAMES as CERTIFICATE_STATUS_NAMES
+from .records.certificates import auto_approves as certificate_auto_approves
 from .signups.listing import open_post_count, open_posts
-from .signups.matching import SLOT_NAMES, recommend_shifts
-from .photos import PHOTO_MAX_BYTES, delete_need_photo, need_photo_path, save_need_photo
+from .signups.matching import SLOT_NAMES, recommend_posts, recommend_shifts
+from .photos import (
+    MAX_NEED_PHOTOS,
+    PHOTO_FORMATS_TEXT,
+    PHOTO_MAX_BYTES,
+    delete_need_photo,
+    need_photo_path,
+    need_photos,
+    save_need_photo,
+)
 from .lists.need_stats import needs_stats, top_need_category
 from .lists.needs import (
     add_need_note,
@@ -109,6 +136,7 @@ from .lists.needs import (
     get_need,
     list_needs,
     need_by_token,
+    recategorise_need,
     reopen_need,
     start_need,
 )
@@ -117,11 +145,34 @@ from .notifications import (
     erase_inbox,
     get_notification,
     inbox,
+    has_key as has_notification_key,
+    mail_notifications,
     mark_read,
+    notification_settings,
     notify,
-    remind_upcoming,
+    save_notification_settings,
     unread_count,
 )
+from .reminders import REMINDER_HOURS, remind_upcoming, shift_reminders, underfilled_shifts
+from .outbox import MAX_ATTEMPTS as OUTBOX_MAX_ATTEMPTS
+from .outbox import (
+    outbox_messages,
+    outbox_summary,
+    prune_sent as prune_sent_mail,
+    retry_message as retry_outbox_message,
+    sent_messages,
+)
+from .outbox import discard as outbox_discard
+from .outbox import due_messages as outbox_due
+from .outbox import reconcile as outbox_reconcile
+from .outbox import record_delivered as outbox_delivered
+from .outbox import record_failed as outbox_failed
+from .outbox import sender_lock as outbox_sender_lock
+from .jobs import claim as claim_job
+from .jobs import finish as finish_job
+from .jobs import heartbeat as worker_heartbeat
+from .jobs import job_runs, last_runs, list_workers, period_done
+from .retention import purge_need_photos, purge_reset_codes, purge_whistle_photos
 from .places import (
     add_community,
     community_index,
@@ -203,6 +254,7 @@ from .whistles.core import (
 from .lists.needs import RAISERS as NEED_RAISERS
 from .lists.needs import STATUSES as NEED_STATUSES
 from .lists.needs import URGENCIES as NEED_URGENCIES
+from .lists.needs import NEED_LAT_RANGE, NEED_LNG_RANGE
 from .lists.resources import KINDS as RESOURCE_KINDS
 from .lists.resources import PROVIDERS as RESOURCE_PROVIDERS
 from .stats import (
@@ -216,9 +268,14 @@ from .stats import (
     posts_fill_rate,
     reported_members_by_community,
 )
+from .throttle import attempt as throttle_attempt
 from .throttle import blocked as throttle_blocked
 from .throttle import clear as throttle_clear
+from .throttle import clear_account as throttle_clear_account
+from .throttle import give_back as throttle_give_back
 from .throttle import hit as throttle_hit
+from .throttle import settle as throttle_settle
+from .throttle import take as throttle_take
 from .whistles.catalog import DEPTS_DONE as WHISTLE_DEPTS_DONE
 from .whistles.catalog import R_PENDING as REQUEST_PENDING
 from .whistles.catalog import REPORTED as WHISTLE_REPORTED
@@ -266,6 +323,14 @@ def is_empty() -> bool:
 __all__ = [
     "ABSENT",
     "acknowledge",
+    "approve_certificate",
+    "certificate_auto_approves",
+    "CERTIFICATE_STATUS_NAMES",
+    "community_certificates",
+    "decline_certificate",
+    "normalize_serial",
+    "set_certificate_auto_approve",
+    "verified_certificate",
     "add_community",
     "add_need_note",
     "add_progress",
@@ -277,6 +342,36 @@ __all__ = [
     "audit_months",
     "authenticate",
     "list_backups",
+    "rotate_backups",
+    "has_notification_key",
+    "mail_notifications",
+    "notification_settings",
+    "save_notification_settings",
+    "REMINDER_HOURS",
+    "shift_reminders",
+    "underfilled_shifts",
+    "OUTBOX_MAX_ATTEMPTS",
+    "outbox_messages",
+    "outbox_summary",
+    "outbox_discard",
+    "outbox_due",
+    "outbox_reconcile",
+    "outbox_delivered",
+    "outbox_failed",
+    "outbox_sender_lock",
+    "prune_sent_mail",
+    "retry_outbox_message",
+    "sent_messages",
+    "claim_job",
+    "finish_job",
+    "worker_heartbeat",
+    "job_runs",
+    "last_runs",
+    "list_workers",
+    "period_done",
+    "purge_need_photos",
+    "purge_reset_codes",
+    "purge_whistle_photos",
     "make_backup",
     "restore_backup",
     "blocked_members",
@@ -310,6 +405,8 @@ __all__ = [
     "delete_need_photo",
     "delete_whistle_photo",
     "DELETED_NAME",
+    "end_all_sessions",
+    "end_session",
     "department_scorecard",
     "departments",
     "district_open_shifts",
@@ -363,12 +460,19 @@ __all__ = [
     "mark_attendance",
     "mark_read",
     "mask_name",
+    "MAX_SESSIONS",
     "member_quarter_summary",
     "month_label",
     "month_list",
     "monthly_report",
     "need_by_token",
     "need_photo_path",
+    "need_photos",
+    "NEED_LAT_RANGE",
+    "NEED_LNG_RANGE",
+    "MAX_NEED_PHOTOS",
+    "PHOTO_FORMATS_TEXT",
+    "PHOTO_MAX_BYTES",
     "NEED_RAISERS",
     "NEED_STATUSES",
     "NEED_URGENCIES",
@@ -388,11 +492,14 @@ __all__ = [
     "pending_report_ins_by_community",
     "period_of",
     "personal_data",
+    "PhoneTaken",
     "post_shifts",
     "posts_fill_rate",
     "PRESENT",
     "quarter_of",
     "quarter_range",
+    "recategorise_need",
+    "recommend_posts",
     "recommend_shifts",
     "record_audit",
     "record_consent",
@@ -412,6 +519,7 @@ __all__ = [
     "save_need_photo",
     "save_whistle_photo",
     "service_record",
+    "session_is_live",
     "set_disabled",
     "set_password",
     "set_post_status",
@@ -424,15 +532,21 @@ __all__ = [
     "shift_start",
     "sign_up",
     "SLOT_NAMES",
+    "start_session",
     "start_need",
     "start_verify",
     "StoreError",
     "street_figures",
     "submit_report_in",
     "summarize_hours",
+    "throttle_attempt",
     "throttle_blocked",
     "throttle_clear",
+    "throttle_clear_account",
+    "throttle_give_back",
     "throttle_hit",
+    "throttle_settle",
+    "throttle_take",
     "top_need_category",
     "top_whistle_item",
     "unlink_need",

@@ -280,6 +280,28 @@ def file_lock(lock_path: Path):
 
 
 @contextlib.contextmanager
+def try_file_lock(lock_path: Path):
+    """Hold an exclusive lock on lock_path if nobody holds it; yields whether it was taken.
+
+    For work that one process at a time does and the others skip (a scheduled job, the
+    e-mail sender). Each call opens its own descriptor, so another thread of this process
+    holding it counts as somebody; the kernel lets go when the holder dies (even SIGKILL).
+    """
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
 def transaction(path: Path):
     """A TinyDB handle on path for one read-modify-write under the file's lock.
 

@@ -104,3 +104,12 @@ def restore(archive: Path, data_dir: Path) -> Path:
     os.replace(staging, data_dir)
     _files.forget_caches()
     return aside
+
+
+def rotate(keep: int, folder: Path | None = None) -> list[Path]:
+    """Keep the newest ``keep`` backups (at least one), remove the older ones; returns
+    the removed files."""
+    gone = backups(folder)[max(int(keep), 1) :]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone

@@ -1,20 +1,24 @@
 """The in-app inbox: one small file per user (``notifications/<shard>/<uid>.json``).
 
 A notification is written by the view right after the change it reports
-succeeded; each write rewrites only the one person's file. Reminders of
-upcoming shifts carry a ``key`` so that opening the portal twice never makes
-two reminders for the same shift.
+succeeded; each write rewrites only the one person's file. A notification made by
+a scheduled job (a reminder, a digest …) carries a ``key`` so that running the job
+twice never makes it twice. Its e-mail copy goes into the outbox in the same
+transaction (``notify(..., email=...)``): both or neither, and never twice.
+
+The same file keeps the person's notice settings (table ``settings``): which kinds
+also come by e-mail, quiet hours in which e-mail waits, and a member's work-unit
+address for the quarterly letter.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
 from pathlib import Path
 
 from tinydb import Query
 
-from . import _files, posts
-from .signups import signup as signups
+from . import _files, outbox
 from .base import NotFound, StoreError, _under, new_id, now, root, stamp, valid_id
 
 KINDS = {
@@ -24,10 +28,14 @@ KINDS = {
     "shift_changed": "班次调整",
     "shift_cancelled": "班次取消",
     "hours_confirmed": "服务时长已确认",
+    "certificate": "服务证明",
     "reminder": "服务提醒",
     "message": "社区消息",
     "account": "账号通知",
     "whistle": "吹哨报到",
+    "underfilled": "班次缺人",
+    "digest": "每周摘要",
+    "quarterly": "季度服务情况",
 }
 KEEP = 200  # newest notifications kept per person; older ones are dropped on write
 
@@ -50,9 +58,20 @@ def _rows(uid: str) -> list[dict]:
 
 
 def notify(
-    uid: str, kind: str, text: str, link: str | None = None, at=None, key: str | None = None
+    uid: str,
+    kind: str,
+    text: str,
+    link: str | None = None,
+    at=None,
+    key: str | None = None,
+    email: dict | None = None,
 ) -> dict | None:
-    """Add one notification; with ``key``, None if one with that key already exists."""
+    """Add one notification; with ``key``, None if one with that key already exists.
+
+    ``email`` ({to, subject, body[, personal]}) is its e-mail copy: put in the outbox in
+    the same transaction, unless the person turned e-mail off for this kind; in their
+    quiet hours it waits. ``personal=False`` (a letter to the work unit) skips both checks.
+    """
     if kind not in KINDS:
         raise StoreError("未知的通知类型。")
     at = at or now()
@@ -65,15 +84,130 @@ def notify(
         "read": False,
         "key": key,
     }
-    with _files.transaction(_path(uid)) as db:
-        table = db.table("items")
+    paths = [_path(uid)] + ([outbox.queue_path()] if email else [])
+    with _files.transaction_many(*paths) as dbs:
+        table = dbs[0].table("items")
         if key is not None and table.search(Query().key == key):
             return None
+        message = _message(uid, dbs[0], item, email, at) if email else None
+        if message is not None:
+            outbox.add(dbs[1], message)
+            item["mailed"] = message["id"]
         table.insert(item)
         if len(table) > KEEP:
             oldest = sorted(table.all(), key=lambda d: (d["at"], d.doc_id))[: len(table) - KEEP]
             table.remove(doc_ids=[d.doc_id for d in oldest])
     return item
+
+
+def _message(uid: str, db, item: dict, email: dict, at) -> dict | None:
+    """The outbox row of an item's e-mail copy, as the person's settings allow."""
+    not_before = None
+    if email.get("personal", True):
+        prefs = _settings_of(db.table("settings").all())
+        if item["kind"] not in prefs["email_kinds"]:
+            return None
+        not_before = outbox.quiet_until(at, prefs["quiet_from"], prefs["quiet_to"])
+    return outbox.new_message(
+        uid=uid,
+        kind=item["kind"],
+        key=f"{uid}:{item['key'] or item['id']}",
+        to=email["to"],
+        subject=email["subject"],
+        body=email["body"],
+        at=at,
+        not_before=not_before,
+    )
+
+
+def has_key(uid: str, key: str) -> bool:
+    """Whether the person already has a notification with this key (a cached read)."""
+    return any(n.get("key") == key for n in _rows(uid))
+
+
+def mail_notifications(uid: str, items: list[dict], compose, at=None) -> int:
+    """Put e-mail copies of stored notifications in the outbox (once each);
+    ``compose(item)`` gives the copy or None. Returns how many were queued."""
+    at = at or now()
+    copies = {i["id"]: compose(i) for i in items}
+    copies = {k: v for k, v in copies.items() if v is not None}
+    if not copies:
+        return 0
+    queued = 0
+    with _files.transaction_many(_path(uid), outbox.queue_path()) as (db, queue):
+        table = db.table("items")
+        for doc in table.all():
+            email = copies.get(doc["id"])
+            if email is None or doc.get("mailed"):
+                continue
+            message = _message(uid, db, dict(doc), email, at)
+            if message is not None:
+                outbox.add(queue, message)
+                table.update({"mailed": message["id"]}, doc_ids=[doc.doc_id])
+                queued += 1
+    return queued
+
+
+# ---------------------------------------------------------------- the person's settings
+
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _settings_of(rows) -> dict:
+    saved = rows[0] if rows else {}
+    kinds = saved.get("email_kinds")
+    return {
+        "email_kinds": list(KINDS) if kinds is None else [k for k in kinds if k in KINDS],
+        "quiet_from": saved.get("quiet_from"),
+        "quiet_to": saved.get("quiet_to"),
+        "unit_email": saved.get("unit_email", ""),
+        "updated_at": saved.get("updated_at"),
+    }
+
+
+def notification_settings(uid: str) -> dict:
+    """{email_kinds, quiet_from, quiet_to, unit_email}: by default every kind by e-mail,
+    no quiet hours, no work-unit address."""
+    rows = list(_files.read_tables(_path(uid)).get("settings", {}).values())
+    return _settings_of(rows)
+
+
+def save_notification_settings(
+    uid: str,
+    email_kinds,
+    quiet_from: str | None = None,
+    quiet_to: str | None = None,
+    unit_email: str = "",
+    at=None,
+) -> dict:
+    """Save which kinds come by e-mail, the quiet hours (both or neither) and the
+    work-unit address for the quarterly letter (empty: none)."""
+    kinds = [k for k in KINDS if k in set(email_kinds or ())]
+    quiet_from, quiet_to = quiet_from or None, quiet_to or None
+    if (quiet_from is None) != (quiet_to is None):
+        raise StoreError("免打扰时段请同时填写开始和结束时间，或都不填。")
+    for value in (quiet_from, quiet_to):
+        if value is not None and not _TIME_RE.match(value):
+            raise StoreError("免打扰时间应为 HH:MM 格式，例如 22:00。")
+    if quiet_from is not None and quiet_from == quiet_to:
+        raise StoreError("免打扰的开始和结束时间不能相同。")
+    unit_email = (unit_email or "").strip()
+    if len(unit_email) > 120 or (
+        unit_email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", unit_email)
+    ):
+        raise StoreError("请输入有效的单位电子邮箱，例如 dangwei@example.org。")
+    row = {
+        "email_kinds": kinds,
+        "quiet_from": quiet_from,
+        "quiet_to": quiet_to,
+        "unit_email": unit_email,
+        "updated_at": stamp(at or now()),
+    }
+    with _files.transaction(_path(uid)) as db:
+        table = db.table("settings")
+        table.truncate()
+        table.insert(row)
+    return _settings_of([row])
 
 
 def inbox(uid: str) -> list[dict]:
@@ -112,30 +246,3 @@ def erase_inbox(uid: str) -> None:
     path = _path(uid)
     with _files.file_lock(path.with_name(path.name + ".lock")):
         path.unlink(missing_ok=True)
-
-
-def remind_upcoming(uid: str, at=None, hours: int = 24, link: str | None = None) -> list[dict]:
-    """A reminder for each confirmed shift starting within ``hours``, once per shift.
-
-    Called when the person opens the portal (no background worker); returns the
-    reminders created now (empty when all were made before).
-    """
-    at = at or now()
-    made = []
-    for row in signups.user_signups(uid, upcoming_at=at):
-        if row["status"] != signups.CONFIRMED:
-            continue
-        start = posts.shift_start(row["shift"])
-        if start is None or not at <= start <= at + timedelta(hours=hours):
-            continue
-        key = f"reminder:{row['shift']['id']}:{row['shift']['date']}:{row['shift']['start']}"
-        if any(n.get("key") == key for n in _rows(uid)):
-            continue
-        text = (
-            f"提醒：您报名的“{row['post']['title']}”将于 {row['shift']['date']} "
-            f"{row['shift']['start']} 开始，地点：{row['post']['place']}（{row['community']['name']}）。"
-        )
-        item = notify(uid, "reminder", text, link=link, at=at, key=key)
-        if item:
-            made.append(item)
-    return made

@@ -134,7 +134,9 @@ def attempt(
     with _files.transaction(_path(kind)) as db:
         table = db.table("hits")
         rows = _load(table)
-        on_account, on_pair, on_address = (len(_recent(rows.get(k), now, window)) for k in (a, p, d))
+        on_account, on_pair, on_address = (
+            len(_recent(rows.get(k), now, window)) for k in (a, p, d)
+        )
         if (
             on_address >= address_limit
             or on_pair >= account_limit

@@ -7,12 +7,12 @@ and reports its part done. Anything else is a 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
 from forms.whistles import DeptNoteForm
 
 from .. import auth, mail, store
-from .scope import _pct, labels, save_photo
+from .scope import _pct, labels, save_photo, send_photo
 
 bp = Blueprint("departments", __name__, template_folder="templates", url_prefix="/portal/dept")
 
@@ -81,12 +81,7 @@ def whistle(sid: str, wid: str):
 @bp.route("/w/<sid>/<wid>/photo/<name>")
 def photo(sid: str, wid: str, name: str):
     """A photo of a whistle that summons the liaison's department."""
-    w = _whistle_or_404(sid, wid)
-    try:
-        path = store.whistle_photo_path(w, name)
-    except store.NotFound:
-        abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=0)
+    return send_photo(_whistle_or_404(sid, wid), name)
 
 
 ACTIONS = {

@@ -16,7 +16,7 @@ from forms.admin_accounts import NewAdminForm
 from .. import auth, store
 from ..svgchart import bar_chart
 from ..templating import mask_phone
-from .scope import _pct, _street_scope, labels
+from .scope import _pct, _street_scope, department_choices, labels, reachable_departments
 from ..records.exports import export_response
 from .views import bp
 
@@ -160,12 +160,11 @@ def report(sid: str, month: str):
 @bp.route("/liaisons", methods=["GET", "POST"])
 @auth.roles_required("district_admin")
 def liaisons():
-    """A district admin creates department liaison accounts (部门联络员)."""
+    """A district admin creates department liaison accounts (部门联络员) and sees the
+    departments that have none (尚无联络人的部门)."""
     form = NewAdminForm()
     form.scope.label.text = "所属部门"
-    form.scope.choices = [
-        (d["id"], d["name"] + ("（示例）" if d["example"] else "")) for d in store.departments()
-    ]
+    form.scope.choices = department_choices()
     if form.validate_on_submit():
         try:
             user = store.create_user(
@@ -187,6 +186,14 @@ def liaisons():
             )
             flash(f"已创建{label}。请把初始密码当面告知本人，并提醒其登录后修改。", "success")
             return redirect(url_for(".liaisons"))
+    rows = store.list_admins("dept_liaison")
+    reachable = reachable_departments()
+    # 尚无联络人的部门: a whistle to them reaches nobody in the portal.
+    missing = [
+        dict(d, disabled_only=any(u["scope"] == d["id"] for u in rows))
+        for d in store.departments()
+        if d["id"] not in reachable
+    ]
     return render_template(
-        "whistles/liaisons.html", form=form, rows=store.list_admins("dept_liaison"), **labels()
+        "whistles/liaisons.html", form=form, rows=rows, missing=missing, **labels()
     )

@@ -7,9 +7,10 @@ admin reaches its own community's requests only; every change is audited.
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from forms.whistles import ReasonForm, RequestForm
+from kb import data as kbdata
 
 from .. import admin as _admin
 from .. import auth, store
@@ -76,6 +77,10 @@ def request_for_need(cid: str, nid: str):
         abort(404)
     form = RequestForm()
     form.item.choices = _item_choices()
+    if request.method == "GET":
+        # The need's problem category suggests its usual whistle item (路灯照明 → W11-3).
+        usual = kbdata.need_categories().get(need["category"], {}).get("whistle_items")
+        form.item.data = usual[0] if usual else ""
     if form.validate_on_submit():
         try:
             row = store.request_whistle(cid, nid, g.user, form.note.data, form.item.data or None)

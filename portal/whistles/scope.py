@@ -1,17 +1,18 @@
 """Helpers shared by the whistle views (``whistles``, ``whistle_requests_views``,
 ``whistle_figures`` and the departments' ``departments``): which streets the
 current admin may see and the whistle it may open (404 otherwise), the audit
-entry and notifications of a whistle, the saved photo of a form, the names the
-whistle templates use and the choices of the whistle list.
+entry and notifications of a whistle, the saved photo of a form and the photo of a
+whistle as a response, the names the whistle templates use and the choices of the
+whistle list.
 """
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, url_for
+from flask import abort, g, send_file, url_for
 
 from forms.whistles import RATING_LABELS
 
-from .. import mail, store
+from .. import mail, store, uploads
 
 
 def _street_scope() -> list[str]:
@@ -61,6 +62,31 @@ def _liaisons(dept_ids) -> list[str]:
     return [u["uid"] for u in store.list_admins("dept_liaison", dept_ids) if not u.get("disabled")]
 
 
+# Shown next to a department nobody can receive a whistle for.
+NO_LIAISON = "（尚无联络人账号，无法在平台接收）"
+
+
+def reachable_departments() -> set[str]:
+    """Ids of the departments with at least one active liaison account: only these
+    receive a whistle (and its notifications) in the portal."""
+    return {u["scope"] for u in store.list_admins("dept_liaison") if not u.get("disabled")}
+
+
+def department_choices(mark_unreachable: bool = False) -> list[tuple[str, str]]:
+    """(id, name) of every department, 示例 marked; with ``mark_unreachable`` the
+    departments without an active liaison say that they cannot receive it."""
+    reachable = reachable_departments() if mark_unreachable else None
+    return [
+        (
+            d["id"],
+            d["name"]
+            + ("（示例）" if d["example"] else "")
+            + (NO_LIAISON if reachable is not None and d["id"] not in reachable else ""),
+        )
+        for d in store.departments()
+    ]
+
+
 def _notify(uids, text: str, link: str | None) -> None:
     mail.notify_many([(uid, "whistle", text, link) for uid in dict.fromkeys(uids)])
 
@@ -71,14 +97,23 @@ def _item_label(item_id: str) -> str:
 
 
 def save_photo(form, sid: str) -> list[str]:
-    """The form's photo saved as a whistle photo (empty when none was sent)."""
-    if not form.has_photo():
-        return []
-    limit = int(current_app.config.get("NEED_PHOTO_MAX_BYTES", store.PHOTO_MAX_BYTES))
-    data = form.photo.data.stream.read(limit + 1)
-    if len(data) > limit:
-        raise store.StoreError(f"照片不能超过 {limit // (1024 * 1024)} MB，请压缩后重试。")
-    return [store.save_whistle_photo(sid, data)]
+    """The form's photos (up to three, or a department note's one) saved as whistle photos,
+    read from their temp files (empty when none was sent); a refusal leaves none behind."""
+    return uploads.save_photos(
+        form,
+        lambda f, label: store.save_whistle_photo(sid, f, label=label),
+        lambda name: store.delete_whistle_photo(sid, name),
+    )
+
+
+def send_photo(whistle: dict, name: str):
+    """One of the whistle's photos as a response, 404 if it has no such photo. The caller
+    has checked that the current user may see the whistle."""
+    try:
+        path = store.whistle_photo_path(whistle, name)
+    except store.NotFound:
+        abort(404)
+    return send_file(path, mimetype="image/jpeg", max_age=0)
 
 
 def labels() -> dict:

@@ -11,12 +11,13 @@ department liaisons in ``whistle_figures``, the shared helpers in ``_whistle_com
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from forms.whistles import NoteForm, ReasonForm, ReturnForm, WhistleForm, close_form
 
 from .. import admin as _admin
-from .. import auth, store
+from .. import auth, store, uploads
+from ..security import csrf
 from .scope import (
     _audit,
     _item_choices,
@@ -27,8 +28,11 @@ from .scope import (
     _street_admin_of,
     _street_scope,
     _whistle_or_404,
+    department_choices,
     labels,
+    reachable_departments,
     save_photo,
+    send_photo,
 )
 
 bp = Blueprint("whistles", __name__, template_folder="templates", url_prefix="/portal/whistles")
@@ -66,22 +70,23 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired page comes back filled in
 @auth.roles_required("street_admin")
 def new():
-    """Raise a whistle; the departments are pre-filled from the item, a request fills the rest."""
+    """Raise a whistle; the departments are pre-filled from the item, a request fills the rest.
+    Up to three photos; a refusal brings the form back as typed (see ``uploads``)."""
     sid = g.user["scope"]
     req = None
-    rid = request.values.get("request_id") or request.args.get("request")
+    form = uploads.photo_form(WhistleForm)  # reads the body, its files capped
+    rid = form.request_id.data or request.args.get("request_id") or request.args.get("request")
     if rid:
         try:
             req = store.get_request(sid, rid)
         except store.NotFound:
             abort(404)
-    form = WhistleForm()
     form.item.choices = _item_choices()
-    form.departments.choices = [
-        (d["id"], d["name"] + ("（示例）" if d["example"] else "")) for d in store.departments()
-    ]
+    # A department without a liaison account is marked: it would never see the whistle.
+    form.departments.choices = department_choices(mark_unreachable=True)
     if request.method == "GET":
         item_id = request.args.get("item") or (req or {}).get("item_id") or ""
         if item_id in store.whistle_data()["item_by_id"]:
@@ -94,8 +99,11 @@ def new():
                 f" {need['building']}" if need.get("building") else ""
             )
             form.request_id.data = req["id"]
-    if form.validate_on_submit():
-        photos = []
+    status = 200
+    if not uploads.accepted(form):
+        status = uploads.status(form)
+    else:
+        photos: list[str] = []
         try:
             photos = save_photo(form, sid)
             refs = [(req["community_id"], req["need_id"])] if req else []
@@ -113,7 +121,7 @@ def new():
         except store.StoreError as exc:
             for name in photos:
                 store.delete_whistle_photo(sid, name)
-            (form.photo if "照片" in str(exc) else form.description).errors.append(str(exc))
+            (form.photos if "照片" in str(exc) else form.description).errors.append(str(exc))
         else:
             _audit(
                 whistle,
@@ -134,10 +142,36 @@ def new():
                     f"街道已就您提请的需求吹哨（{whistle['id']}）。",
                     _link(whistle),
                 )
-            flash("已吹哨，被召集的部门会收到通知。", "success")
-            return redirect(_link(whistle))
+            _flash_raised(whistle)
+            return uploads.done(_link(whistle))
     selected = store.whistle_data()["item_by_id"].get(form.item.data or "")
-    return render_template("whistles/new.html", form=form, req=req, selected=selected, **labels())
+    page = render_template(
+        "whistles/new.html",
+        form=form,
+        req=req,
+        selected=selected,
+        photo_limits=uploads.limits(),
+        **labels(),
+    )
+    return page, status
+
+
+def _flash_raised(whistle: dict) -> None:
+    """Say who is notified; name the summoned departments nobody can receive it for."""
+    reachable = reachable_departments()
+    names = {d: store.get_department(d)["name"] for d in whistle["departments"]}
+    missing = [names[d] for d in whistle["departments"] if d not in reachable]
+    if not missing:
+        flash("已吹哨，被召集的部门会收到通知。", "success")
+        return
+    told = [names[d] for d in whistle["departments"] if d in reachable]
+    flash(
+        ("已吹哨，" + "、".join(told) + "会收到通知。" if told else "已吹哨。")
+        + "、".join(missing)
+        + "尚无联络人账号，无法在平台收到通知，请用电话等方式另行通知；"
+        "联络人账号由区级管理员创建。",
+        "warning",
+    )
 
 
 @bp.route("/s/<sid>/<wid>")
@@ -164,12 +198,7 @@ def whistle(sid: str, wid: str):
 @bp.route("/s/<sid>/<wid>/photo/<name>")
 def photo(sid: str, wid: str, name: str):
     """A photo of the whistle, for those who may see the whistle."""
-    whistle = _whistle_or_404(sid, wid)
-    try:
-        path = store.whistle_photo_path(whistle, name)
-    except store.NotFound:
-        abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=0)
+    return send_photo(_whistle_or_404(sid, wid), name)
 
 
 def _street_action(sid: str, wid: str, form, action: str, message: str, call, notify=None):

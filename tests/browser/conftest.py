@@ -12,12 +12,16 @@
   store opened on it, for tests that prepare data the server then sees.
 * ``journey(name, viewport)`` and the helpers below it serve the journeys of
   ``test_journeys_*.py``: numbered screenshots per step, no sideways scroll, log-in.
+* ``check_page(page)`` (``a11y.py``; called by every journey step and by the whistle
+  journey) runs axe-core and, on phones, the 44 px tap-target check; its findings fail
+  the test like a console error does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import socket
 import subprocess
 import sys
@@ -29,6 +33,8 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.browser import a11y
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -42,6 +48,15 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _a11y_run_dir(tmp_path_factory):
+    """check_page's folder for the whole run: its claims and reports (the temp folders of
+    xdist workers are siblings in the run's folder)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+    a11y.run_dir = shared / "a11y"
 
 
 @pytest.fixture(autouse=True)
@@ -155,6 +170,7 @@ class PageLog:
         self.console_errors: list[str] = []
         self.failed: list[str] = []
         self.requests: list[str] = []
+        self.a11y: list[str] = []  # check_page's findings (axe, tap targets)
 
 
 STATIC_SUFFIXES = (".js", ".css", ".svg", ".png", ".ico", ".woff2", ".json")
@@ -223,6 +239,7 @@ def page_factory(browser, live_server):
         problems += [f"控制台错误：{e}" for e in log.console_errors]
         problems += [f"请求失败：{f}" for f in log.failed]
         problems += [f"请求了其他主机：{u}" for u in outside]
+        problems += log.a11y
         context.close()
     assert not problems, "\n".join(problems)
 
@@ -231,6 +248,12 @@ def page_factory(browser, live_server):
 def new_page(page_factory):
     """Alias of ``page_factory``."""
     return page_factory
+
+
+def check_page(page) -> None:
+    """Accessibility of the page as it is now (axe-core; tap targets on phones), once per
+    path pattern, viewport and state; findings go to the page's log and fail the test."""
+    page.kb_log.a11y += a11y.check_page(page)
 
 
 def shot(page, name: str) -> Path:
@@ -246,8 +269,9 @@ def shot(page, name: str) -> Path:
 # A journey is what one audience does from start to end, at one viewport. ``journey(name,
 # viewport)`` gives a ``Journey``: its pages accept confirm() questions like a user tapping
 # 确定, and ``step(page, label)`` keeps a numbered screenshot of each step and checks that the
-# page has no horizontal scroll. Accounts are new in every run (``new_phone``), so the phone
-# and desktop runs of a journey never meet in the shared live server's store.
+# page has no horizontal scroll and passes ``check_page`` (accessibility). Accounts are new
+# in every run (``new_phone``), so the phone and desktop runs of a journey never meet in the
+# shared live server's store.
 
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 DEMO_PASSWORD = "demo1234"
@@ -277,6 +301,7 @@ class Journey:
         self._factory = page_factory
         self.steps = 0
         self.problems: list[str] = []
+        self.pages: list = []
 
     @property
     def phone(self) -> bool:
@@ -286,10 +311,12 @@ class Journey:
         """A new browser context (a new person, or the same person on another device)."""
         page = self._factory(self.viewport)
         page.on("dialog", lambda dialog: dialog.accept())
+        self.pages.append(page)
         return page
 
     def step(self, page, label: str) -> Path:
-        """Screenshot this step; note it when the page scrolls sideways."""
+        """Screenshot this step; note it when the page scrolls sideways, and what
+        ``check_page`` (axe-core, tap targets) finds."""
         page.wait_for_load_state("load")
         self.steps += 1
         # Measured before the screenshot: a full-page shot resizes the viewport for a moment.
@@ -309,6 +336,7 @@ class Journey:
         # the next click. Nothing keeps the focus during a shot, then.
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
         path = shot(page, f"{self.name}-{self.viewport_name}-{self.steps:02d}-{label}")
+        check_page(page)
         if wide > view:
             self.problems.append(
                 f"{label}（{page.url}）：页面宽 {wide}px，视口只有 {view}px，"
@@ -323,6 +351,9 @@ class Journey:
 
     def finish(self) -> None:
         problems, self.problems = self.problems, []
+        for page in self.pages:  # reported here, in the test, rather than at teardown
+            problems += page.kb_log.a11y
+            page.kb_log.a11y.clear()
         assert not problems, "\n".join(problems)
 
 

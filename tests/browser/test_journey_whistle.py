@@ -13,7 +13,9 @@ import time
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, run_server, shot
+from tests.browser.conftest import DESKTOP, PHONE, check_page, run_server, shot
+
+pytestmark = pytest.mark.browser
 
 PASSWORD = "journey2026pw"
 PHONES = {
@@ -74,17 +76,25 @@ def live_server(seeded, tmp_path_factory):
 
 
 def _login(page, who: str) -> None:
-    page.goto("/portal/login")
+    _open(page, "/portal/login")
     page.fill("#phone", PHONES[who])
     page.fill("#password", PASSWORD)
     _go(page, "form button[type=submit]:has-text('登录')")
     page.wait_for_load_state()
 
 
+def _open(page, path: str) -> None:
+    """Open a page by its address, and check its accessibility (conftest's check_page)."""
+    page.goto(path)
+    check_page(page)
+
+
 def _go(page, selector: str) -> None:
-    """Click a link or submit button and wait until the next page has loaded."""
+    """Click a link or submit button, wait until the next page has loaded, check it."""
     with page.expect_navigation():
         page.click(selector)
+    page.wait_for_load_state()
+    check_page(page)
 
 
 def _police_cell(page, label: str) -> str:
@@ -102,7 +112,7 @@ def test_whistle_journey(page_factory, seeded):
     # 1. The community escalates its need to the street.
     community = page_factory(DESKTOP)
     _login(community, "community")
-    community.goto(f"/portal/admin/c/ja/lists/needs/{need['id']}")
+    _open(community, f"/portal/admin/c/ja/lists/needs/{need['id']}")
     _go(community, "text=提请街道吹哨")
     community.select_option("#item", "W05-1")
     community.fill("#note", "社区多次劝导无效，需要交通、公安到场。")
@@ -113,7 +123,7 @@ def test_whistle_journey(page_factory, seeded):
     # 2. The street sees the request and whistles; departments come pre-filled from the item.
     street = page_factory(DESKTOP)
     _login(street, "street")
-    street.goto("/portal/whistles/")
+    _open(street, "/portal/whistles/")
     _go(street, "text=社区提请")
     _go(street, "text=据此吹哨")
     assert street.is_checked("input[name=departments][value=gongan]")
@@ -123,7 +133,7 @@ def test_whistle_journey(page_factory, seeded):
     assert "已吹哨" in street.inner_text(".flashes")
     whistle_url = street.url
     shot(street, "whistle-02-street-raised")
-    street.goto("/portal/whistles/figures")
+    _open(street, "/portal/whistles/figures")
     assert _police_cell(street, "接收") == "1"
     assert _police_cell(street, "解决率") == "0%"
     shot(street, "whistle-03-scorecard-before")
@@ -144,7 +154,7 @@ def test_whistle_journey(page_factory, seeded):
         _forget_favicon(dept)
 
     # 4. The street verifies and closes with ratings; the need is closed with it.
-    street.goto(whistle_url)
+    _open(street, whistle_url)
     assert "部门已办结" in street.inner_text(".whistle-status")
     _go(street, "button:has-text('开始核验')")
     for select in street.locator(".close-form .rating-set select").all():
@@ -158,12 +168,12 @@ def test_whistle_journey(page_factory, seeded):
     shot(street, "whistle-05-closed")
 
     # 5. The department scorecard changed.
-    street.goto("/portal/whistles/figures")
+    _open(street, "/portal/whistles/figures")
     assert _police_cell(street, "解决率") == "100%"
     assert _police_cell(street, "街道评分") == "5.0"
     shot(street, "whistle-06-scorecard-after")
 
-    community.goto(f"/portal/admin/c/ja/lists/needs/{need['id']}")
+    _open(community, f"/portal/admin/c/ja/lists/needs/{need['id']}")
     assert "已办结" in community.inner_text("main")
 
     print(f"\n吹哨旅程用时 {time.monotonic() - started:.1f} 秒")

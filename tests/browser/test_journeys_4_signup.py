@@ -74,13 +74,15 @@ def test_member_signs_up_waits_is_promoted_and_cancels(journey, viewport, live_s
     page = j.page()
     login(j, page, member_phone, label="member-login")
 
-    # 为我推荐: both shifts of the post, matched to the member's skill.
+    # 为我推荐: the post once, matched to the member's skill, with both shifts as rows.
     menu(j, page, "为我推荐")
     expect(page.locator("h1")).to_have_text("为我推荐")
     cards = page.locator("main article.card").filter(has_text=title)
-    expect(cards).to_have_count(2)
-    card_a, card_b = cards.filter(has_text=_label(day_a)), cards.filter(has_text=_label(day_b))
-    expect(card_a).to_contain_text("匹配您的专长：摄影摄像")
+    expect(cards).to_have_count(1)
+    expect(cards).to_contain_text("匹配您的专长：摄影摄像")
+    rows = cards.locator("li.shift")
+    expect(rows).to_have_count(2)
+    card_a, card_b = rows.filter(has_text=_label(day_a)), rows.filter(has_text=_label(day_b))
     expect(card_a).to_contain_text("余 3 个名额")
     expect(card_b).to_contain_text("已满，可候补")
     j.step(page, "recommend")

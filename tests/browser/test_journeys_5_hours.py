@@ -1,5 +1,5 @@
-"""Journey 5: the admin marks attendance and confirms hours; the member prints the
-certificate; its QR link verifies.
+"""Journey 5: the admin marks attendance and confirms hours; the member asks for a
+certificate, the community admin approves it, the member prints it; its QR link verifies.
 
 Attendance can only be marked once a shift has started, and a live server has no
 clock to wind: the past shift and the member's sign-up (made before it started) are
@@ -110,12 +110,28 @@ def test_hours_confirmed_certificate_printed_and_verified(
     page.get_by_label("开始日期").fill(day.isoformat())
     page.get_by_label("结束日期").fill(store.now().date().isoformat())
     j.step(page, "certificate-period")
-    page.get_by_role("button", name="生成证明").click()
+    page.get_by_role("button", name="申请开具证明").click()
+    expect(page.locator("main .notice")).to_contain_text("待社区审核")
+    j.step(page, "certificate-pending")
+
+    # The community issues it: its admin approves the request.
+    admin_page.locator("nav .subnav").get_by_role("link", name="证明审核", exact=True).click()
+    expect(admin_page.locator("h1")).to_have_text("志愿服务记录证明审核")
+    request = admin_page.locator("li.cert-request").filter(has_text=name)
+    expect(request).to_contain_text("已确认工时 2 小时")
+    j.step(admin_page, "admin-certificate-request")
+    request.get_by_role("button", name="批准出具").click()
+    expect(flash(admin_page)).to_have_text(f"已出具{name}的证明。")
+    j.step(admin_page, "admin-certificate-approved")
+
+    page.reload()
     paper = page.locator("article.paper")
     expect(paper.locator("h1")).to_have_text("志愿服务记录证明")
     expect(paper).to_contain_text(f"{name} 同志")
     expect(paper).to_contain_text(f"所属社区：{DEMO_COMMUNITY}")
     expect(paper).to_contain_text("服务工时共计 2 小时")
+    expect(paper.locator(".paper-sign")).to_contain_text(f"出具单位：{DEMO_COMMUNITY}")
+    expect(paper.locator(".paper-sign")).to_contain_text("批准日期：")
     expect(paper.locator("table").last).to_contain_text(title)
     serial = paper.locator(".paper-serial").inner_text().split("：", 1)[1].strip()
     qr = paper.locator(".paper-qr img")

@@ -40,7 +40,7 @@ def test_need_to_post_to_closed_with_evaluation(journey, viewport, live_server):
     resident.get_by_role("link", name="我要提需求").click()
     expect(resident.locator("h1")).to_have_text("我要提需求")
     form = resident.locator("main form")
-    form.get_by_label("需求分类").select_option(label="环境整治")
+    form.get_by_label("需求分类").select_option(label="环境整治（服务需求）")
     form.get_by_label("需求描述").fill(text)
     form.get_by_label("楼栋/院落").fill(building)
     form.get_by_label("较急").check()

@@ -14,7 +14,7 @@ from ..lists import needs
 from ..records import certificates
 from ..base import NotFound, StoreError, now, stamp
 
-SECRET_FIELDS = ("pw_hash", "ical_token")
+SECRET_FIELDS = ("pw_hash", "ical_token", "sessions")
 
 
 def _community_name(cid: str) -> str:
@@ -96,6 +96,7 @@ def personal_data(uid: str, at=None) -> dict:
         "notifications": [
             {k: v for k, v in n.items() if k not in ("key",)} for n in notifications.inbox(uid)
         ],
+        "notification_settings": notifications.notification_settings(uid),
         "needs": _needs_raised(user),
         "certificates": _certificates(uid),
     }

@@ -69,24 +69,33 @@ def issue_reset_code(uid: str, issued_by: str, cid: str | None = None, at=None) 
 
 
 def redeem_reset_code(phone: str, code: str, new_password: str, at=None) -> dict:
-    """Set a new password with phone + code; the code is spent. StoreError if it does not fit."""
+    """Set a new password with phone + code; the code is spent. StoreError if it does not fit.
+
+    An unknown phone, one without a live code and a wrong code all take the same steps
+    (the lock, a read, one hash check) and give the same answer: neither the answer nor
+    the time tells which phone numbers are registered or have a code.
+    """
     at = at or now()
     code = normalise_code(code)
-    user = accounts.find_user_by_phone(phone)
-    if user is None or len(code) != LENGTH or user.get("deleted_at"):
+    if len(code) != LENGTH:
         raise StoreError(BAD_CODE)
+    user = accounts.find_user_by_phone(phone)
+    uid = user["uid"] if user is not None and not user.get("deleted_at") else ""
     with _files.transaction(_path()) as db:
         table = db.table("codes")
-        found = table.get((Query().uid == user["uid"]) & (Query().used_at == None))  # noqa: E711
-        if (
-            found is None
-            or datetime.strptime(found["expires_at"], "%Y-%m-%d %H:%M:%S") <= at
-            or not check_password_hash(found["hash"], code)
-        ):
+        found = table.get((Query().uid == uid) & (Query().used_at == None))  # noqa: E711
+        live = (
+            found
+            if found is not None
+            and datetime.strptime(found["expires_at"], "%Y-%m-%d %H:%M:%S") > at
+            else None
+        )
+        matches = check_password_hash(live["hash"] if live else accounts.dummy_hash(), code)
+        if user is None or live is None or not matches:
             raise StoreError(BAD_CODE)
         if user.get("disabled"):
             raise StoreError("该账号已停用，请联系所在社区或街道。")
-        table.update({"used_at": stamp(at)}, doc_ids=[found.doc_id])
+        table.update({"used_at": stamp(at)}, doc_ids=[live.doc_id])
         return accounts.set_password(user["uid"], new_password)
 
 

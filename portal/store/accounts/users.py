@@ -3,10 +3,17 @@
 A user's shard is fixed by the phone number at registration (and is the first
 character of the user id), so login by phone reads one shard and a write
 rewrites one sixteenth of the accounts, not all of them.
+
+Each login starts a session: a random token goes into the browser's (signed) cookie,
+and only its digest into the user's ``sessions`` list, so the server can end a session
+(logout), all of them (退出所有设备, a new password, disabling), and a cookie copied
+before that no longer works.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import zlib
 
@@ -21,6 +28,28 @@ ROLES = ("member", "volunteer", "community_admin", "street_admin", "district_adm
 # werkzeug's scrypt with its default cost; the tests lower the cost (still scrypt) for speed.
 PASSWORD_METHOD = "scrypt"
 PROFILE_FIELDS = {"name", "work_unit", "party_org", "home_cid", "skills", "availability", "email"}
+# Sessions kept per user (the newest): logging in on more devices ends the oldest one.
+MAX_SESSIONS = 20
+# What a phone number that has no account is checked against, so that login and reset take
+# as long for it as for a registered one (no timing tells which numbers exist). Nobody
+# knows its password, and it is never accepted anyway. Other methods (the tests' cheaper
+# scrypt) get theirs on first use.
+_DUMMY_HASHES = {
+    "scrypt": "scrypt:32768:8:1$y18gUFMN6EdnvfyB$33763e3916161436f2d0559632bd991ac4fc286d7ff2fc"
+    "2696657f183191410852e15998d2e6886a91b6c525952418ad7af5fe0e1bec42d862b3c35910c9664c",
+}
+
+
+class PhoneTaken(StoreError):
+    """The phone number already has an account."""
+
+
+def dummy_hash() -> str:
+    """A password hash of the current method and cost that matches no password anyone knows."""
+    method = PASSWORD_METHOD
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(32), method=method)
+    return _DUMMY_HASHES[method]
 
 
 def _shard_of_phone(phone: str) -> str:
@@ -114,17 +143,19 @@ def create_user(
     with _files.transaction(account_path(shard)) as db:
         users = db.table("users")
         if users.search(Query().phone == phone):
-            raise StoreError("该手机号已经注册，请直接登录。")
+            raise PhoneTaken("该手机号已经注册，请直接登录。")
         users.insert(user)
     return user
 
 
 def authenticate(phone: str, password: str) -> dict | None:
-    """The user if phone and password match an enabled account, else None."""
+    """The user if phone and password match an account (disabled ones too), else None.
+
+    An unknown phone costs the same hash check as a known one (against ``dummy_hash``).
+    """
     user = find_user_by_phone(phone)
-    if user and check_password_hash(user["pw_hash"], password):
-        return user
-    return None
+    matches = check_password_hash(user["pw_hash"] if user else dummy_hash(), password)
+    return user if user is not None and matches else None
 
 
 def _update(uid: str, change) -> dict:
@@ -160,7 +191,8 @@ def change_password(uid: str, old: str, new: str) -> dict:
     if not check_password_hash(get_user(uid)["pw_hash"], old):
         raise StoreError("当前密码不正确。")
     digest = generate_password_hash(new, method=PASSWORD_METHOD)
-    return _update(uid, lambda u: u.update(pw_hash=digest))
+    # Every session ends; the view starts a new one for the browser that made the change.
+    return _update(uid, lambda u: u.update(pw_hash=digest, sessions=[]))
 
 
 def confirm_skills(uid: str, skills) -> dict:
@@ -190,24 +222,74 @@ def new_calendar_token(uid: str) -> dict:
     return _update(uid, lambda u: u.update(ical_token=token))
 
 
+# --- sessions -------------------------------------------------------------------------
+
+
+def _session_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def start_session(uid: str, at=None) -> tuple[str, dict]:
+    """A new session for the user: (token for the cookie, user). Only its digest is kept."""
+    token = secrets.token_urlsafe(24)
+    entry = {"id": _session_digest(token), "at": stamp(at or now())}
+
+    def change(user):
+        if user.get("deleted_at"):
+            raise StoreError("该账号已注销。")
+        user["sessions"] = ([entry] + list(user.get("sessions") or []))[:MAX_SESSIONS]
+
+    return token, _update(uid, change)
+
+
+def session_is_live(user: dict, token) -> bool:
+    """Whether ``token`` (from a cookie) is one of the user's sessions that have not ended."""
+    if not isinstance(token, str) or not token:
+        return False
+    digest = _session_digest(token)
+    found = False
+    for entry in user.get("sessions") or ():
+        found |= hmac.compare_digest(entry["id"], digest)
+    return found
+
+
+def end_session(uid: str, token: str) -> None:
+    """End one session (logout): a copy of its cookie no longer logs anyone in."""
+    digest = _session_digest(token)
+    if not any(e["id"] == digest for e in get_user(uid).get("sessions") or ()):
+        return  # nothing to write
+
+    def change(user):
+        user["sessions"] = [e for e in user.get("sessions") or () if e["id"] != digest]
+
+    _update(uid, change)
+
+
+def end_all_sessions(uid: str) -> dict:
+    """End every session of the user (退出所有设备)."""
+    return _update(uid, lambda u: u.update(sessions=[]))
+
+
 # --- admin accounts, password reset, consent, deletion (accounts for life) ------------
 
 DELETED_NAME = "已注销成员"
 
 
 def set_password(uid: str, new: str) -> dict:
-    """Set a new password without the old one (after a valid reset code)."""
+    """Set a new password without the old one (after a valid reset code); every session ends."""
     digest = generate_password_hash(new, method=PASSWORD_METHOD)
-    return _update(uid, lambda u: u.update(pw_hash=digest))
+    return _update(uid, lambda u: u.update(pw_hash=digest, sessions=[]))
 
 
 def set_disabled(uid: str, disabled: bool) -> dict:
-    """Disable (cannot log in, sessions end) or enable an account."""
+    """Disable (cannot log in, sessions end for good) or enable an account."""
 
     def change(user):
         if user.get("deleted_at"):
             raise StoreError("该账号已注销。")
         user["disabled"] = bool(disabled)
+        if disabled:
+            user["sessions"] = []
 
     return _update(uid, change)
 
@@ -259,6 +341,7 @@ def anonymise_user(uid: str, at=None) -> dict:
             consent_history=[],
             disabled=True,
             deleted_at=moment,
+            sessions=[],
         )
         for private in ("ical_token",):
             user.pop(private, None)

@@ -61,7 +61,8 @@ def needs_stats(cids: list[str], months: list[str]) -> dict:
 
 
 def top_need_category(cids: list[str], month: str) -> dict | None:
-    """每月一题: the most frequent need category of the month (ties: taxonomy order),
+    """每月一题: the most frequent need category of the month (ties: the order of the need
+    forms' categories, ``kb.data.need_categories``),
     its trend over the 6 months up to ``month`` and that month's needs of it."""
     if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month or ""):
         raise StoreError("月份格式应为 YYYY-MM。")
@@ -76,7 +77,7 @@ def top_need_category(cids: list[str], month: str) -> dict | None:
             of_month.append(need)
     if not counts[month]:
         return None
-    order = {c["id"]: n for n, c in enumerate(kbdata.taxonomy()["categories"])}
+    order = {c: n for n, c in enumerate(kbdata.need_categories())}
     top = min(counts[month], key=lambda c: (-counts[month][c], order.get(c, 999), c))
     needs = sorted(
         (n for n in of_month if n["category"] == top), key=lambda n: (n["created_at"], n["id"])

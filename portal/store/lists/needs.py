@@ -19,7 +19,7 @@ from kb import data as kbdata
 
 from .. import _files, places, posts
 from ..base import NotFound, StoreError, community_path, new_id, now, stamp, valid_id
-from ..photos import _PHOTO_RE
+from ..photos import MAX_NEED_PHOTOS, _PHOTO_RE
 
 PENDING, IN_PROGRESS, DONE = "待处理", "处理中", "已办结"
 STATUSES = (PENDING, IN_PROGRESS, DONE)
@@ -32,6 +32,10 @@ RAISERS = {
 URGENCIES = {"normal": "一般", "urgent": "较急", "critical": "紧急"}
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Where a need is: a point picked on the map must lie in Beijing (forms/lists.py says the same).
+NEED_LAT_RANGE = (39.4, 41.1)
+NEED_LNG_RANGE = (115.4, 117.6)
+ADDRESS_MAX = 100
 
 
 def _digest(token: str) -> str:
@@ -84,6 +88,13 @@ def need_by_token(token: str) -> dict:
     return index["needs"][nid]
 
 
+def _check_category(category: str) -> None:
+    """A need's category: a problem category (路灯照明 …, 其他) or a service category.
+    Needs stored under a category no list knows any more stay readable as they are."""
+    if category not in kbdata.need_categories():
+        raise StoreError("请选择有效的需求分类。")
+
+
 def _check_fields(
     category: str,
     description: str,
@@ -93,8 +104,7 @@ def _check_fields(
     phone: str,
     name: str,
 ) -> None:
-    if category not in kbdata.taxonomy()["category_by_id"]:
-        raise StoreError("请选择有效的需求分类。")
+    _check_category(category)
     if not description:
         raise StoreError("请填写需求描述。")
     if len(description) > 1000:
@@ -123,9 +133,15 @@ def create_need(
     name: str = "",
     by: str | None = None,
     photo: str | None = None,
+    photos=(),
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
     at=None,
 ) -> dict:
     """Record a need (status 待处理). ``by`` is the admin's uid, None for the public form.
+    ``photos`` are the names ``save_need_photo`` gave (at most MAX_NEED_PHOTOS; ``photo`` is
+    one, as before); ``address`` is typed, ``lat``/``lng`` a point picked on the map.
 
     The returned dict carries ``status_token``, the private status link's token; it
     is not stored (only its digest is) and cannot be shown again.
@@ -134,8 +150,9 @@ def create_need(
     description, building = (description or "").strip(), (building or "").strip()
     phone, name = (phone or "").strip(), (name or "").strip()
     _check_fields(category, description, raised_by, building, urgency, phone, name)
-    if photo is not None and not _PHOTO_RE.match(photo):
-        raise StoreError("照片无效。")
+    names = _check_photos(([photo] if photo is not None else []) + list(photos or ()))
+    address = (address or "").strip()
+    lat, lng = _check_location(address, lat, lng)
     at = at or now()
     token = f"{cid}.{secrets.token_urlsafe(18)}"
     need: dict
@@ -150,7 +167,11 @@ def create_need(
         "building": building,
         "urgency": urgency,
         "status": PENDING,
-        "photo": photo,
+        "photo": names[0] if names else None,
+        "photos": names,
+        "address": address,
+        "lat": lat,
+        "lng": lng,
         "source": "public" if by is None else "admin",
         "created_by": by,
         "created_at": stamp(at),
@@ -166,6 +187,30 @@ def create_need(
     with _files.transaction(community_path(cid)) as db:
         db.table("needs").insert(need)
     return dict(need, status_token=token)
+
+
+def _check_photos(names: list) -> list[str]:
+    if len(names) > MAX_NEED_PHOTOS:
+        raise StoreError(f"一条需求最多 {MAX_NEED_PHOTOS} 张照片。")
+    if not all(isinstance(n, str) and _PHOTO_RE.match(n) for n in names):
+        raise StoreError("照片无效。")
+    return list(names)
+
+
+def _check_location(address: str, lat, lng) -> tuple[float | None, float | None]:
+    """The typed address's length, and the map point: both or neither, inside Beijing."""
+    if len(address) > ADDRESS_MAX:
+        raise StoreError(f"地址不能超过 {ADDRESS_MAX} 个字。")
+    if lat is None and lng is None:
+        return None, None
+    try:
+        lat, lng = round(float(lat), 6), round(float(lng), 6)
+    except (TypeError, ValueError):
+        raise StoreError("地图上选的位置无效，请重新选择。") from None
+    (south, north), (west, east) = NEED_LAT_RANGE, NEED_LNG_RANGE
+    if not (south <= lat <= north and west <= lng <= east):
+        raise StoreError("地图上选的位置不在北京市范围内，请重新选择。")
+    return lat, lng
 
 
 def _note(by: str, text: str, status: str, at) -> dict:
@@ -273,6 +318,25 @@ def reopen_need(cid: str, nid: str, by: str, note: str, at=None) -> dict:
             "evaluation": None,
             "evaluation_history": need["evaluation_history"] + [need["evaluation"]],
             "notes": need["notes"] + [_note(by, note, IN_PROGRESS, at)],
+        }
+
+    return _change(cid, nid, change)
+
+
+def recategorise_need(cid: str, nid: str, by: str, category: str, at=None) -> dict:
+    """Staff move a need to another category (say from 其他 to 路灯照明); the change is
+    kept in the need's ``category_history``, not shown on the resident's status page."""
+    _check_category(category)
+    at = at or now()
+
+    def change(need):
+        if need["category"] == category:
+            raise StoreError("分类没有变化。")
+        entry = {"at": stamp(at), "by": by, "from": need["category"], "to": category}
+        return {
+            "category": category,
+            "updated_at": stamp(at),
+            "category_history": list(need.get("category_history") or []) + [entry],
         }
 
     return _change(cid, nid, change)

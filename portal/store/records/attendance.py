@@ -66,8 +66,16 @@ def get_signup(cid: str, sid: str, signup_id: str) -> dict:
     return row
 
 
+def _same_month(cid: str, shift: dict) -> None:
+    """Inside the month file's lock: refuse if the shift was moved to another month since
+    it was read (a move holds this lock while it writes)."""
+    if posts.shift_month(posts.get_shift(cid, shift["id"])[0]) != posts.shift_month(shift):
+        raise StoreError("这个班次的日期刚刚调整，请刷新页面后重试。")
+
+
 def _change_row(cid: str, shift: dict, signup_id: str, change) -> dict:
     with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+        _same_month(cid, shift)
         table = db.table("signups")
         q = Query()
         found = table.get((q.id == signup_id) & (q.shift_id == shift["id"]))
@@ -158,6 +166,7 @@ def confirm_hours(cid: str, sid: str, by: str, at: datetime | None = None) -> li
     at = at or now()
     shift, _post = posts.get_shift(cid, sid)
     with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+        _same_month(cid, shift)
         table = db.table("signups")
         q = Query()
         pending = table.search(

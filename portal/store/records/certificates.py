@@ -4,6 +4,11 @@ A certificate is a snapshot of the member's confirmed hours in a period, kept
 in ``certificates/<YYYY>.json`` under a random serial number: the public
 verification page shows only what is stored under a serial, so a made-up
 serial finds nothing and cannot be forged.
+
+A certificate is issued by the member's community: the member's request is kept as
+待社区审核 (pending) until an admin of that community approves it (or declines it with
+a reason); a community that turned on 自动批准 (``certificates/settings.json``) issues
+at once. Only an approved certificate can be printed and verified.
 """
 
 from __future__ import annotations
@@ -23,10 +28,60 @@ from ..base import NotFound, StoreError, now, root, stamp
 
 SERIAL_RE = re.compile(r"^DC(\d{4})-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
+STATUS_NAMES = {PENDING: "待社区审核", APPROVED: "已出具", DECLINED: "未通过"}
 
 
 def _path(year: str):
     return root() / "certificates" / f"{year}.json"
+
+
+def _settings_path():
+    return root() / "certificates" / "settings.json"
+
+
+def _year_files() -> list:
+    folder = root() / "certificates"
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.glob("*.json") if p.stem.isdigit())
+
+
+def _shown(row: dict) -> dict:
+    """A stored certificate as the views see it; one from before approvals were kept
+    (no status) was issued at once."""
+    if "status" in row:
+        return row
+    return dict(row, status=APPROVED, requested_at=row["issued_at"], decided_at=row["issued_at"])
+
+
+def normalize_serial(text: str) -> str | None:
+    """A certificate number as typed or pasted (spaces, lower case, the whole verification
+    link) in its stored form, or None when it cannot be one."""
+    value = re.sub(r"\s+", "", text or "").upper()
+    if "/VERIFY/" in value:
+        value = value.rsplit("/VERIFY/", 1)[1].split("/", 1)[0].split("?", 1)[0]
+    return value if SERIAL_RE.match(value) else None
+
+
+# --- the community's setting -------------------------------------------------------------
+
+
+def auto_approves(cid: str) -> bool:
+    """Whether the community issues certificates without an admin's approval (自动批准)."""
+    rows = _files.read_tables(_settings_path()).get("communities", {}).values()
+    return any(r["community_id"] == cid and r["auto_approve"] for r in rows)
+
+
+def set_certificate_auto_approve(cid: str, on: bool, by: str | None = None, at=None) -> dict:
+    """Turn the community's 自动批准 on or off; pending requests stay for an admin to decide."""
+    places.get_community(cid)
+    row = {"community_id": cid, "auto_approve": bool(on), "changed_by": by}
+    row["changed_at"] = stamp(at or now())
+    with _files.transaction(_settings_path()) as db:
+        table = db.table("communities")
+        table.upsert(row, Query().community_id == cid)
+    return row
 
 
 def mask_name(name: str) -> str:
@@ -98,7 +153,9 @@ def _fingerprint(record: dict) -> str:
 
 
 def issue_certificate(uid: str, first: date, last: date, at: datetime | None = None) -> dict:
-    """Store a certificate for the period (the same content again returns the same serial)."""
+    """Ask the member's community for a certificate of the period: kept as pending, or
+    approved at once when the community auto-approves. The same content again (pending
+    or approved) returns the same certificate; after a refusal a new request is made."""
     at = at or now()
     record = service_record(uid, first, last)
     if not record["items"]:
@@ -106,17 +163,29 @@ def issue_certificate(uid: str, first: date, last: date, at: datetime | None = N
     if not record["community_id"]:
         raise StoreError("您还没有所属社区，暂不能开具证明。")
     fingerprint = _fingerprint(record)
+    for row in user_certificates(uid):
+        if row.get("fingerprint") == fingerprint and row["status"] in (PENDING, APPROVED):
+            return row
+    auto = auto_approves(record["community_id"])
     with _files.transaction(_path(str(at.year))) as db:
         table = db.table("certificates")
         q = Query()
-        same = table.get((q.uid == uid) & (q.fingerprint == fingerprint))
+        same = table.get(
+            (q.uid == uid) & (q.fingerprint == fingerprint) & q.status.one_of((PENDING, APPROVED))
+        )
         if same is not None:
             return dict(same)
         cert = dict(
             record,
             serial=_new_serial(at),
             fingerprint=fingerprint,
-            issued_at=stamp(at),
+            requested_at=stamp(at),
+            status=APPROVED if auto else PENDING,
+            auto_approved=auto,
+            issued_at=stamp(at) if auto else None,
+            decided_at=stamp(at) if auto else None,
+            decided_by=None,
+            decline_reason="",
             masked_name=mask_name(record["name"]),
         )
         table.insert(cert)
@@ -124,29 +193,102 @@ def issue_certificate(uid: str, first: date, last: date, at: datetime | None = N
 
 
 def get_certificate(serial: str) -> dict | None:
-    """The stored certificate with this serial, or None (unknown or malformed serial)."""
+    """The stored certificate with this serial (any status), or None (unknown or malformed)."""
     serial = (serial or "").strip().upper()
     match = SERIAL_RE.match(serial)
     if not match:
         return None
     for row in _files.read_tables(_path(match.group(1))).get("certificates", {}).values():
         if secrets.compare_digest(row["serial"], serial):
-            return row
+            return _shown(row)
     return None
 
 
+def verified_certificate(serial: str) -> dict | None:
+    """The certificate with this serial if its community approved it, else None."""
+    cert = get_certificate(serial)
+    return cert if cert is not None and cert["status"] == APPROVED else None
+
+
+def _requested(row: dict) -> str:
+    return row.get("requested_at") or row["issued_at"]
+
+
 def user_certificates(uid: str) -> list[dict]:
-    """The user's certificates, newest first."""
-    folder = root() / "certificates"
+    """The user's certificates and requests, newest request first."""
     rows = []
-    if folder.exists():
-        for path in folder.glob("*.json"):
-            rows += [
-                r
-                for r in _files.read_tables(path).get("certificates", {}).values()
-                if r["uid"] == uid
-            ]
-    return sorted(rows, key=lambda r: r["issued_at"], reverse=True)
+    for path in _year_files():
+        rows += [
+            _shown(r)
+            for r in _files.read_tables(path).get("certificates", {}).values()
+            if r["uid"] == uid
+        ]
+    return sorted(rows, key=_requested, reverse=True)
+
+
+def community_certificates(cid: str, status: str | None = None) -> list[dict]:
+    """Certificates the community issues (or is asked for), newest request first."""
+    rows = []
+    for path in _year_files():
+        by_community = _files.view(
+            path,
+            "by-community",
+            lambda t: _group(t.get("certificates", {}).values()),
+        )
+        rows += [_shown(r) for r in by_community.get(cid, [])]
+    return sorted(
+        (r for r in rows if status is None or r["status"] == status), key=_requested, reverse=True
+    )
+
+
+def _group(rows) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["community_id"], []).append(row)
+    return grouped
+
+
+def _decide(cid: str, serial: str, fields: dict) -> dict:
+    cert = get_certificate(serial)
+    if cert is None or cert["community_id"] != cid:
+        raise NotFound("没有找到这份证明申请。")
+
+    with _files.transaction(_path(cert["serial"][2:6])) as db:
+        table = db.table("certificates")
+        found = table.get(Query().serial == cert["serial"])
+        if found is None:
+            raise NotFound("没有找到这份证明申请。")
+        if found.get("status", APPROVED) != PENDING:
+            raise StoreError("这份证明申请已经处理过了。")
+        table.update(fields, doc_ids=[found.doc_id])
+    return dict(found, **fields)
+
+
+def approve_certificate(cid: str, serial: str, by: str, at: datetime | None = None) -> dict:
+    """An admin of the issuing community approves a pending request: the certificate is issued."""
+    moment = stamp(at or now())
+    return _decide(
+        cid,
+        serial,
+        {"status": APPROVED, "issued_at": moment, "decided_at": moment, "decided_by": by},
+    )
+
+
+def decline_certificate(
+    cid: str, serial: str, by: str, reason: str, at: datetime | None = None
+) -> dict:
+    """Decline a pending request with a reason the member sees."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise StoreError("不予出具时请填写原因，申请人会看到。")
+    if len(reason) > 200:
+        raise StoreError("原因不能超过 200 个字。")
+    moment = stamp(at or now())
+    return _decide(
+        cid,
+        serial,
+        {"status": DECLINED, "decided_at": moment, "decided_by": by, "decline_reason": reason},
+    )
 
 
 # --- quarterly summaries for 在职党员 ---------------------------------------------------

@@ -1,11 +1,12 @@
 """A community changes or cancels a shift after people signed up for it.
 
-Changing keeps the shift in its month (sign-ups are partitioned by the shift's
-month); a larger capacity moves the first waiters up. Cancelling moves the
-shift to the community file's ``cancelled_shifts`` table, so it disappears from
-every list and cannot be signed up for, and marks its active sign-ups cancelled
-with the reason. Both write the community file and the month's sign-up file in
-one transaction (``_files.transaction_many``).
+Sign-ups are partitioned by the shift's month. A change within the month writes the
+community file and the month's sign-up file; a new date in another month also moves
+every sign-up row of the shift (in arrival order) to that month's file, so three files
+change in one transaction (``_files.transaction_many``): all or nothing. A larger
+capacity moves the first waiters up. Cancelling moves the shift to the community
+file's ``cancelled_shifts`` table, so it disappears from every list and cannot be
+signed up for, and marks its active sign-ups cancelled with the reason.
 """
 
 from __future__ import annotations
@@ -14,33 +15,45 @@ import contextlib
 
 from tinydb import Query
 
-from .. import _files, posts
+from .. import _files, people, posts
 from . import signup as signups
 from ..base import NotFound, StoreError, community_path, now, signups_path, stamp
 
+_CHANGED_MEANWHILE = "这个班次刚刚被修改过，请刷新页面后重试。"
+
 
 @contextlib.contextmanager
-def _shift_and_signups(cid: str, sid: str):
+def _shift_and_signups(cid: str, sid: str, new_month: str | None = None):
     """The shift (community file) and its sign-ups (month file) in one transaction.
 
-    Yields (shifts table, the shift's document, sign-ups table, its active sign-ups in
-    arrival order). Both files are written together or not at all, and a sign-up,
-    which takes the month file's lock, waits until the shift is written.
+    Yields (community db, the shift's document, sign-ups table, its active sign-ups in
+    arrival order, the new month's sign-ups table or None). With ``new_month`` (another
+    month than the shift's) that month's file is in the transaction too. Every file is
+    written together or not at all, and a sign-up, which takes the month file's lock,
+    waits until the shift is written.
     """
     shift, _post = posts.get_shift(cid, sid)
-    month_path = signups_path(cid, posts.shift_month(shift))
-    with _files.transaction_many(community_path(cid), month_path) as (db, sdb):
+    month = posts.shift_month(shift)
+    paths = [community_path(cid), signups_path(cid, month)]
+    moving = new_month is not None and new_month != month
+    if moving:
+        assert new_month is not None
+        paths.append(signups_path(cid, new_month))
+    with _files.transaction_many(*paths) as dbs:
+        db, sdb = dbs[0], dbs[1]
         shifts = db.table("shifts")
         found = shifts.get(Query().id == sid)
         if found is None:
             raise NotFound("没有找到这个班次。")
+        if posts.shift_month(dict(found)) != month:
+            raise StoreError(_CHANGED_MEANWHILE)  # moved by someone else since it was read
         table = sdb.table("signups")
         q = Query()
         rows = sorted(
             table.search((q.shift_id == sid) & q.status.one_of(signups.ACTIVE)),
             key=lambda d: d.doc_id,
         )
-        yield db, found, table, rows
+        yield db, found, table, rows, (dbs[2].table("signups") if moving else None)
 
 
 def _changed(shift: dict, date, start, end, capacity, at) -> dict:
@@ -52,8 +65,6 @@ def _changed(shift: dict, date, start, end, capacity, at) -> dict:
         )
         if new["start"] >= new["end"]:
             raise StoreError("班次的结束时间必须晚于开始时间。")
-        if posts.shift_month(new) != posts.shift_month(shift):
-            raise StoreError("只能在同一个月内调整日期；跨月请取消这个班次后重新发布。")
         if posts.shift_start(new) <= at:
             raise StoreError("调整后的开始时间已经过去，请选择以后的时间。")
     if capacity is not None:
@@ -63,6 +74,25 @@ def _changed(shift: dict, date, start, end, capacity, at) -> dict:
     if new == shift:
         raise StoreError("没有需要修改的内容。")
     return new
+
+
+class _NewPeople(Exception):
+    """Someone signed up between writing the pointers and taking the locks."""
+
+    def __init__(self, uids: set[str]):
+        self.uids = uids
+
+
+def _move_rows(old, new, sid: str, pointed: set[str]) -> None:
+    """Move every row of the shift (cancelled ones too) from the old month's table to the
+    new one, in arrival order (TinyDB doc ids), so the waiting list keeps its order."""
+    rows = sorted(old.search(Query().shift_id == sid), key=lambda d: d.doc_id)
+    missing = {r["uid"] for r in rows} - pointed
+    if missing:
+        raise _NewPeople(missing)
+    for row in rows:
+        new.insert(dict(row))
+    old.remove(doc_ids=[r.doc_id for r in rows])
 
 
 def update_shift(
@@ -75,15 +105,48 @@ def update_shift(
     capacity: int | None = None,
     at=None,
 ) -> dict:
-    """Change a shift's date/time/capacity. Returns {'before', 'shift', 'uids', 'promoted'}:
-    uids are everyone on the shift (confirmed and waiting), promoted the rows moved up."""
+    """Change a shift's date/time/capacity; a date in another month moves its sign-ups too.
+
+    Returns {'before', 'shift', 'uids', 'promoted'}: uids are everyone on the shift
+    (confirmed and waiting), promoted the rows moved up.
+    """
     at = at or now()
-    with _shift_and_signups(cid, sid) as (db, found, table, rows):
+    shift, _post = posts.get_shift(cid, sid)
+    # A standing role has no date to move; a dated shift goes to its new date's month.
+    new_month = posts.shift_month(dict(shift, date=(shift["date"] and date) or shift["date"]))
+    pointed: set[str] = set()
+    if new_month != posts.shift_month(shift):
+        # Everyone on the shift gets a pointer to the new month before any row moves
+        # there: a pointer to nothing is harmless, a sign-up nobody can find is not.
+        pointed = {r["uid"] for r in _all_rows(cid, shift)}
+    for _attempt in range(5):
+        for uid in sorted(pointed):
+            people.add_signup_part(uid, cid, new_month)
+        try:
+            return _update(cid, sid, date, start, end, capacity, at, new_month, pointed)
+        except _NewPeople as late:
+            pointed |= late.uids  # nothing was written: point to them too, then again
+    raise StoreError(_CHANGED_MEANWHILE)
+
+
+def _all_rows(cid: str, shift: dict) -> list[dict]:
+    month = posts.shift_month(shift)
+    rows = _files.read_tables(signups_path(cid, month)).get("signups", {}).values()
+    return [r for r in rows if r["shift_id"] == shift["id"]]
+
+
+def _update(cid, sid, date, start, end, capacity, at, new_month, pointed) -> dict:
+    with _shift_and_signups(cid, sid, new_month) as (db, found, table, rows, moved_to):
         shift = {k: v for k, v in found.items()}
         new = _changed(shift, date, start, end, capacity, at)
+        if posts.shift_month(new) != new_month:
+            raise StoreError(_CHANGED_MEANWHILE)
         confirmed = sum(1 for r in rows if r["status"] == signups.CONFIRMED)
         if new["capacity"] < confirmed:
             raise StoreError(f"名额不能少于已报名人数（{confirmed} 人）；请先与报名的人沟通。")
+        if moved_to is not None:
+            _move_rows(table, moved_to, sid, pointed)
+            table = moved_to
         promoted = signups.promote_waiters(table, sid, new["capacity"] - confirmed, at)
         db.table("shifts").update(
             {k: new[k] for k in ("date", "start", "end", "capacity")}, doc_ids=[found.doc_id]
@@ -97,7 +160,7 @@ def cancel_shift(cid: str, sid: str, reason: str, by: str | None = None, at=None
     if not reason:
         raise StoreError("取消班次时请填写原因，报名的人会看到。")
     at = at or now()
-    with _shift_and_signups(cid, sid) as (db, found, table, rows):
+    with _shift_and_signups(cid, sid) as (db, found, table, rows, _moved_to):
         for row in rows:
             table.update(
                 {

@@ -195,6 +195,8 @@ def sign_up(
             # Decided under the month file's lock, on the shift as it is now: a change of
             # capacity or a cancellation holds this lock while it writes the shift.
             shift, post = _current_shift(cid, sid, at)
+            if posts.shift_month(shift) != month:  # moved to another month meanwhile
+                raise StoreError("这个班次的日期刚刚调整，请刷新页面后重新报名。")
             table = db.table("signups")
             q = Query()
             taken = table.count((q.shift_id == sid) & (q.status == CONFIRMED))
@@ -228,6 +230,8 @@ def cancel_signup(
     shift, _post = posts.get_shift(cid, sid)
     start = posts.shift_start(shift)
     with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+        if posts.shift_month(posts.get_shift(cid, sid)[0]) != posts.shift_month(shift):
+            raise StoreError("这个班次的日期刚刚调整，请刷新页面后重试。")
         table = db.table("signups")
         q = Query()
         mine = table.get((q.shift_id == sid) & (q.uid == uid) & q.status.one_of(ACTIVE))

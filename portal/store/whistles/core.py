@@ -148,9 +148,10 @@ def _photo_folder(street_id: str) -> str:
     return f"w-{street_id}"
 
 
-def save_whistle_photo(street_id: str, data: bytes) -> str:
-    """Re-encode an upload exactly like a need's photo (no EXIF) and return its name."""
-    return need_photos.save_need_photo(_photo_folder(street_id), data)
+def save_whistle_photo(street_id: str, data, label: str = "") -> str:
+    """Re-encode an upload (bytes or a binary file) exactly like a need's photo (no EXIF)
+    and return its name."""
+    return need_photos.save_need_photo(_photo_folder(street_id), data, label=label)
 
 
 def delete_whistle_photo(street_id: str, name: str) -> None:
@@ -162,19 +163,16 @@ def whistle_photo_path(whistle: dict, name: str) -> Path:
     names = set(whistle.get("photos") or [])
     for step in whistle["timeline"]:
         names.update(step.get("photos") or [])
-    if name not in names or not need_photos._PHOTO_RE.match(name):
+    if name not in names:
         raise NotFound("没有找到这张照片。")
-    path = need_photos._uploads(_photo_folder(whistle["street_id"])) / name
-    if not path.is_file():
-        raise NotFound("没有找到这张照片。")
-    return path
+    return need_photos.photo_file(_photo_folder(whistle["street_id"]), name)
 
 
 def check_photos(photos) -> list[str]:
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
         raise StoreError(f"最多上传 {MAX_PHOTOS} 张照片。")
-    if not all(isinstance(p, str) and need_photos._PHOTO_RE.match(p) for p in photos):
+    if not all(need_photos.is_photo_name(p) for p in photos):
         raise StoreError("照片无效。")
     return photos
 
