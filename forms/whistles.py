@@ -3,13 +3,13 @@ community requests. Choices (items, departments) are set by the views."""
 
 from __future__ import annotations
 
-from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .accounts import MultiCheckboxField
 from .base import BaseForm
-from .photos import PhotoForm, check_photo_name, chosen_files
+from .photos import PhotoForm
 
 SCORES = [
     ("", "请选择"),
@@ -20,22 +20,6 @@ SCORES = [
     ("1", "1 分 很差"),
 ]
 RATING_LABELS = {"timeliness": "响应及时", "result": "处置效果", "attitude": "工作态度"}
-
-
-class _Photo:
-    """One optional photo (a department's note)."""
-
-    photo: FileField  # bound by the form that mixes this in
-
-    def validate_photo(self, field):
-        for upload in chosen_files(field.data):
-            check_photo_name(upload)
-
-    def chosen_photos(self) -> list:
-        return chosen_files(self.photo.data)
-
-    def has_photo(self) -> bool:
-        return bool(self.chosen_photos())
 
 
 class WhistleForm(PhotoForm):
@@ -72,13 +56,14 @@ class WhistleForm(PhotoForm):
             raise ValidationError("请从列表中选择部门。")
 
 
-class DeptNoteForm(BaseForm, _Photo):
-    """A department's report-in note, progress note or finishing note, with a photo."""
+class DeptNoteForm(PhotoForm):
+    """A department's report-in note, progress note or finishing note, with up to three
+    photos; refused, it comes back as typed (see ``PhotoForm``)."""
 
     text = TextAreaField(
         "说明", validators=[Optional(), Length(max=500, message="说明不能超过 500 个字。")]
     )
-    photo = FileField("照片（可选）")
+    photos = MultipleFileField("现场照片（可选）")
 
 
 class ReasonForm(BaseForm):

@@ -181,3 +181,28 @@ def test_start_up_removes_temp_files_a_crash_left(app, data_dir):
     (folder / "main.json.lock").touch()
     store.open_store(data_dir)
     assert not left.exists()
+
+
+def test_a_killed_throttle_count_never_forgets_earlier_attempts(app, data_dir):
+    """The login throttle's counters: a kill mid-count keeps the earlier four (or five)."""
+    keys = iter(f"1380000{n:04d}" for n in range(100))
+    window = 900
+
+    def setup():
+        key = next(keys)
+        for _ in range(4):
+            assert store.throttle_take("login-crash", key, 10, window) is not None
+        return key
+
+    def check(key):
+        used = 0
+        while store.throttle_take("login-crash", key, 10, window) is not None:
+            used += 1
+        assert 10 - used in (4, 5)  # the four before, and the killed one or not
+
+    assert (
+        _each_kill_point(
+            data_dir, setup, lambda key: store.throttle_take("login-crash", key, 10, window), check
+        )
+        == 1
+    )

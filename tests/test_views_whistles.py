@@ -6,7 +6,7 @@ import io
 from openpyxl import load_workbook
 
 from portal import store
-from tests.conftest import make_user
+from tests.conftest import csrf_token, make_user
 
 RATING = {
     f"r_{d}_{k}": v
@@ -140,7 +140,9 @@ def test_request_whistle_close_loop_through_the_pages(world, client, auth):
     assert store.get_whistle("dongsi", wid)["status"] == "退回重办"
     auth.logout()
     auth.login(traffic["phone"])
-    assert auth.post(f"/portal/dept/w/dongsi/{wid}/finish", {"text": ""}).status_code == 302
+    # A finish note is required: the page comes back with the message beside the note.
+    refused = auth.post(f"/portal/dept/w/dongsi/{wid}/finish", {"text": ""})
+    assert refused.status_code == 400 and 'id="text-errors"' in refused.get_data(as_text=True)
     assert store.get_whistle("dongsi", wid)["status"] == "退回重办"  # a finish note is required
     auth.post(f"/portal/dept/w/dongsi/{wid}/finish", {"text": "加装隔离桩"})
     auth.logout()
@@ -228,3 +230,76 @@ def test_nav_links_and_kb_links(world, client, auth):
     post, _shift = world.post()
     page = client.get(f"/portal/c/ca/posts/{post['id']}").get_data(as_text=True)
     assert f"/lists/taxonomy/#cat-{post['category']}" in page
+
+
+def test_the_need_page_shows_where_its_whistle_request_stands(world, client, auth):
+    need = store.create_need("ca", category="legal", description="违停", raised_by="resident")
+    page = f"/portal/admin/c/ca/lists/needs/{need['id']}"
+    auth.login(world.admin_a["phone"])
+    html = client.get(page).get_data(as_text=True)
+    assert "提请街道吹哨</a>" in html and "whistle-request" not in html
+
+    row = store.request_whistle("ca", need["id"], world.admin_a, "需要部门协同")
+    html = client.get(page).get_data(as_text=True)
+    assert "等待街道处理" in html and "已提请吹哨" in html
+    assert "提请街道吹哨</a>" not in html  # no second request while one waits
+
+    store.decline_request("dongsi", row["id"], world.street, "社区可自行处理")
+    html = client.get(page).get_data(as_text=True)
+    assert "街道未予吹哨：社区可自行处理" in html and "再次提请街道吹哨" in html
+
+    again = store.request_whistle("ca", need["id"], world.admin_a, "仍需协同")
+    whistle = store.create_whistle(
+        "dongsi",
+        world.street,
+        item_id="W05-1",
+        description="违停",
+        place="胡同口",
+        need_refs=[("ca", need["id"])],
+        request_id=again["id"],
+    )
+    html = client.get(page).get_data(as_text=True)
+    assert "街道已吹哨" in html and f"/portal/whistles/s/dongsi/{whistle['id']}" in html
+    assert "提请街道吹哨</a>" not in html
+
+
+def test_a_refused_department_note_comes_back_as_typed(world, client, auth):
+    """Issue 21: a refused note keeps what the liaison typed, with the message beside it."""
+    police = _liaisons()[0]
+    whistle = store.create_whistle(
+        "dongsi",
+        world.street,
+        item_id="W05-1",
+        description="违停",
+        place="胡同口",
+        departments=["gongan"],
+    )
+    wid = whistle["id"]
+    store.acknowledge("dongsi", wid, "gongan", police)
+    store.arrive("dongsi", wid, "gongan", police)
+    auth.login(police["phone"])
+    url = f"/portal/dept/w/dongsi/{wid}/progress"
+    not_a_photo = (io.BytesIO(b"just text"), "scene.jpg")
+    token = csrf_token(client)
+    # The progress note's fields carry the prefix "progress-" (its form sits beside the step's).
+    resp = auth.post(
+        url,
+        {
+            "progress-csrf_token": token,
+            "progress-text": "已设置隔离桩，明早复查",
+            "progress-photos": not_a_photo,
+        },
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code in (200, 400)
+    assert "已设置隔离桩，明早复查</textarea>" in html and 'id="progress-photos-errors"' in html
+    before = len(store.get_whistle("dongsi", wid)["timeline"])
+    # An expired page (no valid CSRF token) comes back filled in too, nothing recorded.
+    expired = client.post(url, data={"progress-text": "第二条进展", "progress-csrf_token": "stale"})
+    assert expired.status_code == 400
+    assert "页面已过期" in expired.get_data(as_text=True)
+    assert "第二条进展</textarea>" in expired.get_data(as_text=True)
+    assert len(store.get_whistle("dongsi", wid)["timeline"]) == before
+    ok = auth.post(url, {"progress-csrf_token": token, "progress-text": "已清理完毕"})
+    assert ok.status_code == 302
+    assert store.get_whistle("dongsi", wid)["timeline"][-1]["text"] == "已清理完毕"

@@ -164,6 +164,8 @@ def need(cid: str, nid: str):
         reopen_form=ReopenForm(),
         pick=pick,
         category_form=_category_form(need["category"]),
+        # The latest request to the street, so the page says where the need stands.
+        whistle_request=next(iter(store.need_requests(cid, nid)), None),
         **_labels(),
     )
 

@@ -240,7 +240,13 @@ from .whistles.flow import (
     return_for_rework,
     start_verify,
 )
-from .whistles.requests import decline_request, get_request, list_requests, request_whistle
+from .whistles.requests import (
+    decline_request,
+    get_request,
+    list_requests,
+    need_requests,
+    request_whistle,
+)
 from .whistles.core import (
     create_whistle,
     delete_whistle_photo,
@@ -467,6 +473,7 @@ __all__ = [
     "monthly_report",
     "need_by_token",
     "need_photo_path",
+    "need_requests",
     "need_photos",
     "NEED_LAT_RANGE",
     "NEED_LNG_RANGE",

@@ -7,11 +7,12 @@ and reports its part done. Anything else is a 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, render_template, url_for
 
 from forms.whistles import DeptNoteForm
 
-from .. import auth, mail, store
+from .. import auth, mail, store, uploads
+from ..security import csrf
 from .scope import _pct, labels, save_photo, send_photo
 
 bp = Blueprint("departments", __name__, template_folder="templates", url_prefix="/portal/dept")
@@ -65,17 +66,33 @@ def index():
 @bp.route("/w/<sid>/<wid>")
 def whistle(sid: str, wid: str):
     """One whistle as my department sees it, with the action my progress allows."""
-    w = _whistle_or_404(sid, wid)
-    overdue = store.overdue_steps(w)
-    return render_template(
+    return _page(_whistle_or_404(sid, wid))
+
+
+def _page(w: dict, failed: str | None = None, form=None, status: int = 200):
+    """The whistle page; after a refusal, the refused form as typed with its messages.
+
+    The progress note has a form of its own (field names prefixed ``progress-``) beside
+    the step's form, so the two never share an id."""
+    forms = {
+        "step": DeptNoteForm(formdata=None),
+        "progress": DeptNoteForm(formdata=None, prefix="progress"),
+    }
+    if failed is not None:
+        forms["progress" if failed == "progress" else "step"] = form
+    forms["progress"].text.label.text = "处置进展"
+    page = render_template(
         "departments/whistle.html",
         w=w,
-        overdue=overdue,
-        form=DeptNoteForm(),
+        overdue=store.overdue_steps(w),
+        form=forms["step"],
+        progress_form=forms["progress"],
+        photo_limits=uploads.limits(),
         mine=w["departments"][_dept()],
         dept=store.get_department(_dept()),
         **labels(),
     )
+    return page, status
 
 
 @bp.route("/w/<sid>/<wid>/photo/<name>")
@@ -93,19 +110,17 @@ ACTIONS = {
 
 
 @bp.route("/w/<sid>/<wid>/<action>", methods=["POST"])
+@csrf.exempt  # the form checks its own token, so an expired page comes back filled in
 def act(sid: str, wid: str, action: str):
     """Report in, arrive, record progress or finish: one form, the action in the URL."""
     if action not in ACTIONS:
         abort(404)
     w = _whistle_or_404(sid, wid)
-    form = DeptNoteForm()
-    if not form.validate_on_submit():
-        flash(
-            "；".join(e for errs in form.errors.values() for e in errs) or "提交的内容有误。",
-            "error",
-        )
-        return redirect(url_for(".whistle", sid=sid, wid=wid))
-    photos = []
+    prefix = "progress" if action == "progress" else ""
+    form = uploads.photo_form(lambda **kw: DeptNoteForm(prefix=prefix, **kw))
+    if not uploads.accepted(form):
+        return _page(w, action, form, uploads.status(form))
+    photos: list[str] = []
     try:
         if action != "acknowledge":
             photos = save_photo(form, sid)
@@ -121,8 +136,8 @@ def act(sid: str, wid: str, action: str):
     except store.StoreError as exc:
         for name in photos:
             store.delete_whistle_photo(sid, name)
-        flash(str(exc), "error")
-        return redirect(url_for(".whistle", sid=sid, wid=wid))
+        (form.photos if "照片" in str(exc) else form.text).errors.append(str(exc))
+        return _page(w, action, form, 400)
     name, message = ACTIONS[action]
     dept = store.get_department(_dept())["name"]
     store.record_audit(
@@ -151,4 +166,4 @@ def act(sid: str, wid: str, action: str):
             ]
         )
     flash(message, "success")
-    return redirect(url_for(".whistle", sid=sid, wid=wid))
+    return uploads.done(url_for(".whistle", sid=sid, wid=wid))

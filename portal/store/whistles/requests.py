@@ -73,6 +73,16 @@ def list_requests(
     ]
 
 
+def need_requests(cid: str, nid: str) -> list[dict]:
+    """The requests to whistle made for one need of a community, newest first."""
+    street_id = places.get_community(cid)["street_id"]
+    rows = _files.read_tables(_requests_path(street_id)).get("requests", {})
+    # Newest first by arrival (TinyDB doc ids grow with each insert): two requests made in
+    # the same second keep their order.
+    ordered = [rows[k] for k in sorted(rows, key=int, reverse=True)]
+    return [r for r in ordered if r["community_id"] == cid and r["need_id"] == nid]
+
+
 def get_request(street_id: str, rid: str) -> dict:
     for row in list_requests(street_id):
         if row["id"] == rid:
