@@ -36,10 +36,10 @@ def test_path_pattern():
 def test_check_page_finds_known_faults(page_factory, live_server):
     page = page_factory(PHONE)
     page.route(
-        f"{live_server}/a11y-self-check",
+        f"{live_server}/accessibility-self-check",
         lambda route: route.fulfill(body=FAULTY, content_type="text/html; charset=utf-8"),
     )
-    page.goto("/a11y-self-check")
+    page.goto("/accessibility-self-check")
     problems = "\n".join(a11y.check_page(page))
     assert "button-name（critical）" in problems, problems
     assert "color-contrast（serious）" in problems, problems
