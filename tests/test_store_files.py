@@ -88,3 +88,28 @@ def test_ids_from_urls_cannot_name_paths(mem_store):
             store.get_community(bad)
     with pytest.raises(store.NotFound):
         store.get_user("../../secret_key")
+
+
+def test_a_process_forked_while_a_lock_is_held_can_still_use_the_store(tmp_path):
+    """The mail sender forks a delivery process from a threaded server: a lock another
+    thread held at that moment must not freeze the child."""
+    import multiprocessing
+
+    path = tmp_path / "f.json"
+    with _files.transaction(path) as db:
+        db.table("t").insert({"a": 1})
+
+    def child():
+        assert len(_files.read_tables(path)["t"]) == 1
+        with _files.transaction(path) as db:
+            db.table("t").insert({"a": 2})
+
+    with _files._cache_lock, _files._registry_lock:  # as if other threads were inside
+        proc = multiprocessing.get_context("fork").Process(target=child)
+        proc.start()
+    proc.join(20)
+    alive = proc.is_alive()
+    if alive:
+        proc.kill()
+    assert not alive and proc.exitcode == 0
+    assert len(_files.read_tables(path)["t"]) == 2

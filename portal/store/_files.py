@@ -53,6 +53,19 @@ _registry_lock = threading.Lock()
 _cache_lock = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    # A process forked while another thread held one of these locks would wait on it
+    # forever; the child starts with fresh ones (and an empty cache) instead.
+    global _registry_lock, _cache_lock, _cached_bytes
+    _registry_lock, _cache_lock = threading.Lock(), threading.Lock()
+    _thread_locks.clear()
+    _cache.clear()
+    _cached_bytes = 0
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def stat_key(path: Path):
     try:
         st = os.stat(path)
