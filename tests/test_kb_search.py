@@ -114,3 +114,15 @@ def test_index_stays_small(site):
     packed = len(gzip.compress(raw, 9))
     print(f"search_index.json: {len(raw)} bytes, gzip {packed} bytes")
     assert packed < 40_000
+
+
+def test_everyday_queries_name_real_pages(index):
+    """The held-out query set (tests/kb_queries.py) is large and every answer is a page."""
+    from tests.kb_queries import QUERIES
+
+    pages = {d["location"] for d in index["docs"] if "#" not in d["location"]}
+    assert len(QUERIES) >= 150
+    assert len({q for q, _ in QUERIES}) == len(QUERIES)
+    assert not [(q, p) for q, p in QUERIES if p not in pages]
+    # Every content page is the answer to some query.
+    assert {p for _, p in QUERIES} >= pages - {"guide/", "lists/", "policy/", "reference/"}

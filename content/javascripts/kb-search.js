@@ -15,16 +15,29 @@
  * a word hidden inside a longer one (卫生 in 环境卫生) is found. Ranking: title,
  * the page the glossary names for a term, tags, then frequency in the text,
  * weighted by the word's rarity and by how much of the query a section covers.
+ *
+ * Question words (怎么, 如何, 什么, 哪里, 吗, 呢, 可以, 能不能 …) weigh nothing. Parts
+ * typed with a space are joined where the joined text is a word or stands on a
+ * page (垃圾 分类 = 垃圾分类). A title counts more the more of it the query fills
+ * (报名 → 选岗与候补#报名 before 取消报名). The parts of a word never score on a tag
+ * the whole word already matched. The home page, section indexes, the tag index
+ * and the glossary come after every other page that matches as many of the
+ * query's words, unless their own title is what was asked.
  */
 "use strict";
 
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g;
 const HAN_RUN = /\p{sc=Han}+|[^\p{sc=Han}]+/gu;
 const QUERY_SPLIT = /[\s,.;:!?，。、；：！？“”"'‘’（）()《》〈〉<>\[\]【】{}·~～—…|]+/;
+// Question words say how something is asked, not what about: they weigh nothing.
+const QUESTION = new Set([
+  "吗", "呢", "吧", "啊", "么", "呀", "怎么", "怎样", "怎么样", "怎么办", "如何", "什么", "是什么",
+  "哪里", "哪儿", "在哪", "在哪里", "哪些", "哪个", "为什么", "为啥", "可以", "能否", "能不能", "可不可以",
+  "是否", "请问", "一下", "几个", "多少", "意思", "什么意思", "干什么", "做什么", "找谁"
+]);
 const FILLER = new Set([
-  "的", "了", "吗", "呢", "吧", "啊", "么", "呀", "和", "与", "及", "或", "在", "是", "有", "要",
-  "我", "你", "您", "我们", "怎么", "怎样", "怎么样", "怎么办", "如何", "什么", "哪里", "哪些", "哪个",
-  "为什么", "可以", "能否", "能不能", "是否", "请问", "一下", "关于", "需要"
+  ...QUESTION, "的", "了", "和", "与", "及", "或", "在", "是", "有", "要", "我", "你", "您", "我们",
+  "关于", "需要"
 ]);
 const MINOR = 0.15;     // weight factor of filler words and single characters
 const PART = 0.35;      // weight factor of the sub-words of a long query word
@@ -35,6 +48,7 @@ let dict = new Map();   // word -> 2 for glossary terms, 1 for other words
 let maxWord = 1;
 let homes = new Map();  // page location -> glossary terms that live there
 let glossary = [];
+let indexes = new Set(); // the home page and section index pages (other pages live under them)
 let suggestOn = false;
 
 function clean(s) {
@@ -83,6 +97,14 @@ function setup(data) {
     if (!homes.has(page)) homes.set(page, []);
     homes.get(page).push(low);
   }
+  // Pages that only point at others: the home page and section indexes (other pages
+  // live under them), the tag index (sections "#tag:…") and the glossary (most terms).
+  const pages = [...articles.keys()];
+  indexes = new Set(pages.filter(p => pages.some(q => q !== p && q.startsWith(p))));
+  for (const doc of docs) if (doc.location.includes("#tag:")) indexes.add(doc.page);
+  for (const [page, doc] of articles)
+    if (glossary.length && glossary.filter(g => doc.textLow.includes(g)).length > glossary.length / 2)
+      indexes.add(page);
 }
 
 /* Cut a run of Chinese characters into dictionary words, longest words first. */
@@ -115,19 +137,33 @@ function isMinor(word) {
   return FILLER.has(word) || (word.length === 1 && /\p{sc=Han}/u.test(word));
 }
 
+/* Parts of the query typed with a space (垃圾 分类) are one word where the joined
+   text is a word or stands on some page; otherwise they stay apart. */
+function joinParts(chunks) {
+  const out = [];
+  for (const chunk of chunks) {
+    const last = out.length ? out[out.length - 1] : null;
+    const joined = last === null ? null : last + chunk;
+    if (joined && /\p{sc=Han}$/u.test(last) && /^\p{sc=Han}/u.test(chunk) &&
+        (dict.has(joined) || docs.some(d => d.textLow.includes(joined) || d.titleLow.includes(joined))))
+      out[out.length - 1] = joined;
+    else out.push(chunk);
+  }
+  return out;
+}
+
 /* The query as weighted terms; "main" terms are the ones reported as missing. */
 function parse(query) {
   const terms = new Map();
   const runs = [];
+  const phrases = new Set();
   const add = (text, weight, main, whole) => {
     const old = terms.get(text);
     if (!old || old.weight < weight)
       terms.set(text, { text, weight, main: main || !!(old && old.main), whole: main ? null : whole });
   };
   const value = clean(query).normalize("NFKC").toLowerCase().replace(/[*^~]/g, " ");
-  for (let chunk of value.split(QUERY_SPLIT)) {
-    chunk = chunk.replace(/^[+-]+/, "");
-    if (!chunk) continue;
+  for (let chunk of joinParts(value.split(QUERY_SPLIT).map(c => c.replace(/^[+-]+/, "")).filter(Boolean))) {
     for (const part of chunk.match(HAN_RUN) || []) {
       if (!/\p{sc=Han}/u.test(part)) {
         if (/[\p{L}\p{N}]/u.test(part)) add(part, Math.min(part.length, 4) * 0.8 + 0.5, true);
@@ -139,11 +175,14 @@ function parse(query) {
         docs.some(d => d.textLow.includes(part) || d.titleLow.includes(part));
       const words = segment(part);
       // The phrase weighs what its words weigh: filler (满了) adds nothing.
+      if (phrase) phrases.add(part);
       if (phrase)
         add(part, Math.min(4, Math.max(2, words.filter(w => !isMinor(w))
           .reduce((sum, w) => sum + Math.min(w.length, 4), 0))), true);
       for (const word of words) {
-        if (isMinor(word)) {
+        if (QUESTION.has(word)) {
+          continue;
+        } else if (isMinor(word)) {
           add(word, MINOR, false);
         } else if (phrase) {
           add(word, Math.min(word.length, 4) * PART, false, part);
@@ -156,7 +195,19 @@ function parse(query) {
       }
     }
   }
-  return { terms: [...terms.values()], runs: runs.filter(r => r.length >= 3) };
+  // The words of the query, each once: what decides whether a page other than an
+  // index page matches (a verbatim phrase is not a word of its own, its parts are).
+  const list = [...terms.values()];
+  for (const term of list)
+    term.word = term.weight > MINOR && !phrases.has(term.text) && (!term.whole || phrases.has(term.whole));
+  return { terms: list, runs: runs.filter(r => r.length >= 3) };
+}
+
+/* The query without spaces, punctuation and question words, for comparing with titles. */
+function plainQuery(query) {
+  const text = clean(query).normalize("NFKC").toLowerCase().replace(/[\s\p{P}\p{S}]/gu, "");
+  return (text.match(HAN_RUN) || []).map(part => /\p{sc=Han}/u.test(part)
+    ? segment(part).filter(w => !QUESTION.has(w)).join("") : part).join("");
 }
 
 function count(hay, needle) {
@@ -199,26 +250,38 @@ function search(query) {
 
   const scored = [];
   for (const doc of docs) {
-    let score = 0, covered = 0;
-    const found = {}, inBody = {};
+    let score = 0, covered = 0, matched = 0;
+    const found = {}, inBody = {}, tagged = {};
     const home = doc.article ? homes.get(doc.page) || [] : [];
+    // How much of the title the query's words fill: a title that is what was asked
+    // (报名) says more than one that merely holds it (取消报名).
+    const titleHit = new Array(doc.titleLow.length).fill(false);
+    for (const term of terms)
+      if (term.weight > MINOR)
+        for (let i = doc.titleLow.indexOf(term.text); i !== -1; i = doc.titleLow.indexOf(term.text, i + 1))
+          titleHit.fill(true, i, i + term.text.length);
+    const titleWords = doc.titleLow.replace(/[\s\p{P}\p{S}]/gu, "").length || 1;
+    const fit = 0.5 + 0.5 * Math.min(1, titleHit.filter(Boolean).length / titleWords);
     for (const term of terms) {
       // The parts of a long word only count where the whole word is missing.
       if (term.whole && inBody[term.whole]) continue;
       const inTitle = doc.titleLow.includes(term.text);
       const inText = count(doc.textLow, term.text);
       // Tags belong to the page: shown on every section, scored once, on the page itself.
-      const inTags = doc.tagsLow.includes(term.text);
+      // …and never in a tag the whole word is already found in.
+      const inTags = doc.tagsLow.includes(term.text) && !(term.whole && tagged[term.whole]);
       let inHome = 0;
       for (const g of home)
         if (g.includes(term.text)) inHome = Math.max(inHome, Math.sqrt(term.text.length / g.length));
       const hit = inTitle || inText > 0 || inTags || inHome > 0;
       if (term.main) found[term.text] = hit;
-      inBody[term.text] = inTitle || inText > 0;
+      inBody[term.text] = inTitle || inText > 0 || inHome > 0;
+      tagged[term.text] = inTags;
       if (!hit) continue;
       const w = term.weight * term.idf;
+      if (term.word) matched += w;
       // A page's own title says more than a section's; tags are chosen by the authors.
-      score += w * ((doc.article ? 12 : 8) * inTitle + 10 * inHome + 8 * (inTags && doc.article)
+      score += w * ((doc.article ? 12 : 8) * inTitle * fit + 10 * inHome + 8 * (inTags && doc.article)
                     + (inText ? 1 + Math.log(inText) : 0));
       // Parts of a missing word cover a little of it.
       if (required.includes(term) || term.whole) covered += w;
@@ -227,16 +290,17 @@ function search(query) {
     for (const run of runs)
       if (doc.titleLow.includes(run) || doc.textLow.includes(run)) score += 4 * Math.min(run.length, 6);
     const share = total ? covered / total : 1;
-    scored.push({ doc, score: score * share * share, found });
+    scored.push({ doc, score: score * share * share, matched, found });
   }
   scored.sort((a, b) => b.score - a.score);
 
   const words = terms.filter(t => t.text.length > 1 || !/\p{sc=Han}/u.test(t.text)).map(t => t.text)
     .sort((a, b) => b.length - a.length);
   const groups = new Map();
-  for (const { doc, score, found } of scored) {
-    if (!groups.has(doc.page)) groups.set(doc.page, { best: score, rest: 0, items: [] });
+  for (const { doc, score, matched, found } of scored) {
+    if (!groups.has(doc.page)) groups.set(doc.page, { best: score, rest: 0, matched: 0, items: [] });
     const group = groups.get(doc.page);
+    group.matched = Math.max(group.matched, matched);
     if (group.items.length) group.rest += score;
     group.items.push({
       location: doc.location, title: mark(doc.title, words), text: snippet(doc.html, words),
@@ -249,8 +313,17 @@ function search(query) {
       group.items.push({ location: doc.location, title: doc.title, text: "", score: 0, terms: {},
         ...(doc.tags.length ? { tags: doc.tags } : {}) });
     }
+  // The home page and index pages repeat what other pages explain: they come first
+  // only when no other page matches as many of the query's words, or when their
+  // title is what was asked (办事指南).
+  const asked = plainQuery(query);
+  let most = 0;
+  for (const [page, group] of groups) if (!indexes.has(page)) most = Math.max(most, group.matched);
+  for (const [page, group] of groups)
+    group.last = indexes.has(page) && most > 0 && group.matched <= most + 1e-9 &&
+      !(asked.length > 1 && articles.get(page).titleLow.replace(/\s+/g, "") === asked);
   const items = [...groups.values()]
-    .sort((a, b) => (b.best + 0.25 * b.rest) - (a.best + 0.25 * a.rest))
+    .sort((a, b) => (a.last - b.last) || (b.best + 0.25 * b.rest) - (a.best + 0.25 * a.rest))
     .map(g => g.items);
   const result = { items };
   if (suggestOn) result.suggest = suggest(query);
