@@ -1,7 +1,7 @@
 """A tiny server-side SVG bar chart: no script, no inline style (the CSP allows neither).
 
-Colours come from classes styled in ``static/records.css``; the chart scales to
-its container and has a text title for screen readers.
+Colours come from classes styled in ``static/records.css``; the chart scales to its
+container through its viewBox and has a text title for screen readers.
 """
 
 from __future__ import annotations
@@ -18,17 +18,20 @@ def bar_chart(
     title: str,
     unit: str = "",
     width: int = 360,
-    bar_height: int = 22,
-    label_width: int = 84,
+    bar_height: int = 12,
+    label_height: int = 17,
 ) -> Markup:
-    """Horizontal bars, one per (label, value), with the value written at the end of each.
+    """Horizontal bars, one per (label, value): the label on its own line above the bar,
+    the value written at the end of the bar.
 
-    Horizontal bars keep Chinese labels readable on a phone.
+    With the label above, a long Chinese name never overlaps its neighbours or the bar, and
+    the bars keep the chart's whole width even on a 390 px phone.
     """
-    gap = 8
-    height = max(len(bars), 1) * (bar_height + gap) + gap
+    gap = 6
+    row = label_height + bar_height + gap
+    height = max(len(bars), 1) * row + gap
     peak = max((v for _l, v in bars), default=0) or 1
-    room = width - label_width - 64
+    room = width - 72  # space left for the value after the longest bar
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -40,19 +43,19 @@ def bar_chart(
             'text-anchor="middle">暂无数据</text>'
         )
     for n, (label, value) in enumerate(bars):
-        y = gap + n * (bar_height + gap)
+        y = gap + n * row
+        bar_y = y + label_height
         length = round(room * (value / peak)) if value > 0 else 0
         parts.append(
-            f'<text class="chart-label" x="{label_width - 8}" y="{y + bar_height * 0.68:.1f}" '
-            f'text-anchor="end">{escape(label)}</text>'
+            f'<text class="chart-label" x="0" y="{y + label_height - 5}">{escape(label)}</text>'
         )
         parts.append(
-            f'<rect class="chart-bar" x="{label_width}" y="{y}" width="{max(length, 1)}" '
+            f'<rect class="chart-bar" x="0" y="{bar_y}" width="{max(length, 1)}" '
             f'height="{bar_height}" rx="3"/>'
         )
         parts.append(
-            f'<text class="chart-value" x="{label_width + length + 6}" '
-            f'y="{y + bar_height * 0.68:.1f}">{_fmt(value)}{escape(unit)}</text>'
+            f'<text class="chart-value" x="{length + 6}" '
+            f'y="{bar_y + bar_height - 1}">{_fmt(value)}{escape(unit)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

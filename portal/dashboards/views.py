@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request, url_for
 
 from .. import auth, store
 from ..svgchart import bar_chart
@@ -15,17 +15,47 @@ AREA_ADMINS = ("street_admin", "district_admin")
 MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 
 
+# The figures a street or community row shows, in the order of the table's columns; each
+# column sorts the rows through ?sort=<figure>&dir=asc|desc (links, no script).
+FIGURES = {
+    "members": "已报到党员",
+    "pending": "待审核报到",
+    "fill": "岗位满员率",
+    "hours": "确认服务工时",
+    "no_show": "缺席率",
+}
+
+
 def _street_filter() -> str | None:
-    """The street whose figures are shown: a street admin's own; a district admin may pick one."""
-    if g.user["role"] == "street_admin":
-        return g.user["scope"]
+    """The street whose communities are shown: a street admin's own (another street is a 404);
+    a district admin sees the streets first and may open one (?street=<id>)."""
     street = request.args.get("street") or None
+    if g.user["role"] == "street_admin":
+        if street is not None and street != g.user["scope"]:
+            abort(404)
+        return g.user["scope"]
     if street is not None:
         try:
             store.get_street(street)
         except store.NotFound:
             abort(404)
     return street
+
+
+def _sorting() -> tuple[str | None, str]:
+    """(figure, "asc" | "desc") from the query; no figure keeps the stored order."""
+    sort = request.args.get("sort")
+    direction = "asc" if request.args.get("dir") == "asc" else "desc"
+    return (sort if sort in FIGURES else None), direction
+
+
+def _sorted(rows: list[dict], sort: str | None, direction: str) -> list[dict]:
+    """Rows by one figure; rows without it (a rate with nothing to count) come last."""
+    if sort is None:
+        return rows
+    known = [r for r in rows if r["figures"][sort] is not None]
+    known.sort(key=lambda r: r["figures"][sort], reverse=direction == "desc")
+    return known + [r for r in rows if r["figures"][sort] is None]
 
 
 def _needs(cids: list[str], months: list[str]) -> dict | None:
@@ -50,23 +80,49 @@ def _rate(value) -> str:
 @bp.route("/dashboard")
 @auth.roles_required(*AREA_ADMINS)
 def dashboard():
-    """Reported members, pending report-ins, fill rate, hours, no-shows, needs, 每月一题."""
+    """Reported members, pending report-ins, fill rate, hours, no-shows, needs, 每月一题:
+    the district's streets first, a street's communities once it is opened."""
     street = _street_filter()
+    sort, direction = _sorting()
     communities = [
         c for c in auth.communities_in_scope(g.user) if street is None or c["street_id"] == street
     ]
     cids = [c["id"] for c in communities]
     months = store.last_months(6)
-    members = store.reported_members_by_community(cids)
-    pending = store.pending_report_ins_by_community(cids)
+    by_community = store.figures_by_community(cids, months)
+    totals = store.add_up_figures(list(by_community.values()))
     hours_table = store.hours_by_category_and_month(cids, months)
     by_month = store.hours_by_month(hours_table)
     by_category = store.hours_by_category(hours_table)
     label = store.month_label
     needs = _needs(cids, months)
+    streets = store.list_streets()
+    if street is None:
+        by_street = store.figures_by_street(communities, by_community)
+        empty = store.add_up_figures([])
+        rows = [
+            {
+                "name": s["name"],
+                "href": url_for("dashboards.dashboard", street=s["id"]),
+                "figures": by_street.get(s["id"], empty),
+                "count": sum(1 for c in communities if c["street_id"] == s["id"]),
+            }
+            for s in streets
+        ]
+    else:
+        rows = [
+            {
+                "name": c["name"],
+                "href": url_for("community_dashboard.dashboard", cid=c["id"]),
+                "figures": by_community[c["id"]],
+            }
+            for c in communities
+        ]
     charts = {
         "members": bar_chart(
-            [(c["name"], members[c["id"]]) for c in communities], "各社区已报到党员人数", "人"
+            [(r["name"], r["figures"]["members"]) for r in rows],
+            "各社区已报到党员人数" if street else "各街道已报到党员人数",
+            "人",
         ),
         "hours_month": bar_chart([(label(m), h) for m, h in by_month], "近 6 个月服务工时", "小时"),
         "hours_category": bar_chart(
@@ -79,15 +135,14 @@ def dashboard():
             f"“{category_name(needs['top']['category'])}”类需求走势",
             "件",
         )
-    streets = store.list_streets()
     return render_template(
         "dashboards/dashboard.html",
-        communities=communities,
-        members=members,
-        pending=pending,
+        rows=_sorted(rows, sort, direction),
+        sort=sort,
+        direction=direction,
+        figures=FIGURES,
+        totals=totals,
         months=months,
-        fill=store.posts_fill_rate(cids, months),
-        no_show=store.no_show_rate(cids, months),
         hours_table=hours_table,
         by_category=by_category,
         needs=needs,
@@ -97,7 +152,6 @@ def dashboard():
         streets=streets,
         street_names={s["id"]: s["name"] for s in streets},
         community_names={c["id"]: c["name"] for c in communities},
-        total_hours=round(sum(h for _m, h in by_month), 2),
     )
 
 

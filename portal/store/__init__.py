@@ -264,6 +264,9 @@ from .lists.needs import NEED_LAT_RANGE, NEED_LNG_RANGE
 from .lists.resources import KINDS as RESOURCE_KINDS
 from .lists.resources import PROVIDERS as RESOURCE_PROVIDERS
 from .stats import (
+    add_up_figures,
+    figures_by_community,
+    figures_by_street,
     hours_by_category,
     hours_by_category_and_month,
     hours_by_month,
@@ -340,6 +343,7 @@ __all__ = [
     "add_community",
     "add_need_note",
     "add_progress",
+    "add_up_figures",
     "adjust_hours",
     "all_users",
     "anonymise_user",
@@ -419,6 +423,8 @@ __all__ = [
     "erase_inbox",
     "erase_reset_codes",
     "escalate",
+    "figures_by_community",
+    "figures_by_street",
     "find_user_by_phone",
     "finish",
     "get_cancelled_shift",

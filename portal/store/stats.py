@@ -117,3 +117,51 @@ def month_label(month: str) -> str:
     """'2026-03' -> '3月' (with the year when it is not the current one)."""
     year, mon = month.split("-")
     return f"{int(mon)}月" if int(year) == now().year else f"{year}年{int(mon)}月"
+
+
+def _rates(row: dict) -> dict:
+    row["fill"] = round(row["confirmed"] / row["capacity"], 3) if row["capacity"] else None
+    row["no_show"] = round(row["absent"] / row["marked"], 3) if row["marked"] else None
+    return row
+
+
+def figures_by_community(cids: list[str], months: list[str]) -> dict[str, dict]:
+    """Per community: members reported (已报到), pending report-ins, places offered and taken
+    (fill rate), confirmed hours, sign-ups marked and absent (no-show rate), in the months."""
+    members = reported_members_by_community(cids)
+    pending = pending_report_ins_by_community(cids)
+    out: dict[str, dict] = {}
+    for cid in cids:
+        fill = posts_fill_rate([cid], months)
+        absent = no_show_rate([cid], months)
+        table = hours_by_category_and_month([cid], months)
+        out[cid] = _rates(
+            {
+                "members": members[cid],
+                "pending": pending[cid],
+                "capacity": fill["capacity"],
+                "confirmed": fill["confirmed"],
+                "hours": round(sum(h for _m, h in hours_by_month(table)), 2),
+                "marked": absent["marked"],
+                "absent": absent["absent"],
+            }
+        )
+    return out
+
+
+def add_up_figures(rows: list[dict]) -> dict:
+    """The figures of several communities together (rates recomputed from the counts)."""
+    total = {
+        key: sum(r[key] for r in rows)
+        for key in ("members", "pending", "capacity", "confirmed", "marked", "absent")
+    }
+    total["hours"] = round(sum(r["hours"] for r in rows), 2)
+    return _rates(total)
+
+
+def figures_by_street(communities: list[dict], by_community: dict[str, dict]) -> dict[str, dict]:
+    """{street_id: figures added up over its communities} (communities as stored: id, street_id)."""
+    groups: dict[str, list[dict]] = {}
+    for community in communities:
+        groups.setdefault(community["street_id"], []).append(by_community[community["id"]])
+    return {street: add_up_figures(rows) for street, rows in groups.items()}
