@@ -126,28 +126,47 @@ class StartForm(BaseForm):
 
 
 class CloseForm(BaseForm):
-    satisfaction = RadioField(
-        "满意度",
-        choices=[
-            ("5", "5 分 非常满意"),
-            ("4", "4 分 满意"),
-            ("3", "3 分 一般"),
-            ("2", "2 分 不满意"),
-            ("1", "1 分 非常不满意"),
-        ],
-        validate_choice=False,
-    )
-    comment = TextAreaField(
-        "居民评价", validators=[Optional(), Length(max=500, message="评价不能超过 500 个字。")]
-    )
+    """Staff close a need; the satisfaction is the resident's (ResidentRatingForm) or taken
+    down on a phone call (PhoneFollowUpForm), never typed here."""
+
     note = TextAreaField(
         "办结说明（可选）",
         validators=[Optional(), Length(max=500, message="说明不能超过 500 个字。")],
     )
 
+
+SATISFACTION_CHOICES = [
+    ("5", "5 分 非常满意"),
+    ("4", "4 分 满意"),
+    ("3", "3 分 一般"),
+    ("2", "2 分 不满意"),
+    ("1", "1 分 非常不满意"),
+]
+
+
+class _RatingForm(BaseForm):
+    satisfaction = RadioField("满意度", choices=SATISFACTION_CHOICES, validate_choice=False)
+    comment = TextAreaField(
+        "评价（可选）",
+        validators=[Optional(), Length(max=500, message="评价不能超过 500 个字。")],
+    )
+
     def validate_satisfaction(self, field):
         if field.data not in {"1", "2", "3", "4", "5"}:
             raise ValidationError("请选择满意度（1 到 5 分）。")
+
+
+class ResidentRatingForm(_RatingForm):
+    """The resident rates their closed need on its private status link."""
+
+
+class PhoneFollowUpForm(_RatingForm):
+    """Staff take down the resident's rating on a phone call (电话回访)."""
+
+    comment = TextAreaField(
+        "居民的意见（可选）",
+        validators=[Optional(), Length(max=500, message="意见不能超过 500 个字。")],
+    )
 
 
 class ReopenForm(BaseForm):

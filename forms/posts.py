@@ -6,6 +6,7 @@ from datetime import date
 
 from wtforms import (
     DateField,
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -61,6 +62,7 @@ class SkillRow(Form):
         "人数",
         validators=[Optional(), NumberRange(min=1, max=100, message="人数应在 1 到 100 之间。")],
     )
+    confirm = BooleanField("需经社区确认")
 
 
 class PostForm(BaseForm):
@@ -152,7 +154,9 @@ class PostForm(BaseForm):
 
     def post_skills(self) -> list[dict]:
         return [
+            # Only a skill that needs the community's confirmation carries the flag.
             {"skill": r.form.skill.data, "count": r.form.count.data}
+            | ({"confirm": True} if r.form.confirm.data else {})
             for r in self.skills
             if r.form.skill.data
         ]
@@ -189,6 +193,18 @@ class ReturnReportForm(BaseForm):
         validators=[
             DataRequired(message="退回时请填写原因。"),
             Length(max=200, message="退回原因不能超过 200 个字。"),
+        ],
+    )
+
+
+class DeclineSkillForm(BaseForm):
+    """The reason a community declines to confirm a member's skill."""
+
+    reason = TextAreaField(
+        "不通过原因",
+        validators=[
+            DataRequired(message="不通过时请填写原因。"),
+            Length(max=200, message="不通过原因不能超过 200 个字。"),
         ],
     )
 

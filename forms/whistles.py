@@ -123,7 +123,6 @@ class RequestForm(BaseForm):
 
 class _CloseBase(BaseForm):
     community_satisfaction = SelectField("社区满意度", choices=SCORES, validate_choice=False)
-    resident_satisfaction = SelectField("居民满意度", choices=SCORES, validate_choice=False)
     comment = TextAreaField(
         "结案意见（可选）",
         validators=[Optional(), Length(max=500, message="意见不能超过 500 个字。")],

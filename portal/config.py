@@ -26,6 +26,8 @@ DEFAULTS = {
     # Absences that block new sign-ups until an admin clears them: this many within these days.
     "NO_SHOW_LIMIT": 2,
     "NO_SHOW_DAYS": 90,
+    # Days after a need is closed during which its resident may rate it on the status link.
+    "RESIDENT_RATING_DAYS": int(os.environ.get("PORTAL_RESIDENT_RATING_DAYS", "14")),
     # A request at most: three photos of 25 MB (NEED_PHOTO_MAX_BYTES) and the form; a larger
     # photo is refused by the view beside its field, every typed field kept (portal/uploads.py).
     "MAX_CONTENT_LENGTH": 80 * 1024 * 1024,

@@ -192,7 +192,7 @@ def _closed_need(world, closed_at: datetime) -> dict:
         "ca", category="legal", description="照片", raised_by="resident", photo=name
     )
     store.start_need("ca", need["id"], world.admin_a["uid"], at=closed_at - timedelta(days=1))
-    store.close_need("ca", need["id"], world.admin_a["uid"], 5, at=closed_at)
+    store.close_need("ca", need["id"], world.admin_a["uid"], at=closed_at)
     return store.get_need("ca", need["id"])
 
 
@@ -361,7 +361,7 @@ def test_retention_deletes_every_photo_of_a_need(app, world):
     )
     closed_at = at - timedelta(days=400)
     store.start_need("ca", need["id"], world.admin_a["uid"], at=closed_at - timedelta(days=1))
-    store.close_need("ca", need["id"], world.admin_a["uid"], 5, at=closed_at)
+    store.close_need("ca", need["id"], world.admin_a["uid"], at=closed_at)
     files = [store.need_photo_path(store.get_need("ca", need["id"]), n) for n in range(3)]
     assert all(f.exists() for f in files)
     assert run(app, "retention", at)["result"]["需求照片"] == 1

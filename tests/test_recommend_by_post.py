@@ -36,7 +36,7 @@ def test_store_groups_shifts_by_post_with_shared_reasons(world):
     assert [s["shift"]["id"] for s in first["shifts"]] == [s["id"] for s in shifts]
     assert [s["shift"]["date"] for s in first["shifts"]] == [SATURDAY, SUNDAY, MONDAY]
     assert "在您所在的社区" in first["reasons"]
-    assert any(r.startswith("匹配您的专长") for r in first["reasons"])
+    assert any(r.startswith("专长匹配（未确认）") for r in first["reasons"])
     # the weekend reason belongs to the weekend shifts only, not to the post
     assert not any("空闲时间" in r for r in first["reasons"])
     assert first["shifts"][0]["extra"] == ["符合您的空闲时间：周末"]
@@ -58,7 +58,7 @@ def test_page_shows_a_post_once_with_a_row_and_button_per_shift(client, auth, wo
     cards = re.findall(r'<article class="card recommend-post">(.*?)</article>', html, re.S)
     assert len(cards) == 1
     card = cards[0]
-    assert card.count("匹配您的专长") == 1
+    assert card.count("专长匹配（未确认）") == 1
     assert card.count('<li class="shift">') == 3
     assert card.count(">报名</button>") == 1 and card.count(">候补报名</button>") == 1
     assert "已报名" in card and "余 1 个名额" in card

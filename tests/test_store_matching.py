@@ -32,7 +32,7 @@ def test_ranking_order_and_reasons(world):
         culture_own_weekend["id"],
         culture_own_weekday["id"],
     ]
-    assert rows[0]["reasons"][0] == "匹配您的专长：律师与法律咨询"
+    assert rows[0]["reasons"][0] == "专长匹配（未确认）：律师与法律咨询"
     assert "在您所在的社区" in rows[0]["reasons"]
     assert "符合您的空闲时间：周末" in rows[2]["reasons"]
 

@@ -73,7 +73,9 @@ def test_full_life_cycle_with_dated_notes(world):
     started = store.start_need("ca", nid, uid, "已联系物业", at=datetime(2026, 3, 2, 10))
     assert started["status"] == "处理中"
     store.add_need_note("ca", nid, uid, "物业明天上门", at=datetime(2026, 3, 3, 8))
-    closed = store.close_need("ca", nid, uid, 4, "修得很快", at=datetime(2026, 3, 4, 17))
+    closed = store.close_need("ca", nid, uid, at=datetime(2026, 3, 4, 17))
+    assert closed["evaluation"] is None  # closing records no satisfaction
+    store.record_phone_followup("ca", nid, uid, 4, "修得很快", at=datetime(2026, 3, 4, 18))
     assert closed["status"] == "已办结" and closed["closed_at"] == "2026-03-04 17:00:00"
     need = store.get_need("ca", nid)
     assert [(n["at"], n["status"], n["text"]) for n in need["notes"]] == [
@@ -88,7 +90,7 @@ def test_refused_transitions_change_nothing(world):
     uid = world.admin_a["uid"]
     nid = _need()["id"]
     with pytest.raises(store.StoreError, match="先开始处理"):
-        store.close_need("ca", nid, uid, 5)
+        store.close_need("ca", nid, uid)
     with pytest.raises(store.StoreError, match="已办结的需求"):
         store.reopen_need("ca", nid, uid, "再看看")
     assert store.get_need("ca", nid)["status"] == "待处理"
@@ -98,11 +100,11 @@ def test_refused_transitions_change_nothing(world):
     with pytest.raises(store.StoreError, match="进展说明"):
         store.add_need_note("ca", nid, uid, "   ")
     before = store.get_need("ca", nid)
-    store.close_need("ca", nid, uid, 3)
+    store.close_need("ca", nid, uid)
     with pytest.raises(store.StoreError, match="已经办结"):
-        store.close_need("ca", nid, uid, 5)
+        store.close_need("ca", nid, uid)
     assert len(before["notes"]) == 1
-    assert store.get_need("ca", nid)["evaluation"]["satisfaction"] == 3
+    assert store.get_need("ca", nid)["evaluation"] is None
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, "x", None, 2.5, True])
@@ -110,9 +112,10 @@ def test_satisfaction_must_be_1_to_5(world, score):
     uid = world.admin_a["uid"]
     nid = _need()["id"]
     store.start_need("ca", nid, uid)
+    store.close_need("ca", nid, uid)
     before = store.get_need("ca", nid)
     with pytest.raises(store.StoreError, match="满意度"):
-        store.close_need("ca", nid, uid, score)
+        store.record_phone_followup("ca", nid, uid, score)
     assert store.get_need("ca", nid) == before
 
 
@@ -121,14 +124,17 @@ def test_satisfaction_bounds_accepted(world, score):
     uid = world.admin_a["uid"]
     nid = _need()["id"]
     store.start_need("ca", nid, uid)
-    assert store.close_need("ca", nid, uid, score)["evaluation"]["satisfaction"] == int(score)
+    store.close_need("ca", nid, uid)
+    followed = store.record_phone_followup("ca", nid, uid, score)
+    assert followed["evaluation"]["satisfaction"] == int(score)
 
 
 def test_reopen_keeps_evaluation_in_history(world):
     uid = world.admin_a["uid"]
     nid = _need()["id"]
     store.start_need("ca", nid, uid)
-    store.close_need("ca", nid, uid, 2, "没修好")
+    store.close_need("ca", nid, uid)
+    store.record_phone_followup("ca", nid, uid, 2, "没修好")
     with pytest.raises(store.StoreError, match="重新打开的原因"):
         store.reopen_need("ca", nid, uid, " ")
     assert store.get_need("ca", nid)["status"] == "已办结"
@@ -137,7 +143,8 @@ def test_reopen_keeps_evaluation_in_history(world):
     assert reopened["evaluation"] is None
     assert [e["satisfaction"] for e in reopened["evaluation_history"]] == [2]
     assert reopened["notes"][-1]["text"] == "灯又坏了"
-    store.close_need("ca", nid, uid, 5, "这次好了")
+    store.close_need("ca", nid, uid)
+    store.record_phone_followup("ca", nid, uid, 5, "这次好了")
     need = store.get_need("ca", nid)
     assert need["evaluation"]["satisfaction"] == 5
     assert [e["satisfaction"] for e in need["evaluation_history"]] == [2]
@@ -151,7 +158,7 @@ def test_other_communitys_need_is_not_found(world):
     for call in (
         lambda: store.start_need("ca", nid, uid),
         lambda: store.add_need_note("ca", nid, uid, "x"),
-        lambda: store.close_need("ca", nid, uid, 5),
+        lambda: store.close_need("ca", nid, uid),
         lambda: store.reopen_need("ca", nid, uid, "x"),
     ):
         with pytest.raises(store.NotFound):
@@ -186,7 +193,7 @@ def test_post_from_closed_need_refused(world):
     uid = world.admin_a["uid"]
     nid = _need()["id"]
     store.start_need("ca", nid, uid)
-    store.close_need("ca", nid, uid, 5)
+    store.close_need("ca", nid, uid)
     with pytest.raises(store.StoreError, match="已办结"):
         store.create_post_for_need(
             "ca",
@@ -224,7 +231,8 @@ def test_post_from_other_communitys_need_refused(world):
 
 def _close(cid, nid, score, at):
     store.start_need(cid, nid, "admin", at=at)
-    store.close_need(cid, nid, "admin", score, at=at)
+    store.close_need(cid, nid, "admin", at=at)
+    store.record_phone_followup(cid, nid, "admin", score, at=at)
 
 
 @pytest.fixture

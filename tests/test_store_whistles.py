@@ -199,11 +199,10 @@ def test_request_from_a_need_becomes_a_whistle_and_closing_closes_the_need(w, wo
     _to_done(w, whistle["id"])
     store.start_verify("dongsi", whistle["id"], w.street, at=_h(4))
     ratings = {d: {"timeliness": 4, "result": 4, "attitude": 4} for d in ("gongan", "jiaotong")}
-    with pytest.raises(store.StoreError, match="居民满意度"):
-        store.close_whistle("dongsi", whistle["id"], w.street, ratings, 4, None, at=_h(5))
-    store.close_whistle("dongsi", whistle["id"], w.street, ratings, 4, 5, "已加装隔离桩", at=_h(5))
+    store.close_whistle("dongsi", whistle["id"], w.street, ratings, 4, "已加装隔离桩", at=_h(5))
     closed_need = store.get_need("ca", need["id"])
-    assert closed_need["status"] == "已办结" and closed_need["evaluation"]["satisfaction"] == 5
+    # The street types no 居民满意度: the resident rates the need on its status link.
+    assert closed_need["status"] == "已办结" and closed_need["evaluation"] is None
 
 
 def test_decline_request_and_other_street_needs(w, world):

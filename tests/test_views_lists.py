@@ -75,7 +75,8 @@ def test_public_form_and_status_link(client, world):
     assert "13900000001" not in html
     # the admin's notes show up, dated, on the status page
     store.start_need("ca", need["id"], world.admin_a["uid"], "物业已派人")
-    store.close_need("ca", need["id"], world.admin_a["uid"], 4, "很及时")
+    store.close_need("ca", need["id"], world.admin_a["uid"])
+    store.rate_need_by_resident(status_url.rsplit("/", 1)[1], 4, "很及时")
     html = client.get(status_url).get_data(as_text=True)
     assert "物业已派人" in html and "满意度 4 / 5" in html and "很及时" in html
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", html)
@@ -274,11 +275,15 @@ def test_admin_need_life_cycle(client, auth, world):
     url = f"{LISTS}/needs/{need['id']}"
     auth.post(f"{url}/start", {"note": "已联系律师"})
     auth.post(f"{url}/note", {"text": "周六面谈"})
-    # closing without a satisfaction score is refused in Chinese and changes nothing
-    html = auth.post(f"{url}/close", {"comment": "好"}, follow=True).get_data(as_text=True)
-    assert "请选择满意度" in html
+    # a phone follow-up before closing is refused in Chinese and changes nothing
+    html = auth.post(
+        f"{url}/followup", {"satisfaction": "5", "comment": "好"}, follow=True
+    ).get_data(as_text=True)
+    assert "需求办结后才能评价" in html
     assert store.get_need("ca", need["id"])["status"] == "处理中"
-    auth.post(f"{url}/close", {"satisfaction": "5", "comment": "非常满意", "note": ""})
+    auth.post(f"{url}/close", {"note": ""})
+    assert store.get_need("ca", need["id"])["evaluation"] is None
+    auth.post(f"{url}/followup", {"satisfaction": "5", "comment": "非常满意"})
     assert store.get_need("ca", need["id"])["evaluation"]["satisfaction"] == 5
     html = auth.post(f"{url}/reopen", {"note": ""}, follow=True).get_data(as_text=True)
     assert "请填写重新打开的原因" in html
@@ -291,7 +296,7 @@ def test_admin_need_life_cycle(client, auth, world):
     actions = _audit_actions()
     for action in ("登记需求", "受理需求", "记录需求进展", "办结需求", "重新打开需求"):
         assert action in actions
-    assert actions.count("办结需求") == 1  # the refused attempt left no entry
+    assert actions.count("电话回访") == 1  # the refused attempt left no entry
     listing = client.get(f"{LISTS}/needs?status=处理中").get_data(as_text=True)
     assert "遗产咨询" in listing
 

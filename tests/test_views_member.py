@@ -80,7 +80,7 @@ def test_recommend_page_shows_reasons_and_filter(client, auth, world):
     world.post(cid="cb", category="culture", title="文艺演出岗")
     auth.login(world.member["phone"])
     html = client.get("/portal/recommend").get_data(as_text=True)
-    assert "匹配您的专长" in html and "法律咨询岗" in html and "文艺演出岗" in html
+    assert "专长匹配（未确认）" in html and "法律咨询岗" in html and "文艺演出岗" in html
     assert html.index("法律咨询岗") < html.index("文艺演出岗")
     only = client.get("/portal/recommend?only=1").get_data(as_text=True)
     assert "法律咨询岗" in only and "文艺演出岗" not in only

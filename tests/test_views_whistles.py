@@ -152,7 +152,7 @@ def test_request_whistle_close_loop_through_the_pages(world, client, auth):
     assert "结案评价" in page and "退回重办" in page
     resp = auth.post(
         f"/portal/whistles/s/dongsi/{wid}/close",
-        dict(RATING, community_satisfaction="4", resident_satisfaction="5", comment="效果良好"),
+        dict(RATING, community_satisfaction="4", comment="效果良好"),
     )
     assert resp.status_code == 302
     closed = store.get_whistle("dongsi", wid)

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from flask import flash, g, make_response, redirect, render_template, request, send_file, url_for
 
-from forms.lists import AdminNeedForm, CloseForm, NoteForm, PickForm, ReopenForm, StartForm
+from forms.lists import (
+    AdminNeedForm,
+    CloseForm,
+    NoteForm,
+    PhoneFollowUpForm,
+    PickForm,
+    ReopenForm,
+    StartForm,
+)
 from kb import data as kbdata
 
 from .. import admin as _admin
@@ -162,12 +170,24 @@ def need(cid: str, nid: str):
         note_form=NoteForm(),
         close_form=CloseForm(),
         reopen_form=ReopenForm(),
+        followup_form=PhoneFollowUpForm(formdata=None),
+        recorded_by=_recorder_name(need.get("evaluation")),
         pick=pick,
         category_form=_category_form(need["category"]),
         # The latest request to the street, so the page says where the need stands.
         whistle_request=next(iter(store.need_requests(cid, nid)), None),
         **_labels(),
     )
+
+
+def _recorder_name(evaluation: dict | None) -> str:
+    """Who took down a phone follow-up (电话回访), for the need's page."""
+    if not evaluation or evaluation.get("source") != "phone" or not evaluation.get("by"):
+        return ""
+    try:
+        return store.get_user(evaluation["by"]).get("name") or "社区工作人员"
+    except store.NotFound:
+        return "社区工作人员"
 
 
 def _need_action(cid: str, nid: str, form, action: str, message: str, call):
@@ -177,8 +197,8 @@ def _need_action(cid: str, nid: str, form, action: str, message: str, call):
 
     def done(need):
         after = need["status"]
-        if need.get("evaluation") and action == "办结需求":
-            after = f"{after}（满意度 {need['evaluation']['satisfaction']}）"
+        if need.get("evaluation") and action == "电话回访":
+            after = f"{after}（电话回访满意度 {need['evaluation']['satisfaction']}）"
         _admin.audit(community, action, f"需求 {nid}", before, after)
         flash(message, "success")
 
@@ -214,15 +234,29 @@ def note_need(cid: str, nid: str):
 
 @bp.route("/needs/<nid>/close", methods=["POST"])
 def close_need(cid: str, nid: str):
-    """Close a need with the resident's satisfaction (1–5) and a comment."""
+    """Close a need; the resident rates it on the status link (or staff record a phone
+    follow-up afterwards)."""
     return _need_action(
         cid,
         nid,
         CloseForm(),
         "办结需求",
-        "需求已办结，评价已记录。",
-        lambda f: store.close_need(
-            cid, nid, g.user["uid"], f.satisfaction.data, f.comment.data or "", f.note.data or ""
+        "需求已办结。提出人可在进度页面评价，也可电话回访后在此登记。",
+        lambda f: store.close_need(cid, nid, g.user["uid"], f.note.data or ""),
+    )
+
+
+@bp.route("/needs/<nid>/followup", methods=["POST"])
+def phone_followup(cid: str, nid: str):
+    """Record the resident's rating taken on a phone call (电话回访), with who recorded it."""
+    return _need_action(
+        cid,
+        nid,
+        PhoneFollowUpForm(),
+        "电话回访",
+        "已登记电话回访结果。",
+        lambda f: store.record_phone_followup(
+            cid, nid, g.user["uid"], f.satisfaction.data, f.comment.data or ""
         ),
     )
 

@@ -18,19 +18,22 @@ stays. Photos: ``portal.uploads`` (up to 3, NEED_PHOTO_MAX_BYTES each); the loca
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     current_app,
     flash,
     g,
     make_response,
+    redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
 
-from forms.lists import PublicNeedForm
+from forms.lists import PublicNeedForm, ResidentRatingForm
 from kb import data as kbdata
 
 from .. import store, uploads
@@ -169,16 +172,57 @@ def refusal_field(form, message: str):
 
 @bp.route("/status/<token>")
 def status(token: str):
-    """The private status page: this need's dated notes and its evaluation, nothing else."""
-    need = store.need_by_token(token)
-    return render_template(
+    """The private status page: this need's dated notes and its evaluation, nothing else;
+    once the need is closed, the resident rates it here (within RESIDENT_RATING_DAYS)."""
+    return _status_page(token, store.need_by_token(token), ResidentRatingForm(formdata=None))
+
+
+def _rating_days() -> int:
+    return int(current_app.config.get("RESIDENT_RATING_DAYS", 14))
+
+
+def _can_rate(need: dict) -> bool:
+    """A closed need without an evaluation, closed within the rating window."""
+    if need["status"] != "已办结" or need.get("evaluation") or not need.get("closed_at"):
+        return False
+    since = store.now() - timedelta(days=_rating_days())
+    return need["closed_at"] >= since.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _status_page(token: str, need: dict, form: ResidentRatingForm, status: int = 200):
+    page = render_template(
         "needs_public/status.html",
         need=need,
         token=token,
         community=store.get_community(need["community_id"]),
         raisers=store.NEED_RAISERS,
         urgencies=store.NEED_URGENCIES,
+        rating_form=form if _can_rate(need) else None,
+        rating_days=_rating_days(),
     )
+    return page, status
+
+
+@bp.route("/status/<token>/rate", methods=["POST"])
+def rate(token: str):
+    """The resident rates their closed need (1–5 and a comment), once, on the status link."""
+    need = store.need_by_token(token)
+    form = ResidentRatingForm()
+    if not _can_rate(need):
+        # Not closed yet, rated already, or the window has passed: the page says which.
+        flash("这条需求现在不能评价。", "error")
+        return redirect(url_for(".status", token=token))
+    if not form.validate_on_submit():
+        return _status_page(token, need, form, 400)
+    try:
+        store.rate_need_by_resident(
+            token, form.satisfaction.data, form.comment.data or "", _rating_days()
+        )
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("感谢您的评价，社区已收到。", "success")
+    return redirect(url_for(".status", token=token))
 
 
 @bp.route("/status/<token>/photo", defaults={"n": 0})

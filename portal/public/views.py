@@ -59,6 +59,12 @@ def post_detail(cid: str, pid: str):
         if user and user["role"] in ("member", "volunteer")
         else {}
     )
+    required = store.required_skills(post)
+    lacking = (
+        [s for s in required if s not in user.get("skills_confirmed", [])]
+        if user and user["role"] in ("member", "volunteer")
+        else []
+    )
     return render_template(
         "public/post.html",
         community=community,
@@ -66,6 +72,9 @@ def post_detail(cid: str, pid: str):
         shifts=shifts,
         now=store.now(),
         mine=mine,
+        required=required,
+        lacking=lacking,
+        skill_requests=store.member_skill_requests(cid, user["uid"]) if lacking else {},
     )
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 
-from forms.posts import ActionForm, ConfirmSkillsForm, ReturnReportForm
+from forms.posts import ActionForm, ConfirmSkillsForm, DeclineSkillForm, ReturnReportForm
 from kb import data as kbdata
 
 from .. import admin as _admin
 from .. import auth, mail, store
+from ..templating import skill_name
 
 bp = _admin.community_blueprint("reports_admin", __name__)
 
@@ -93,11 +94,75 @@ def members(cid: str):
     """Members reported in to this community, with their declared and confirmed skills."""
     community = auth.admin_community_or_404(cid)
     users = store.users_by_ids(store.community_member_ids(cid))
+    requests = store.list_skill_requests(cid, store.SKILL_PENDING)
     return render_template(
         "reports/members.html",
         community=community,
         members=sorted(users.values(), key=lambda u: u["name"]),
+        requests=requests,
+        requesters=store.users_by_ids(r["uid"] for r in requests),
+        action=ActionForm(),
+        decline_form=DeclineSkillForm(),
     )
+
+
+@bp.route("/skill-requests/<rid>/confirm", methods=["POST"])
+def confirm_skill_request(cid: str, rid: str):
+    """Confirm a member's requested skill: it joins their confirmed skills."""
+    community = auth.admin_community_or_404(cid)
+    store.get_skill_request(cid, rid)
+    if ActionForm().validate_on_submit():
+        try:
+            row = store.decide_skill_request(cid, rid, g.user["uid"], confirm=True)
+        except store.StoreError as exc:
+            flash(str(exc), "error")
+        else:
+            name = skill_name(row["skill"])
+            _admin.audit(
+                community, "确认专长", f"专长申请 {rid}（成员 {row['uid']}）", "待确认", name
+            )
+            mail.notify_user(
+                row["uid"],
+                "skill_confirmed",
+                f"{community['name']}已确认您的专长“{name}”，现在可以报名需要该专长的岗位。",
+                url_for("member.recommend"),
+            )
+            flash(f"已确认专长“{name}”。", "success")
+    return redirect(url_for(".members", cid=cid))
+
+
+@bp.route("/skill-requests/<rid>/decline", methods=["POST"])
+def decline_skill_request(cid: str, rid: str):
+    """Decline a member's requested skill with a reason they will see."""
+    community = auth.admin_community_or_404(cid)
+    store.get_skill_request(cid, rid)
+    form = DeclineSkillForm()
+    if form.validate_on_submit():
+        try:
+            row = store.decide_skill_request(
+                cid, rid, g.user["uid"], confirm=False, reason=form.reason.data
+            )
+        except store.StoreError as exc:
+            flash(str(exc), "error")
+        else:
+            name = skill_name(row["skill"])
+            _admin.audit(
+                community,
+                "不确认专长",
+                f"专长申请 {rid}（成员 {row['uid']}）",
+                "待确认",
+                f"未通过：{row['reason']}",
+            )
+            mail.notify_user(
+                row["uid"],
+                "skill_declined",
+                f"{community['name']}未确认您的专长“{name}”，原因：{row['reason']}",
+                url_for("account.profile"),
+            )
+            flash("已退回专长确认申请。", "info")
+    else:
+        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+    return redirect(url_for(".members", cid=cid))
 
 
 def _member_or_404(cid: str, uid: str) -> dict:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, url_for
 
+from forms.posts import ActionForm
 
 from .. import auth, store
+from ..templating import skill_name
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/portal")
 
@@ -36,3 +38,21 @@ def withdraw(cid: str, rid: str):
     else:
         flash("报到申请已撤回。", "info")
     return redirect(url_for("member.home"))
+
+
+@bp.route("/c/<cid>/posts/<pid>/skills/<skill>/request", methods=["POST"])
+@auth.roles_required("member", "volunteer")
+def request_skill(cid: str, pid: str, skill: str):
+    """申请确认专长: ask the post's community to confirm a skill the post requires."""
+    post = store.get_post(cid, pid)
+    if skill not in store.required_skills(post):
+        raise store.NotFound("这个岗位不需要确认这项专长。")
+    back = auth.safe_next(url_for("public.post_detail", cid=cid, pid=pid))
+    if ActionForm().validate_on_submit():
+        try:
+            store.request_skill(cid, g.user["uid"], skill)
+        except store.StoreError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"已向社区申请确认专长“{skill_name(skill)}”，确认后会通知您。", "success")
+    return redirect(back)

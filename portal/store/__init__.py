@@ -13,6 +13,7 @@ one module or subpackage per feature, beside the shared parts:
     reminders.py   shift reminders, short shifts   outbox.py   e-mail waiting to be sent
     jobs.py        runs of the scheduled jobs      retention.py  photos and codes past their time
     reports.py     在职党员报到 (report-in, move, return, withdraw)
+    skill_requests.py  申请确认专长: requests to confirm a skill, per community
     posts.py       分类设岗: posts and their shifts
     accounts/      users, reset codes, personal data (export, deletion)
     signups/       sign-up with a waiting list, shift changes, open lists, 为我推荐
@@ -136,7 +137,10 @@ from .lists.needs import (
     get_need,
     list_needs,
     need_by_token,
+    rate_need_by_resident,
+    rating_source,
     recategorise_need,
+    record_phone_followup,
     reopen_need,
     start_need,
 )
@@ -191,6 +195,7 @@ from .posts import (
     set_post_status,
     shift_end,
     shift_slot,
+    required_skills,
     shift_start,
     wanted_skills,
 )
@@ -218,6 +223,16 @@ from .reports import (
     submit_report_in,
     withdraw_report_in,
 )
+from .skill_requests import (
+    SKILL_CONFIRMED,
+    SKILL_DECLINED,
+    SKILL_PENDING,
+    decide_skill_request,
+    get_skill_request,
+    list_skill_requests,
+    member_skill_requests,
+    request_skill,
+)
 from .accounts.resets import erase_reset_codes, issue_reset_code, redeem_reset_code
 from .lists.resources import create_resource, get_resource, list_resources, update_resource
 from .signups.shift_changes import cancel_shift, cancelled_shifts, get_cancelled_shift, update_shift
@@ -237,6 +252,7 @@ from .whistles.flow import (
     escalate,
     finish,
     overdue_steps,
+    resident_ratings,
     return_for_rework,
     start_verify,
 )
@@ -478,6 +494,9 @@ __all__ = [
     "month_list",
     "monthly_report",
     "need_by_token",
+    "rate_need_by_resident",
+    "rating_source",
+    "record_phone_followup",
     "need_photo_path",
     "need_requests",
     "need_photos",
@@ -502,6 +521,7 @@ __all__ = [
     "open_store",
     "open_whistles",
     "overdue_steps",
+    "resident_ratings",
     "pending_report_ins_by_community",
     "period_of",
     "personal_data",
@@ -527,6 +547,15 @@ __all__ = [
     "RESOURCE_PROVIDERS",
     "return_for_rework",
     "return_report_in",
+    "required_skills",
+    "SKILL_CONFIRMED",
+    "SKILL_DECLINED",
+    "SKILL_PENDING",
+    "decide_skill_request",
+    "get_skill_request",
+    "list_skill_requests",
+    "member_skill_requests",
+    "request_skill",
     "root",
     "roster",
     "save_need_photo",

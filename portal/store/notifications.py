@@ -24,6 +24,8 @@ from .base import NotFound, StoreError, _under, new_id, now, root, stamp, valid_
 KINDS = {
     "report_confirmed": "报到已确认",
     "report_returned": "报到被退回",
+    "skill_confirmed": "专长已确认",
+    "skill_declined": "专长未通过确认",
     "promoted": "候补转正",
     "shift_changed": "班次调整",
     "shift_cancelled": "班次取消",

@@ -243,3 +243,9 @@ def wanted_skills(post: dict) -> list[str]:
         return named
     category = kbdata.taxonomy()["category_by_id"].get(post["category"])
     return list(category["skills"]) if category else []
+
+
+def required_skills(post: dict) -> list[str]:
+    """The skills a member must have confirmed by a community to sign up for the post
+    (none for posts made before the flag existed)."""
+    return [item["skill"] for item in post.get("skills", []) if item.get("confirm")]

@@ -177,22 +177,32 @@ def _flash_raised(whistle: dict) -> None:
 @bp.route("/s/<sid>/<wid>")
 def whistle(sid: str, wid: str):
     """One whistle: departments' progress, time targets, overdue steps, timeline, actions."""
-    whistle = _whistle_or_404(sid, wid)
+    return _whistle_page(_whistle_or_404(sid, wid))
+
+
+def _whistle_page(whistle: dict, status: int = 200, **forms):
+    """The whistle's page; ``forms`` puts a submitted form (with its errors and what was
+    typed) in place of the empty one, keyed by the template's name for it."""
     depts = [(d, store.get_department(d)["name"]) for d in whistle["departments"]]
-    return_form = ReturnForm()
+    return_form = ReturnForm(formdata=None)
     return_form.departments.choices = depts
-    return render_template(
+    empty = {
+        "verify_form": NoteForm(formdata=None),
+        "return_form": return_form,
+        "close_form": close_form(depts, formdata=None),
+        "escalate_form": ReasonForm(formdata=None),
+    }
+    page = render_template(
         "whistles/whistle.html",
         w=whistle,
         overdue=store.overdue_steps(whistle),
-        verify_form=NoteForm(),
-        return_form=return_form,
-        close_form=close_form(depts),
-        escalate_form=ReasonForm(),
         dept_list=depts,
+        resident_ratings=store.resident_ratings(whistle),
         can_act=g.user["role"] == "street_admin" and g.user["scope"] == whistle["street_id"],
+        **(empty | forms),
         **labels(),
     )
+    return page, status
 
 
 @bp.route("/s/<sid>/<wid>/photo/<name>")
@@ -201,22 +211,40 @@ def photo(sid: str, wid: str, name: str):
     return send_photo(_whistle_or_404(sid, wid), name)
 
 
-def _street_action(sid: str, wid: str, form, action: str, message: str, call, notify=None):
-    """Shared shape of the street's POST actions: check, call the store, audit, notify, flash."""
+def _form_shown(whistle: dict, name: str) -> bool:
+    """Whether the whistle's page shows the street's form ``name`` in its present state."""
+    status = whistle["status"]
+    if name == "verify_form":
+        return status == "部门已办结"
+    if name in ("close_form", "return_form"):
+        return status == "街道核验"
+    return status != "已结案" and bool(store.overdue_steps(whistle)) and whistle["level"] < 3
+
+
+def _street_action(
+    sid: str, wid: str, form, name: str, action: str, message: str, call, notify=None
+):
+    """Shared shape of the street's POST actions: check, call the store, audit, notify, flash.
+
+    A form with errors is shown again on the whistle's page (status 400), each message
+    beside its field and summed up above the form, with what was typed."""
     whistle = _whistle_or_404(sid, wid)
     _street_admin_of(whistle)
-    if form.validate_on_submit():
-        try:
-            after = call(form)
-        except store.StoreError as exc:
-            flash(str(exc), "error")
-        else:
-            _audit(whistle, action, whistle["status"], after["status"])
-            if notify:
-                notify(after)
-            flash(message, "success")
-    else:
+    if not form.validate_on_submit():
+        if _form_shown(whistle, name):
+            return _whistle_page(whistle, 400, **{name: form})
+        # The page shows no such form now (the whistle moved on): say it in one line.
         flash(_admin.form_errors(form) or "提交的内容有误。", "error")
+        return redirect(_link(whistle))
+    try:
+        after = call(form)
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+    else:
+        _audit(whistle, action, whistle["status"], after["status"])
+        if notify:
+            notify(after)
+        flash(message, "success")
     return redirect(_link(whistle))
 
 
@@ -227,6 +255,7 @@ def verify(sid: str, wid: str):
         sid,
         wid,
         NoteForm(),
+        "verify_form",
         "街道核验",
         "已开始核验。",
         lambda f: store.start_verify(sid, wid, g.user, f.note.data or ""),
@@ -238,7 +267,9 @@ def send_back(sid: str, wid: str):
     """Return the whistle to departments for rework (退回重办), with a reason."""
     whistle = _whistle_or_404(sid, wid)
     form = ReturnForm()
-    form.departments.choices = [(d, d) for d in whistle["departments"]]
+    form.departments.choices = [
+        (d, store.get_department(d)["name"]) for d in whistle["departments"]
+    ]
 
     def notify(after):
         _notify(
@@ -251,6 +282,7 @@ def send_back(sid: str, wid: str):
         sid,
         wid,
         form,
+        "return_form",
         "退回重办",
         "已退回重办，相关部门会收到通知。",
         lambda f: store.return_for_rework(sid, wid, g.user, f.reason.data, f.departments.data),
@@ -272,7 +304,6 @@ def close(sid: str, wid: str):
             g.user,
             f.ratings(whistle["departments"]),
             f.community_satisfaction.data or None,
-            f.resident_satisfaction.data or None,
             f.comment.data or "",
         )
 
@@ -285,7 +316,9 @@ def close(sid: str, wid: str):
             None,
         )
 
-    return _street_action(sid, wid, form, "结案评价", "已结案，考核结果已记录。", call, notify)
+    return _street_action(
+        sid, wid, form, "close_form", "结案评价", "已结案，考核结果已记录。", call, notify
+    )
 
 
 @bp.route("/s/<sid>/<wid>/escalate", methods=["POST"])
@@ -304,6 +337,7 @@ def escalate(sid: str, wid: str):
         sid,
         wid,
         ReasonForm(),
+        "escalate_form",
         "超时升级",
         "已升级，区级管理员会收到通知。",
         lambda f: store.escalate(sid, wid, g.user, f.reason.data),

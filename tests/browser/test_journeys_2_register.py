@@ -60,7 +60,7 @@ def test_new_member_registers_and_reports_in(journey, viewport, live_server):
     form.get_by_role("button", name="同意并注册").click()
 
     form = page.locator("form.form-register")
-    expect(form.locator(".form-errors")).to_contain_text("请检查下面标红的内容后重新提交。")
+    expect(form.locator(".form-errors")).to_contain_text("处需要修改")
     expect(form.locator("#phone-errors")).to_contain_text(
         "请输入 11 位中国大陆手机号，例如 13800001234。"
     )

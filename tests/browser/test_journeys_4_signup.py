@@ -79,7 +79,7 @@ def test_member_signs_up_waits_is_promoted_and_cancels(journey, viewport, live_s
     expect(page.locator("h1")).to_have_text("为我推荐")
     cards = page.locator("main article.card").filter(has_text=title)
     expect(cards).to_have_count(1)
-    expect(cards).to_contain_text("匹配您的专长：摄影摄像")
+    expect(cards).to_contain_text("专长匹配（未确认）：摄影摄像")
     rows = cards.locator("li.shift")
     expect(rows).to_have_count(2)
     card_a, card_b = rows.filter(has_text=_label(day_a)), rows.filter(has_text=_label(day_b))

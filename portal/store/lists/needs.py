@@ -1,8 +1,11 @@
 """The needs list (需求清单) of a community: 待处理 → 处理中 → 已办结 (→ reopened 处理中).
 
 Needs live in the community's file (table ``needs``). A need carries its dated
-status notes, the closing evaluation (满意度 1–5 and a comment) and the earlier
-evaluations of a need that was reopened. Whoever raised it gets a private
+status notes, the evaluation (满意度 1–5 and a comment) and the earlier evaluations
+of a need that was reopened. The evaluation is the resident's: given on the private
+status link after the need is closed (``rate_need_by_resident``), or taken down by staff
+on a phone call (``record_phone_followup``, marked 电话回访). Closing records none;
+evaluations typed by admins before this stay as they were (no ``source``: 社区登记). Whoever raised it gets a private
 status link: the token is ``<cid>.<secret>`` and only a digest of it is stored.
 Photos are handled in ``need_photos``, the figures in ``need_stats``.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 
 from tinydb import Query
 
@@ -278,11 +282,9 @@ def _check_evaluation(satisfaction, comment: str) -> tuple[int, str]:
     return value, comment
 
 
-def close_need(
-    cid: str, nid: str, by: str, satisfaction: int, comment: str = "", note: str = "", at=None
-) -> dict:
-    """处理中 → 已办结, recording the evaluation (满意度 1–5 and a comment)."""
-    satisfaction, comment = _check_evaluation(satisfaction, comment)
+def close_need(cid: str, nid: str, by: str, note: str = "", at=None) -> dict:
+    """处理中 → 已办结. No evaluation: the resident rates it on the status link, or staff
+    record a phone follow-up."""
     note = _clean_note(note, False)
     at = at or now()
 
@@ -291,16 +293,75 @@ def close_need(
             raise StoreError("请先开始处理这条需求，再办结。")
         if need["status"] == DONE:
             raise StoreError("这条需求已经办结。")
-        evaluation = {"satisfaction": satisfaction, "comment": comment, "at": stamp(at), "by": by}
         return {
             "status": DONE,
             "closed_at": stamp(at),
             "updated_at": stamp(at),
-            "evaluation": evaluation,
+            "evaluation": None,
             "notes": need["notes"] + [_note(by, note or "需求已办结。", DONE, at)],
         }
 
     return _change(cid, nid, change)
+
+
+# Where an evaluation came from; one stored without a source was typed by an admin at closing.
+RATING_SOURCES = {"resident": "居民评价", "phone": "电话回访", "": "社区登记"}
+
+
+def rating_source(evaluation: dict | None) -> str:
+    """The label of an evaluation's source: 居民评价, 电话回访 or 社区登记 (older ones)."""
+    return RATING_SOURCES.get((evaluation or {}).get("source") or "", "社区登记")
+
+
+def _evaluate(cid: str, nid: str, evaluation: dict, window_from=None) -> dict:
+    """Store a closed need's one evaluation; ``window_from`` (the earliest closing time
+    still open to rating) applies to the resident's own rating."""
+
+    def change(need):
+        if need["status"] != DONE:
+            raise StoreError("需求办结后才能评价。")
+        if need.get("evaluation"):
+            raise StoreError("这条需求已经评价过了。")
+        if window_from is not None and (need.get("closed_at") or "") < stamp(window_from):
+            raise StoreError("评价期已过，如有意见请联系社区。")
+        return {"evaluation": evaluation, "updated_at": evaluation["at"]}
+
+    return _change(cid, nid, change)
+
+
+def rate_need_by_resident(
+    token: str, satisfaction, comment: str = "", window_days: int = 14, at=None
+) -> dict:
+    """The resident rates their closed need on its private status link: once, within
+    ``window_days`` of the closing."""
+    need = need_by_token(token)
+    satisfaction, comment = _check_evaluation(satisfaction, comment)
+    at = at or now()
+    evaluation = {
+        "satisfaction": satisfaction,
+        "comment": comment,
+        "at": stamp(at),
+        "by": "",
+        "source": "resident",
+    }
+    cid = token.partition(".")[0]
+    return _evaluate(cid, need["id"], evaluation, at - timedelta(days=window_days))
+
+
+def record_phone_followup(
+    cid: str, nid: str, by: str, satisfaction, comment: str = "", at=None
+) -> dict:
+    """Staff take down the resident's rating on a phone call (电话回访), with who did."""
+    satisfaction, comment = _check_evaluation(satisfaction, comment)
+    at = at or now()
+    evaluation = {
+        "satisfaction": satisfaction,
+        "comment": comment,
+        "at": stamp(at),
+        "by": by,
+        "source": "phone",
+    }
+    return _evaluate(cid, nid, evaluation)
 
 
 def reopen_need(cid: str, nid: str, by: str, note: str, at=None) -> dict:
@@ -316,7 +377,8 @@ def reopen_need(cid: str, nid: str, by: str, note: str, at=None) -> dict:
             "closed_at": None,
             "updated_at": stamp(at),
             "evaluation": None,
-            "evaluation_history": need["evaluation_history"] + [need["evaluation"]],
+            "evaluation_history": need["evaluation_history"]
+            + ([need["evaluation"]] if need.get("evaluation") else []),
             "notes": need["notes"] + [_note(by, note, IN_PROGRESS, at)],
         }
 

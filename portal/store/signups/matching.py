@@ -21,6 +21,7 @@ def _scored(uid: str, at: datetime | None, only_matching: bool):
     sign-ups by shift). A score sorts best first and ends with the row's index."""
     user = accounts.get_user(uid)
     mine, free_time = set(user["skills"]), set(user["availability"])
+    sure = set(user.get("skills_confirmed", [])) & mine
     own = reports.active_community_id(uid) or user.get("home_cid")
     signed = {s["shift_id"]: s for s in signups.user_signups(uid, upcoming_at=at or now())}
     rows = signups.district_open_shifts(at)
@@ -32,8 +33,10 @@ def _scored(uid: str, at: datetime | None, only_matching: bool):
         if only_matching and not matches:
             continue
         slot = row["slot"]
+        # Confirmed skills first, then declared ones.
         scored.append(
             (
+                -sum(1 for s in row["wanted"] if s in sure),
                 -matches,
                 row["community"]["id"] != own,
                 slot is not None and slot not in free_time,
@@ -41,29 +44,40 @@ def _scored(uid: str, at: datetime | None, only_matching: bool):
                 n,
             )
         )
-    return rows, scored, mine, signed
+    return rows, scored, (mine, sure), signed
 
 
-def _shown(row: dict, score: tuple, mine: set, signed: dict) -> dict:
+def _shown(row: dict, score: tuple, skills: tuple[set, set], signed: dict) -> dict:
     skill_names = kbdata.taxonomy()["skill_by_id"]
+    mine, sure = skills
     matched = [s for s in row["wanted"] if s in mine]
     slot = row["slot"]
     reasons = []
-    if matched:
-        reasons.append("匹配您的专长：" + "、".join(skill_names[s]["name"] for s in matched))
-    if not score[1]:
+    confirmed = [skill_names[s]["name"] for s in matched if s in sure]
+    declared = [skill_names[s]["name"] for s in matched if s not in sure]
+    if confirmed:
+        reasons.append("专长已确认：" + "、".join(confirmed))
+    if declared:
+        reasons.append("专长匹配（未确认）：" + "、".join(declared))
+    if not score[2]:
         reasons.append("在您所在的社区")
-    if not score[2] and slot:
+    if not score[3] and slot:
         reasons.append("符合您的空闲时间：" + SLOT_NAMES[slot])
-    return dict(row, reasons=reasons, matched=matched, mine=signed.get(row["shift"]["id"]))
+    return dict(
+        row,
+        reasons=reasons,
+        matched=matched,
+        required=list(row.get("required", ())),
+        mine=signed.get(row["shift"]["id"]),
+    )
 
 
 def recommend_shifts(
     uid: str, at: datetime | None = None, only_matching: bool = False, limit: int = 60
 ) -> list[dict]:
     """Open shifts ranked by skill match, own community, availability, then date."""
-    rows, scored, mine, signed = _scored(uid, at, only_matching)
-    return [_shown(rows[s[-1]], s, mine, signed) for s in heapq.nsmallest(limit, scored)]
+    rows, scored, skills, signed = _scored(uid, at, only_matching)
+    return [_shown(rows[s[-1]], s, skills, signed) for s in heapq.nsmallest(limit, scored)]
 
 
 def recommend_posts(
@@ -79,7 +93,7 @@ def recommend_posts(
     A post is {post, community, reasons (those every shift shares, shown once), shifts};
     each shift row is as in ``recommend_shifts`` plus ``extra``: its own other reasons.
     """
-    rows, scored, mine, signed = _scored(uid, at, only_matching)
+    rows, scored, skills, signed = _scored(uid, at, only_matching)
     by_post: dict[tuple[str, str], list[tuple]] = {}
     for score in scored:
         row = rows[score[-1]]
@@ -88,7 +102,8 @@ def recommend_posts(
     groups = []
     for key in order[offset : offset + limit]:
         shifts = [
-            _shown(rows[s[-1]], s, mine, signed) for s in sorted(by_post[key], key=lambda s: s[3:])
+            _shown(rows[s[-1]], s, skills, signed)
+            for s in sorted(by_post[key], key=lambda s: s[4:])
         ]
         common = [r for r in shifts[0]["reasons"] if all(r in s["reasons"] for s in shifts)]
         for shift in shifts:
@@ -100,6 +115,7 @@ def recommend_posts(
                 "community": first["community"],
                 "reasons": common,
                 "matched": first["matched"],
+                "required": first["required"],
                 "shifts": shifts,
             }
         )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from tinydb import Query
 
-from .. import _files, people, places, posts
+from .. import _files, people, places, posts, skill_requests
 from ..accounts import users as accounts
 from ..records import attendance
 from ..base import NotFound, StoreError, new_id, now, root, signups_path, stamp, user_lock_path
@@ -173,6 +173,15 @@ def sign_up(
             raise StoreError("您的账号已停用，不能报名。")
         attendance.no_show_block(uid, at, no_show_limit, no_show_days)
         shift, post = _current_shift(cid, sid, at)
+        missing = [
+            s for s in posts.required_skills(post) if s not in user.get("skills_confirmed", [])
+        ]
+        if missing:
+            raise StoreError(
+                "这个岗位需要经社区确认的专长："
+                + "、".join(skill_requests.skill_name(s) for s in missing)
+                + "。请先在岗位页面申请确认专长，社区确认后再报名。"
+            )
         month = posts.shift_month(shift)
         # Overlaps happen on one date, so the shift's own month is all there is to check.
         for mine in user_signups(uid, months={month}):
@@ -282,6 +291,7 @@ def _open_block(community: dict, this_month: str) -> tuple[list[str], list[dict]
         rows[-1]["date_key"] = (shift["date"] or "9999", shift["start"] or "")
         rows[-1]["slot"] = posts.shift_slot(shift)
         rows[-1]["wanted"] = tuple(posts.wanted_skills(post))
+        rows[-1]["required"] = tuple(posts.required_skills(post))
     _blocks[cid] = (index, stamps, keys, rows)
     return keys, rows
 

@@ -226,13 +226,13 @@ def close_whistle(
     actor: dict,
     ratings: dict,
     community_satisfaction=None,
-    resident_satisfaction=None,
     comment: str = "",
     at=None,
 ) -> dict:
     """街道核验 → 已结案 with the assessment (一哨一考): the street's 1–5 ratings of each
-    department on timeliness, result and attitude, the community's satisfaction and,
-    for a whistle from residents' needs, the residents'; those needs are closed too."""
+    department on timeliness, result and attitude and the community's satisfaction;
+    the needs it came from are closed too, and their residents rate them on their status
+    links (``resident_ratings``). Whistles closed before keep their typed 居民满意度."""
     comment = clean_text(comment, False, "结案意见")
     at = at or now()
 
@@ -246,11 +246,9 @@ def close_whistle(
                 k: _score(given.get(k), f"部门的“{label}”") for k, label in RATING_KEYS.items()
             }
         community = _score(community_satisfaction, "社区满意度", bool(w.get("community_id")))
-        resident = _score(resident_satisfaction, "居民满意度", bool(w["needs"]))
         assessment = {
             "ratings": scores,
             "community_satisfaction": community,
-            "resident_satisfaction": resident,
             "comment": comment,
             "at": stamp(at),
             "by": actor["uid"],
@@ -271,18 +269,48 @@ def close_whistle(
 
 
 def _close_needs(whistle: dict, actor: dict, at) -> None:
-    """Close the needs the whistle came from with its result (already closed ones stay)."""
-    assessment = whistle["assessment"]
-    score = assessment["resident_satisfaction"] or assessment["community_satisfaction"] or 3
+    """Close the needs the whistle came from (already closed ones stay); their residents
+    rate them afterwards."""
     note = f"经街道吹哨（{whistle['id']}），部门处置完毕，街道核验结案。"
     for ref in whistle["needs"]:
         cid, nid = ref["community_id"], ref["need_id"]
         try:
             if needs.get_need(cid, nid)["status"] == needs.PENDING:
                 needs.start_need(cid, nid, actor["uid"], "已提请街道吹哨处理。", at=at)
-            needs.close_need(cid, nid, actor["uid"], score, assessment["comment"], note, at=at)
+            needs.close_need(cid, nid, actor["uid"], note, at=at)
         except StoreError:
             continue  # closed meanwhile, or gone: the whistle's own record stands
+
+
+def resident_ratings(whistle: dict) -> dict:
+    """The residents' ratings of the needs a whistle came from: ``ratings`` (one per rated
+    need: satisfaction, comment, at, source label, by), their ``mean`` and ``count``, how
+    many were phone follow-ups, and the 居民满意度 typed at closing by older whistles."""
+    rows = []
+    for ref in whistle.get("needs") or []:
+        try:
+            need = needs.get_need(ref["community_id"], ref["need_id"])
+        except NotFound:
+            continue
+        evaluation = need.get("evaluation")
+        if evaluation:
+            rows.append(
+                dict(
+                    evaluation,
+                    community_id=ref["community_id"],
+                    need_id=ref["need_id"],
+                    source_label=needs.rating_source(evaluation),
+                )
+            )
+    scores = [r["satisfaction"] for r in rows]
+    typed = (whistle.get("assessment") or {}).get("resident_satisfaction")
+    return {
+        "ratings": rows,
+        "count": len(rows),
+        "mean": round(sum(scores) / len(scores), 2) if scores else None,
+        "phone": sum(1 for r in rows if r.get("source") == "phone"),
+        "typed_at_closing": typed,
+    }
 
 
 # ---------------------------------------------------------------- time targets

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .flow import RATING_KEYS, _parse, overdue_steps, was_on_time
+from .flow import RATING_KEYS, _parse, overdue_steps, resident_ratings, was_on_time
 from .catalog import _MONTH_RE, CLOSED, departments, whistle_data
 from .core import open_whistles, whistles_in
 from ..base import StoreError, now
@@ -40,7 +40,13 @@ def department_figures(dept_id: str, rows: list[dict], at=None) -> dict:
     satisfaction = []
     for w in closed:
         a = w["assessment"]
-        satisfaction += [a.get("community_satisfaction"), a.get("resident_satisfaction")]
+        satisfaction.append(a.get("community_satisfaction"))
+        # The residents' own ratings of the needs it came from; older whistles kept the
+        # 居民满意度 the street typed at closing.
+        residents = resident_ratings(w)
+        satisfaction += [r["satisfaction"] for r in residents["ratings"]] or [
+            residents["typed_at_closing"]
+        ]
     acked = sum(1 for w in mine if w["departments"][dept_id]["acknowledged_at"])
     return {
         "dept": dept_id,
