@@ -206,3 +206,26 @@ def test_a_killed_throttle_count_never_forgets_earlier_attempts(app, data_dir):
         )
         == 1
     )
+
+
+def test_confirming_a_skill_request_is_all_or_nothing(world, data_dir):
+    """The request (community file) and the member's confirmed skills (account file)."""
+    phones = iter(f"1397{n:07d}" for n in range(50))
+
+    def setup():
+        uid = make_user(next(phones), "member", skills=["lawyer"])["uid"]
+        return uid, store.request_skill("ca", uid, "lawyer")["id"]
+
+    def check(state):
+        uid, rid = state
+        request = next(r for r in store.list_skill_requests("ca") if r["id"] == rid)
+        confirmed = "lawyer" in store.get_user(uid)["skills_confirmed"]
+        assert (request["status"], confirmed) in {("待确认", False), ("已确认", True)}
+
+    writes = _each_kill_point(
+        data_dir,
+        setup,
+        lambda s: store.decide_skill_request("ca", s[1], world.admin_a["uid"], True),
+        check,
+    )
+    assert writes == 3  # the journal, the community file, the account file

@@ -94,7 +94,15 @@ def decide_skill_request(
     if not confirm and not reason:
         raise StoreError("不通过时请填写原因。")
     at = at or now()
-    with _files.transaction(community_path(cid)) as db:
+    found = next((r for r in list_skill_requests(cid) if r["id"] == rid), None)
+    if found is None:
+        raise NotFound("没有找到这条专长确认申请。")
+    # The request and the member's account change together (one journalled transaction):
+    # a crash never leaves a request marked confirmed without the skill, or the reverse.
+    with _files.transaction_many(community_path(cid), accounts.user_file(found["uid"])) as (
+        db,
+        account_db,
+    ):
         table = db.table("skill_requests")
         found = table.get(Query().id == rid)
         if found is None:
@@ -109,7 +117,6 @@ def decide_skill_request(
             decided_by=admin_uid,
         )
         table.update(row, doc_ids=[found.doc_id])
-    if confirm:  # the account's own file, after the community's (never both locks at once)
-        user = accounts.get_user(row["uid"])
-        accounts.confirm_skills(row["uid"], [*user["skills_confirmed"], row["skill"]])
+        if confirm:
+            accounts.add_confirmed_skill(account_db, row["uid"], row["skill"])
     return row

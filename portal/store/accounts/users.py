@@ -204,6 +204,23 @@ def confirm_skills(uid: str, skills) -> dict:
     return _update(uid, change)
 
 
+def user_file(uid: str):
+    """The account file that holds this user (for a transaction over it and another file)."""
+    return account_path(_shard_of_uid(uid))
+
+
+def add_confirmed_skill(db, uid: str, skill: str) -> None:
+    """Inside a transaction over ``user_file(uid)``: the declared ``skill`` becomes confirmed."""
+    users = db.table("users")
+    found = users.get(Query().uid == uid)
+    if found is None:
+        raise NotFound("没有找到这个用户。")
+    if skill in found["skills"] and skill not in found["skills_confirmed"]:
+        users.update(
+            {"skills_confirmed": [*found["skills_confirmed"], skill]}, doc_ids=[found.doc_id]
+        )
+
+
 def has_any_user() -> bool:
     return any((root() / "accounts" / f"{s}.json").exists() for s in SHARDS)
 
