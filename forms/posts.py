@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from wtforms import (
     DateField,
@@ -31,6 +31,10 @@ from .base import BaseForm
 TIME_CHOICES = [("", "—")] + [
     (f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 23) for m in (0, 30)
 ]
+
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+REPEAT_MAX_DAYS = 180
 
 
 class _ZhMeta:
@@ -100,6 +104,17 @@ class PostForm(BaseForm):
         "长期岗位名额",
         validators=[Optional(), NumberRange(min=1, max=500, message="名额应在 1 到 500 人之间。")],
     )
+    signup_opens_at = StringField(
+        "报名开放时间",
+        validators=[Optional()],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    repeat_weekdays = MultiCheckboxField(
+        "重复（每周的这些天）",
+        choices=[(str(n), name) for n, name in enumerate(WEEKDAYS)],
+        validate_choice=False,
+    )
+    repeat_until = DateField("重复至", validators=[Optional()], format="%Y-%m-%d")
     skills = FieldList(FormField(SkillRow), min_entries=3, max_entries=6)
     shifts = FieldList(FormField(ShiftRow), min_entries=4, max_entries=12)
 
@@ -113,6 +128,40 @@ class PostForm(BaseForm):
     def validate_category(self, field):
         if field.data not in getattr(self, "_category_ids", set()):
             raise ValidationError("请选择岗位分类。")
+
+    def validate_signup_opens_at(self, field):
+        if not field.data:
+            return
+        try:
+            datetime.strptime(field.data, "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise ValidationError(
+                "报名开放时间的格式应为“YYYY-MM-DD HH:MM”，例如 2026-05-01 09:00。"
+            ) from None
+
+    def validate_repeat_weekdays(self, field):
+        chosen = field.data or []
+        if not chosen and not self.repeat_until.data:
+            return
+        if self.kind.data != "shifts":
+            raise ValidationError("只有按班次的岗位可以设置重复。")
+        if not chosen:
+            raise ValidationError("重复设置请至少选择一个星期几。")
+        if not set(chosen) <= {str(n) for n in range(7)}:
+            raise ValidationError("重复设置中有无效的星期。")
+        if not self.repeat_until.data:
+            raise ValidationError("重复设置请填写结束日期。")
+        if self.repeat_until.data > date.today() + timedelta(days=REPEAT_MAX_DAYS):
+            raise ValidationError(f"重复的结束日期最多为 {REPEAT_MAX_DAYS} 天以后。")
+
+    def repeat(self) -> dict | None:
+        """The repeat rule for the store, or None when no weekday is chosen."""
+        if self.kind.data != "shifts" or not self.repeat_weekdays.data:
+            return None
+        return {
+            "weekdays": sorted(int(d) for d in self.repeat_weekdays.data),
+            "until": self.repeat_until.data.isoformat(),
+        }
 
     def validate_kind(self, field):
         if field.data not in ("shifts", "standing"):
@@ -174,6 +223,26 @@ class PostForm(BaseForm):
             for r in self.shifts
             if not r.form.is_blank()
         ]
+
+
+class SeriesForm(BaseForm):
+    """Change every future shift of a repeating post: time and/or capacity."""
+
+    start = SelectField("开始", choices=TIME_CHOICES, validate_choice=False)
+    end = SelectField("结束", choices=TIME_CHOICES, validate_choice=False)
+    capacity = IntegerField(
+        "名额",
+        validators=[Optional(), NumberRange(min=1, max=500, message="名额应在 1 到 500 人之间。")],
+    )
+
+    def validate_start(self, field):
+        valid = {v for v, _ in TIME_CHOICES}
+        if field.data not in valid or self.end.data not in valid:
+            raise ValidationError("时间无效。")
+        if not (field.data or self.end.data or self.capacity.data):
+            raise ValidationError("请填写要修改的时间或名额。")
+        if field.data and self.end.data and field.data >= self.end.data:
+            raise ValidationError("结束时间必须晚于开始时间。")
 
 
 class CopyPostForm(BaseForm):

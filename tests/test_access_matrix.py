@@ -196,6 +196,7 @@ def _routes(o: Objects) -> dict:
             ADMINS_OF_A,
         ),
         "posts_admin.copy_post": ("POST", f"{c}/posts/{o.post_a['id']}/copy", ADMINS_OF_A),
+        "posts_admin.edit_series": ("POST", f"{c}/posts/{o.post_a['id']}/series", ADMINS_OF_A),
         "posts_admin.roster": ("GET", f"{c}/shifts/{sid}/roster", ADMINS_OF_A),
         "attendance_admin.attendance": ("GET", f"{c}/shifts/{past}/attendance", ADMINS_OF_A),
         "attendance_admin.mark": (

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 
-from forms.posts import ActionForm, CopyPostForm
+from forms.posts import ActionForm, CopyPostForm, SeriesForm
 
 from .. import admin as _admin
-from .. import auth, store
+from .. import auth, mail, store
+from ..templating import shift_label
+from .shift_changes import _changes
 
 bp = _admin.community_blueprint("posts_admin", __name__)
 
@@ -43,6 +45,8 @@ def new_post(cid: str):
                 kind=form.kind.data,
                 shifts=form.shift_rows(),
                 skills=form.post_skills(),
+                signup_opens_at=form.signup_opens_at.data or None,
+                repeat=form.repeat(),
             )
         except store.StoreError as exc:
             form.title.errors.append(str(exc))
@@ -66,6 +70,7 @@ def post(cid: str, pid: str):
         shifts=shifts,
         action=ActionForm(),
         copy_form=CopyPostForm(),
+        series_form=SeriesForm(),
     )
 
 
@@ -102,6 +107,70 @@ def copy_post(cid: str, pid: str):
             return redirect(url_for(".post", cid=cid, pid=new["id"]))
     else:
         flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+    return redirect(url_for(".post", cid=cid, pid=pid))
+
+
+@bp.route("/posts/<pid>/series", methods=["POST"])
+def edit_series(cid: str, pid: str):
+    """Change the time and/or capacity of every future shift of a repeating post at once;
+    each person on a changed shift gets one notice listing what changed for them."""
+    community = auth.admin_community_or_404(cid)
+    post = store.get_post(cid, pid)
+    form = SeriesForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for(".post", cid=cid, pid=pid))
+    try:
+        result = store.update_series(
+            cid,
+            pid,
+            start=form.start.data or None,
+            end=form.end.data or None,
+            capacity=form.capacity.data,
+        )
+    except store.StoreError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".post", cid=cid, pid=pid))
+    link = url_for("member.home")
+    per_person: dict[str, list[str]] = {}
+    items = []
+    for change in result["changes"]:
+        what = "；".join(_changes(change["before"], change["shift"]))
+        for uid in change["uids"]:
+            per_person.setdefault(uid, []).append(f"{shift_label(change['before'])}：{what}")
+        items += [
+            (
+                row["uid"],
+                "promoted",
+                f"名额增加，您已从候补转为正式报名：“{post['title']}”"
+                f"（{shift_label(change['shift'])}），请按时参加。",
+                link,
+            )
+            for row in change["promoted"]
+        ]
+    items = [
+        (
+            uid,
+            "shift_changed",
+            f"{community['name']}调整了您报名的“{post['title']}”系列班次："
+            + "；".join(lines)
+            + "。",
+            link,
+        )
+        for uid, lines in per_person.items()
+    ] + items
+    mail.notify_many(items)
+    _admin.audit(
+        community,
+        "修改整个系列",
+        f"岗位 {pid}",
+        None,
+        f"{len(result['changes'])} 个班次："
+        + "；".join(
+            dict.fromkeys("；".join(_changes(c["before"], c["shift"])) for c in result["changes"])
+        ),
+    )
+    flash(f"已修改系列中 {len(result['changes'])} 个班次，已通知 {len(per_person)} 人。", "success")
     return redirect(url_for(".post", cid=cid, pid=pid))
 
 

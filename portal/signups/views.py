@@ -53,6 +53,7 @@ def recommend():
     return render_template(
         "member/recommend.html",
         posts=posts,
+        now_s=store.now().strftime("%Y-%m-%d %H:%M"),
         only=only,
         page=min(page, pages),
         pages=pages,

@@ -235,7 +235,13 @@ from .skill_requests import (
 )
 from .accounts.resets import erase_reset_codes, issue_reset_code, redeem_reset_code
 from .lists.resources import create_resource, get_resource, list_resources, update_resource
-from .signups.shift_changes import cancel_shift, cancelled_shifts, get_cancelled_shift, update_shift
+from .signups.shift_changes import (
+    cancel_shift,
+    cancelled_shifts,
+    get_cancelled_shift,
+    update_series,
+    update_shift,
+)
 from .signups.signup import (
     cancel_signup,
     district_open_shifts,
@@ -597,6 +603,7 @@ __all__ = [
     "unread_count",
     "update_profile",
     "update_resource",
+    "update_series",
     "update_shift",
     "user_certificates",
     "user_no_shows",

@@ -131,11 +131,25 @@ def create_post(
     shifts: list[dict],
     skills: list[dict] | tuple[dict, ...] = (),
     need_id: str | None = None,
+    signup_opens_at: str | None = None,
+    repeat: dict | None = None,
     at=None,
 ) -> dict:
     """Create an open post; shifts are dicts {date, start, end, capacity} (standing: one
-    dict with only capacity)."""
+    dict with only capacity). ``signup_opens_at`` ("YYYY-MM-DD HH:MM", optional): no
+    sign-up before it. ``repeat`` ({"weekdays": [0..6], "until": "YYYY-MM-DD"}, optional,
+    dated shifts only): the first shift's time and capacity on every chosen weekday from its
+    date until ``until``, kept on the post as ``series``."""
     places.get_community(cid)
+    at = at or now()
+    series = None
+    if repeat:
+        if kind != "shifts" or not shifts:
+            raise StoreError("只有按班次的岗位可以设置重复。")
+        shifts, series = expand_repeat(shifts[0], repeat, at)
+    signup_opens_at = (signup_opens_at or "").strip() or None
+    if signup_opens_at is not None:
+        signup_opens(signup_opens_at)
     skills = list(skills)
     if kind == "standing":
         shifts = (
@@ -144,7 +158,6 @@ def create_post(
             else []
         )
     _check(category, skills, kind, shifts)
-    at = at or now()
     post = {
         "id": new_id(),
         "community_id": cid,
@@ -156,6 +169,8 @@ def create_post(
         "kind": kind,
         "status": OPEN,
         "need_id": need_id,
+        "signup_opens_at": signup_opens_at,
+        "series": series,
         "created_at": stamp(at),
         "created_by": by,
     }
@@ -175,6 +190,44 @@ def create_post(
         db.table("posts").insert(post)
         db.table("shifts").insert_multiple(rows)
     return post
+
+
+MAX_REPEAT_DAYS, MAX_REPEAT_SHIFTS = 180, 60
+WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def expand_repeat(first: dict, repeat: dict, at: datetime) -> tuple[list[dict], dict]:
+    """The shifts of a weekly series from ``first`` until ``repeat['until']``, and the rule."""
+    try:
+        weekdays = sorted({int(d) for d in repeat.get("weekdays") or []})
+        until = date.fromisoformat(str(repeat.get("until")))
+        day = date.fromisoformat(first["date"])
+    except (TypeError, ValueError):
+        raise StoreError("重复设置无效：请选择星期并填写结束日期。") from None
+    if not weekdays or not all(0 <= d <= 6 for d in weekdays):
+        raise StoreError("重复设置请至少选择一个星期几。")
+    if until < day:
+        raise StoreError("重复的结束日期不能早于第一个班次的日期。")
+    if until > at.date() + timedelta(days=MAX_REPEAT_DAYS):
+        raise StoreError(f"重复的结束日期最多为 {MAX_REPEAT_DAYS} 天以后。")
+    rows = []
+    while day <= until:
+        if day.weekday() in weekdays:
+            rows.append(dict(first, date=day.isoformat()))
+        day += timedelta(days=1)
+    if not rows:
+        raise StoreError("在结束日期之前没有所选星期的日期。")
+    if len(rows) > MAX_REPEAT_SHIFTS:
+        raise StoreError(f"重复最多生成 {MAX_REPEAT_SHIFTS} 个班次，请缩短结束日期或减少星期。")
+    return rows, {"weekdays": weekdays, "until": until.isoformat()}
+
+
+def signup_opens(value: str) -> datetime:
+    """The time of a "YYYY-MM-DD HH:MM" sign-up opening, or StoreError."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        raise StoreError("报名开放时间的格式应为“YYYY-MM-DD HH:MM”。") from None
 
 
 def set_post_status(cid: str, pid: str, status: str) -> dict:
@@ -206,6 +259,9 @@ def copy_post(cid: str, pid: str, by: str, days: int = 7, at=None) -> dict:
                 "capacity": shift["capacity"],
             }
         )
+    opens = post.get("signup_opens_at")
+    if opens:
+        opens = (signup_opens(opens) + timedelta(days=days)).strftime("%Y-%m-%d %H:%M")
     return create_post(
         cid,
         by,
@@ -217,6 +273,7 @@ def copy_post(cid: str, pid: str, by: str, days: int = 7, at=None) -> dict:
         shifts=moved,
         skills=post["skills"],
         need_id=post.get("need_id"),
+        signup_opens_at=opens,
         at=at,
     )
 

@@ -189,3 +189,76 @@ def cancelled_shifts(cid: str, pid: str | None = None) -> list[dict]:
 
 def get_cancelled_shift(cid: str, sid: str) -> dict | None:
     return next((r for r in cancelled_shifts(cid) if r["id"] == sid), None)
+
+
+def update_series(
+    cid: str,
+    pid: str,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    capacity: int | None = None,
+    at=None,
+) -> dict:
+    """Change the time and/or capacity of every future shift of a repeating post.
+
+    One transaction over the community file and every month file involved: all shifts
+    change or none. A larger capacity moves waiters up; a capacity below a shift's
+    confirmed count refuses the whole change, naming that date. Returns {'changes': [
+    {'before', 'shift', 'uids', 'promoted'} per changed shift]}.
+    """
+    at = at or now()
+    post = posts.get_post(cid, pid)
+    if not post.get("series"):
+        raise StoreError("这个岗位不是重复系列。")
+    if capacity is not None and not 1 <= int(capacity) <= 500:
+        raise StoreError("名额应在 1 到 500 人之间。")
+    future = [s for s in posts.post_shifts(cid, pid) if (posts.shift_start(s) or at) > at]
+    if not future:
+        raise StoreError("这个系列没有尚未开始的班次。")
+    months = sorted({posts.shift_month(s) for s in future})
+    paths = [community_path(cid)] + [signups_path(cid, m) for m in months]
+    changes = []
+    with _files.transaction_many(*paths) as dbs:
+        db = dbs[0]
+        tables = {m: d.table("signups") for m, d in zip(months, dbs[1:], strict=True)}
+        shifts = db.table("shifts")
+        q = Query()
+        for old in future:
+            found = shifts.get(q.id == old["id"])
+            if found is None or posts.shift_month(dict(found)) != posts.shift_month(old):
+                raise StoreError("这个系列的班次刚刚被修改过，请刷新页面后重试。")
+            before = dict(found)
+            new = dict(before, start=start or before["start"], end=end or before["end"])
+            if capacity is not None:
+                new["capacity"] = int(capacity)
+            if new["start"] >= new["end"]:
+                raise StoreError("班次的结束时间必须晚于开始时间。")
+            if new == before:
+                continue
+            if posts.shift_start(new) <= at:
+                raise StoreError(f"{new['date']} 的班次调整后的开始时间已经过去。")
+            table = tables[posts.shift_month(before)]
+            rows = sorted(
+                table.search((q.shift_id == before["id"]) & q.status.one_of(signups.ACTIVE)),
+                key=lambda d: d.doc_id,
+            )
+            confirmed = sum(1 for r in rows if r["status"] == signups.CONFIRMED)
+            if new["capacity"] < confirmed:
+                raise StoreError(
+                    f"{before['date']} 的班次已有 {confirmed} 人报名，名额不能少于已报名人数；"
+                    "请先与报名的人沟通。"
+                )
+            promoted = signups.promote_waiters(table, before["id"], new["capacity"] - confirmed, at)
+            shifts.update({k: new[k] for k in ("start", "end", "capacity")}, doc_ids=[found.doc_id])
+            changes.append(
+                {
+                    "before": before,
+                    "shift": new,
+                    "uids": [r["uid"] for r in rows],
+                    "promoted": promoted,
+                }
+            )
+        if not changes:
+            raise StoreError("没有需要修改的内容。")
+    return {"changes": changes}

@@ -128,6 +128,9 @@ def _current_shift(cid: str, sid: str, at: datetime) -> tuple[dict, dict]:
         raise StoreError("这个班次已经取消或不存在，不能报名。") from None
     if post["status"] != posts.OPEN:
         raise StoreError("这个岗位已经停止报名。")
+    opens = post.get("signup_opens_at")
+    if opens and at < posts.signup_opens(opens):
+        raise StoreError(f"报名将于 {opens} 开放。")
     start = posts.shift_start(shift)
     if start is not None and at >= start:
         raise StoreError("这个班次已经开始，报名已截止。")
