@@ -41,11 +41,6 @@ def audit(community: dict, action: str, target: str, before=None, after=None) ->
     )
 
 
-def form_errors(form) -> str:
-    """A form's messages in one line, for a flash after a POST-only action."""
-    return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
-
-
 def post_form() -> PostForm:
     """The post form with the taxonomy's categories and skills as its choices."""
     form = PostForm()
@@ -57,6 +52,14 @@ def post_form() -> PostForm:
     return form
 
 
+def flash_form_errors(form, fallback: str = "提交的内容有误。") -> None:
+    """One message per field error, for a POST-only action that has no page of its own to
+    show them beside their fields (forms with a page re-render it instead)."""
+    messages = [e for errs in form.errors.values() for e in errs if isinstance(e, str)]
+    for message in messages or [fallback]:
+        flash(message, "error")
+
+
 def form_action(form, run, done, invalid: str = "提交的内容有误。") -> None:
     """The shape of an admin's POST action: validate the form, make the store call
     ``run(form)``, then ``done(result)`` (the audit entry and the success message).
@@ -64,7 +67,7 @@ def form_action(form, run, done, invalid: str = "提交的内容有误。") -> N
     A form error or a refusal of the store is flashed instead, and nothing is written.
     """
     if not form.validate_on_submit():
-        flash(form_errors(form) or invalid, "error")
+        flash_form_errors(form, invalid)
         return
     try:
         result = run(form)

@@ -259,3 +259,18 @@ def test_quarterly_summary_page_and_letter(world, client, auth):
     auth.logout()
     auth.login(world.admin_b["phone"])
     assert client.get(f"/portal/admin/c/ca/quarterly?q={quarter}").status_code == 404
+
+
+def test_a_refused_action_reads_one_message_per_field(world, client, auth):
+    """Issue 20: each field's message on its own, never joined into one line."""
+    shift, row = _past_signup(world)
+    auth.login(world.admin_a["phone"])
+    html = auth.post(
+        _url(shift, f"/hours/{row['id']}"), {"hours": "99", "reason": ""}, follow=True
+    ).get_data(as_text=True)
+    hours = "工时应在 0.5 到 24 小时之间。"
+    reason = "调整工时请填写原因。"
+    assert hours in html and reason in html
+    assert f"{hours}；" not in html and f"{reason}；" not in html
+    assert re.search(r"<li[^>]*>\s*" + re.escape(hours) + r"\s*</li>", html)
+    assert re.search(r"<li[^>]*>\s*" + re.escape(reason) + r"\s*</li>", html)

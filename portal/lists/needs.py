@@ -296,7 +296,7 @@ def need_project(cid: str, nid: str):
             )
             flash("已加入项目。", "success")
     else:
-        flash(_admin.form_errors(form), "error")
+        _admin.flash_form_errors(form)
     return redirect(url_for(".need", cid=cid, nid=nid))
 
 

@@ -221,7 +221,7 @@ def link(cid: str, prid: str, what: str):
             )
             flash(f"已关联{_LINKS[what][2]}。", "success")
     else:
-        flash(_admin.form_errors(form), "error")
+        _admin.flash_form_errors(form)
     return redirect(url_for(".project", cid=cid, prid=prid))
 
 

@@ -106,7 +106,7 @@ def copy_post(cid: str, pid: str):
             flash(f"已复制到 {form.days.data} 天后的新日期。", "success")
             return redirect(url_for(".post", cid=cid, pid=new["id"]))
     else:
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        _admin.flash_form_errors(form)
     return redirect(url_for(".post", cid=cid, pid=pid))
 
 
@@ -118,7 +118,7 @@ def edit_series(cid: str, pid: str):
     post = store.get_post(cid, pid)
     form = SeriesForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        _admin.flash_form_errors(form)
         return redirect(url_for(".post", cid=cid, pid=pid))
     try:
         result = store.update_series(

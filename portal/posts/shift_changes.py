@@ -109,7 +109,7 @@ def cancel(cid: str, sid: str):
     shift, post = store.get_shift(cid, sid)
     form = CancelShiftForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        _admin.flash_form_errors(form)
         return redirect(url_for(".change", cid=cid, sid=sid))
     try:
         result = store.cancel_shift(cid, sid, form.reason.data, by=g.user["uid"])
@@ -145,7 +145,7 @@ def message(cid: str, sid: str):
     roster = store.roster(cid, sid)
     form = ShiftMessageForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        _admin.flash_form_errors(form)
         return redirect(_roster_url(cid, sid))
     rows = [
         row

@@ -99,7 +99,6 @@ def mark(cid: str, sid: str, signup_id: str):
             row,
             f"已登记为“{store.ATTENDANCE_NAMES[row['attendance']]}”。",
         ),
-        invalid="",
     )
     return redirect(url_for(".attendance", cid=cid, sid=sid))
 
@@ -123,7 +122,6 @@ def adjust(cid: str, sid: str, signup_id: str):
             row,
             f"工时已调整为 {row['hours']:g} 小时，待确认。",
         ),
-        invalid="",
     )
     return redirect(url_for(".attendance", cid=cid, sid=sid))
 

@@ -85,7 +85,7 @@ def return_report_in(cid: str, rid: str):
         except store.StoreError as exc:
             flash(str(exc), "error")
     else:
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        _admin.flash_form_errors(form)
     return redirect(url_for(".report_ins", cid=cid))
 
 
@@ -161,7 +161,7 @@ def decline_skill_request(cid: str, rid: str):
             )
             flash("已退回专长确认申请。", "info")
     else:
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        _admin.flash_form_errors(form)
     return redirect(url_for(".members", cid=cid))
 
 

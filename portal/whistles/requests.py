@@ -62,7 +62,7 @@ def decline(sid: str, rid: str):
             )
             flash("已答复社区。", "success")
     else:
-        flash(_admin.form_errors(form), "error")
+        _admin.flash_form_errors(form)
     return redirect(url_for(".requests"))
 
 

@@ -234,7 +234,7 @@ def _street_action(
         if _form_shown(whistle, name):
             return _whistle_page(whistle, 400, **{name: form})
         # The page shows no such form now (the whistle moved on): say it in one line.
-        flash(_admin.form_errors(form) or "提交的内容有误。", "error")
+        _admin.flash_form_errors(form)
         return redirect(_link(whistle))
     try:
         after = call(form)
