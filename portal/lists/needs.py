@@ -27,7 +27,7 @@ from .. import admin as _admin
 from .. import auth, store, uploads
 from ..security import csrf
 from . import location
-from .public import refusal_field
+from .public import create_need_from_form, refusal_field
 
 bp = _admin.community_blueprint("community_lists", __name__, "/lists")
 
@@ -100,29 +100,9 @@ def new_need(cid: str):
     form = uploads.photo_form(_need_form)
     status = 200
     if uploads.accepted(form):
-        photos: list[str] = []
         try:
-            photos = uploads.save_photos(
-                form,
-                lambda f, label: store.save_need_photo(cid, f, label=label),
-                lambda name: store.delete_need_photo(cid, name),
-            )
-            need = store.create_need(
-                cid,
-                category=form.category.data,
-                description=form.description.data,
-                raised_by=form.raised_by.data,
-                building=form.building.data,
-                urgency=form.urgency.data,
-                phone=form.phone.data,
-                name=form.name.data,
-                by=g.user["uid"],
-                photos=photos,
-                **form.location(),
-            )
+            need = create_need_from_form(cid, form, by=g.user["uid"])
         except store.StoreError as exc:
-            for name in photos:
-                store.delete_need_photo(cid, name)
             refusal_field(form, str(exc)).errors.append(str(exc))
         else:
             _admin.audit(

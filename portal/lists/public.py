@@ -130,6 +130,19 @@ def new(cid: str):
     if refusal:
         form.phone.errors.append(refusal)
         return _page(community, form, 429)
+    try:
+        need = create_need_from_form(cid, form)
+    except store.StoreError as exc:
+        _give_back(tickets)
+        refusal_field(form, str(exc)).errors.append(str(exc))
+        return _page(community, form, 200)
+    flash("需求已提交。请收藏或截图保存本页链接，社区的处理进展会显示在这里。", "success")
+    return uploads.done(url_for(".status", token=need["status_token"]))
+
+
+def create_need_from_form(cid: str, form, by: str | None = None) -> dict:
+    """Store the form's photos, then the need with them (the public form and the admin's
+    form alike). A refusal (store.StoreError) leaves no photo behind."""
     photos: list[str] = []
     try:
         photos = uploads.save_photos(
@@ -137,7 +150,7 @@ def new(cid: str):
             lambda f, label: store.save_need_photo(cid, f, label=label),
             lambda name: store.delete_need_photo(cid, name),
         )
-        need = store.create_need(
+        return store.create_need(
             cid,
             category=form.category.data,
             description=form.description.data,
@@ -147,16 +160,13 @@ def new(cid: str):
             phone=form.phone.data,
             name=form.name.data,
             photos=photos,
+            by=by,
             **form.location(),
         )
-    except store.StoreError as exc:
-        _give_back(tickets)
+    except store.StoreError:
         for name in photos:
             store.delete_need_photo(cid, name)
-        refusal_field(form, str(exc)).errors.append(str(exc))
-        return _page(community, form, 200)
-    flash("需求已提交。请收藏或截图保存本页链接，社区的处理进展会显示在这里。", "success")
-    return uploads.done(url_for(".status", token=need["status_token"]))
+        raise
 
 
 def refusal_field(form, message: str):
