@@ -5,6 +5,12 @@ python run.py build [--force] build the KB into site/ (skipped when nothing chan
 python run.py seed-demo       write demo data (示例) into an empty store
 python run.py create-admin    create a district admin (asks for phone, name, password)
 python run.py worker          run the scheduled jobs and send the e-mail outbox
+python run.py init-db         create or upgrade the PostgreSQL schema (--database-url)
+python run.py migrate-store --to TARGET   copy the store to an empty database or folder
+python run.py backup / restore            one archive format for both stores
+
+The store is the data folder (--data-dir, PORTAL_DATA_DIR; the default) or, with
+--database-url / PORTAL_DATABASE_URL=postgresql://…, a PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -27,16 +33,26 @@ def default_data_dir() -> str:
     return os.environ.get("PORTAL_DATA_DIR") or str(ROOT / "data")
 
 
+def default_database_url() -> str:
+    return (os.environ.get("PORTAL_DATABASE_URL") or "").strip()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py",
         description="社区报到与服务平台：构建知识库并启动门户（知识库在 /，门户在 /portal/）。",
     )
     data_help = "数据目录（也可用环境变量 PORTAL_DATA_DIR；默认 ./data）"
+    db_help = (
+        "PostgreSQL 数据库地址 postgresql://…（也可用环境变量 PORTAL_DATABASE_URL）；"
+        "设置后数据存放在数据库中，不用数据目录"
+    )
     parser.add_argument("--data-dir", default=default_data_dir(), help=data_help)
-    # Sub-commands accept --data-dir too; SUPPRESS keeps them from overriding the top-level value.
+    parser.add_argument("--database-url", default=default_database_url(), help=db_help)
+    # Sub-commands accept them too; SUPPRESS keeps them from overriding the top-level value.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help=db_help)
     sub = parser.add_subparsers(dest="command", metavar="命令")
     serve = sub.add_parser(
         "serve", parents=[common], help="构建知识库（如有变化）并启动服务（默认命令）"
@@ -61,6 +77,19 @@ def _parser() -> argparse.ArgumentParser:
         "restore", parents=[common], help="用备份文件恢复数据目录（请先停止服务；原数据会另存一份）"
     )
     restore.add_argument("file", help="备份文件（.tar.gz）")
+    sub.add_parser(
+        "init-db",
+        parents=[common],
+        help="创建或升级 PostgreSQL 数据库的表结构（可重复运行；需要 --database-url）",
+    )
+    migrate = sub.add_parser(
+        "migrate-store",
+        parents=[common],
+        help="把当前存储（数据目录或数据库）完整复制到一个空的数据库或空目录，并逐条校验",
+    )
+    migrate.add_argument(
+        "--to", required=True, help="目标：postgresql://… 数据库地址，或一个空的数据目录"
+    )
     worker = sub.add_parser(
         "worker",
         parents=[common],
@@ -100,28 +129,44 @@ def build_kb(force: bool = False) -> int:
     return 0
 
 
-def _open_store(data_dir: str):
-    """Open the store or explain, in Chinese, which file is broken and what to do."""
+def _target(args) -> str:
+    """Where the store is: the database when a URL is given, else the data folder."""
+    return args.database_url or args.data_dir
+
+
+def _app_config(args) -> dict:
+    return {"DATA_DIR": args.data_dir, "DATABASE_URL": args.database_url}
+
+
+def _open_store(args):
+    """Open the store or explain, in Chinese, what is wrong and what to do."""
     from portal import store
 
     try:
-        store.open_store(data_dir)
+        store.open_store(_target(args))
     except store.CorruptFile as exc:
-        found = store.list_backups(Path(data_dir))
+        folder = Path(args.data_dir) / "backups"
+        found = store.list_backups(folder)
         hint = (
             f"最近的备份是 {found[0]}，可用 python run.py restore {found[0]} 恢复"
             if found
-            else f"备份目录 {Path(data_dir) / 'backups'} 中没有备份，请从其他备份恢复该文件"
+            else f"备份目录 {folder} 中没有备份，请从其他备份恢复该文件"
         )
         print(f"无法启动：{exc}\n{hint}；或联系管理员。", file=sys.stderr)
+        return None
+    except store.SchemaError as exc:
+        print(f"无法启动：{exc}", file=sys.stderr)
+        return None
+    except store.BackendUnavailable as exc:
+        print(f"无法启动：{exc}。请检查数据库地址和数据库是否在运行。", file=sys.stderr)
         return None
     return store
 
 
-def seed_demo(data_dir: str) -> int:
+def seed_demo(args) -> int:
     from portal import demo
 
-    store = _open_store(data_dir)
+    store = _open_store(args)
     if store is None:
         return 1
     try:
@@ -152,7 +197,7 @@ def create_admin(args) -> int:
     """Create a district admin from the command line (the first admin of a real store)."""
     from forms.base import PHONE_RE, password_problem
 
-    store = _open_store(args.data_dir)
+    store = _open_store(args)
     if store is None:
         return 1
     try:
@@ -202,10 +247,10 @@ def _port_free(host: str, port: int) -> bool:
 def serve(args) -> int:
     if build_kb() != 0:
         return 1
-    store = _open_store(args.data_dir)
+    store = _open_store(args)
     if store is None:
         return 1
-    if store.is_empty() and not args.no_demo and seed_demo(args.data_dir) != 0:
+    if store.is_empty() and not args.no_demo and seed_demo(args) != 0:
         return 1
     if not _port_free(args.host, args.port):
         print(
@@ -218,7 +263,7 @@ def serve(args) -> int:
 
     from portal import create_app
 
-    app = create_app({"DATA_DIR": args.data_dir})
+    app = create_app(_app_config(args))
     print(
         f"知识库： http://{args.host}:{args.port}/\n门户：   http://{args.host}:{args.port}/portal/"
     )
@@ -237,7 +282,7 @@ def run_worker(args) -> int:
     """The scheduled jobs and the e-mail sender, until stopped (or once with --once)."""
     import logging
 
-    store = _open_store(args.data_dir)
+    store = _open_store(args)
     if store is None:
         return 1
     from portal import create_app
@@ -248,7 +293,7 @@ def run_worker(args) -> int:
     logging.getLogger("apscheduler").setLevel(
         logging.ERROR if args.tick_seconds else logging.WARNING
     )
-    app = create_app({"DATA_DIR": args.data_dir})
+    app = create_app(_app_config(args))
     if args.once:
         for name, outcome in scheduler.run_all(app).items():
             print(
@@ -256,7 +301,8 @@ def run_worker(args) -> int:
             )
         return 0
     print(
-        f"worker 已启动（进程 {os.getpid()}，数据目录 {args.data_dir}"
+        f"worker 已启动（进程 {os.getpid()}，"
+        + ("数据库" if args.database_url else f"数据目录 {args.data_dir}")
         + (f"，每 {args.tick_seconds} 秒检查一次" if args.tick_seconds else "")
         + "）。按 Ctrl-C 停止。",
         flush=True,
@@ -265,27 +311,88 @@ def run_worker(args) -> int:
     return 0
 
 
-def backup_data(data_dir: str, output: str | None) -> int:
-    store = _open_store(data_dir)
+def backup_data(args) -> int:
+    store = _open_store(args)
     if store is None:
         return 1
-    path = store.make_backup(Path(output) if output else None)
+    path = store.make_backup(Path(args.output) if args.output else None)
     print(f"备份完成：{path}（{path.stat().st_size // 1024} KB）")
     return 0
 
 
-def restore_data(data_dir: str, archive: str) -> int:
+def restore_data(args) -> int:
     from portal import store
 
+    archive = args.file
     if not Path(archive).is_file():
         print(f"找不到备份文件：{archive}", file=sys.stderr)
         return 1
+    where = "数据库" if args.database_url else f"数据目录 {args.data_dir}"
     try:
-        aside = store.restore_backup(Path(archive), Path(data_dir))
-    except (store.CorruptFile, ValueError, OSError, EOFError, tarfile.TarError, zlib.error) as exc:
-        print(f"恢复失败，数据目录未做任何改动：{exc}", file=sys.stderr)
+        # Not open_store: a broken store is what a restore is for, so it is not checked.
+        backend = store.open_backend(_target(args))
+        if args.database_url:
+            backend.check()  # the schema must be there (python run.py init-db)
+        aside = store.restore_backup(Path(archive), backend)
+    except (
+        store.CorruptFile,
+        store.SchemaError,
+        store.BackendUnavailable,
+        ValueError,
+        OSError,
+        EOFError,
+        tarfile.TarError,
+        zlib.error,
+    ) as exc:
+        print(f"恢复失败，{where}未做任何改动：{exc}", file=sys.stderr)
         return 1
-    print(f"已从 {archive} 恢复数据目录 {data_dir}。原来的数据另存在 {aside}。")
+    print(f"已从 {archive} 恢复{where}。恢复前的数据另存为备份 {aside}。")
+    return 0
+
+
+def init_db(args) -> int:
+    from portal import store
+
+    if not args.database_url:
+        print("请用 --database-url 或环境变量 PORTAL_DATABASE_URL 指定数据库。", file=sys.stderr)
+        return 1
+    try:
+        applied = store.init_database(args.database_url)
+    except (store.SchemaError, store.BackendUnavailable) as exc:
+        print(f"初始化失败：{exc}", file=sys.stderr)
+        return 1
+    print(
+        f"数据库表结构已升级到版本 {applied[-1]}（本次执行 {len(applied)} 步）。"
+        if applied
+        else "数据库表结构已是最新，无需改动。"
+    )
+    return 0
+
+
+def migrate_store(args) -> int:
+    """Copy the store (folder or database) into an empty target and verify every entry."""
+    from portal import store
+
+    if args.to == _target(args):
+        print("目标和来源是同一个存储。", file=sys.stderr)
+        return 1
+    source = _open_store(args)
+    if source is None:
+        return 1
+    started = time.perf_counter()
+    try:
+        if args.to.startswith(("postgresql://", "postgres://")):
+            store.init_database(args.to)
+        target = store.open_backend(args.to)
+        target.check()
+        counts = store.copy_store(store.current_backend(), target)
+    except (store.SchemaError, store.BackendUnavailable, store.CorruptFile, ValueError) as exc:
+        print(f"迁移失败：{exc}", file=sys.stderr)
+        return 1
+    print(
+        f"迁移完成并已逐条校验（{time.perf_counter() - started:.1f} 秒）：文档 {counts['documents']} 个，"
+        f"照片等文件 {counts['blobs']} 个，日志 {counts['lines']} 个。"
+    )
     return 0
 
 
@@ -294,13 +401,17 @@ def main(argv=None) -> int:
     if args.command == "build":
         return build_kb(args.force)
     if args.command == "seed-demo":
-        return seed_demo(args.data_dir)
+        return seed_demo(args)
     if args.command == "create-admin":
         return create_admin(args)
     if args.command == "backup":
-        return backup_data(args.data_dir, args.output)
+        return backup_data(args)
     if args.command == "restore":
-        return restore_data(args.data_dir, args.file)
+        return restore_data(args)
+    if args.command == "init-db":
+        return init_db(args)
+    if args.command == "migrate-store":
+        return migrate_store(args)
     if args.command == "worker":
         return run_worker(args)
     return serve(args)

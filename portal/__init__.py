@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, appcontext_pushed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, errors, security, store, templating
-from .config import DEFAULTS, default_data_dir, load_secret_key, proxy_hops
+from .config import DEFAULTS, database_url, default_data_dir, load_secret_key, proxy_hops
 from . import (
     accounts,
     dashboards,
@@ -59,10 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_config(app: Flask, test_config: dict | None) -> None:
     app.config.update(DEFAULTS)
     app.config["DATA_DIR"] = default_data_dir()
+    app.config["DATABASE_URL"] = database_url()
     app.config["PROXY_HOPS"] = proxy_hops()
     app.config.update(test_config or {})
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
     # Behind N trusted proxies the client's address (and scheme) come from their
     # X-Forwarded-For / -Proto; set before any request, so every per-address limit sees it.
     hops = int(app.config["PROXY_HOPS"])
@@ -71,8 +70,27 @@ def register_config(app: Flask, test_config: dict | None) -> None:
 
 
 def register_store(app: Flask) -> None:
-    # Stops start-up with store.CorruptFile naming the file when one is unreadable.
-    store.open_store(app.config["DATA_DIR"])
+    """Open the store from configuration (a database URL, else the data folder) and bind
+    it to every app context, so requests, jobs and CLI commands of this app use it.
+
+    Stops start-up with store.CorruptFile naming the file when one is unreadable, or
+    SchemaError when the database is not at this program's schema version."""
+    target = app.config.get("DATABASE_URL") or app.config["DATA_DIR"]
+    backend = store.open_store(target, backup_dir=app.config.get("BACKUP_DIR"))
+    app.extensions["portal_store"] = backend
+    appcontext_pushed.connect(_bind_store, app)
+    if not app.config.get("SECRET_KEY"):
+        # Files: <data>/secret_key. PostgreSQL: kept in the database, so that every app
+        # server signs sessions with the same key and nothing lives on one server's disk.
+        app.config["SECRET_KEY"] = (
+            store.shared_secret_key()
+            if backend.kind == "postgresql"
+            else load_secret_key(app.config["DATA_DIR"])
+        )
+
+
+def _bind_store(app: Flask, **_extra) -> None:
+    store.use(app.extensions["portal_store"])
 
 
 def register_blueprints(app: Flask) -> None:

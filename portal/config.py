@@ -53,6 +53,9 @@ DEFAULTS = {
     # kept, and how long photos of closed needs and whistles and expired reset codes are
     # kept (示例 values: set them to the district's rules).
     "BACKUP_KEEP": int(os.environ.get("PORTAL_BACKUP_KEEP", "14")),
+    # Where backups go: <data folder>/backups on the file store; on PostgreSQL this
+    # folder (env PORTAL_BACKUP_DIR, default ./backups).
+    "BACKUP_DIR": os.environ.get("PORTAL_BACKUP_DIR") or None,
     "PHOTO_RETENTION_DAYS": int(os.environ.get("PORTAL_PHOTO_RETENTION_DAYS", "365")),
     "RESET_CODE_RETENTION_DAYS": int(os.environ.get("PORTAL_RESET_CODE_RETENTION_DAYS", "7")),
 }
@@ -66,6 +69,11 @@ def proxy_hops(environ=os.environ) -> int:
             f"环境变量 PORTAL_PROXY_HOPS 应为 0 或正整数（前面反向代理的层数），当前为 {text!r}。"
         )
     return int(text)
+
+
+def database_url(environ=os.environ) -> str:
+    """PORTAL_DATABASE_URL: a postgresql:// URL selects the PostgreSQL store; empty: files."""
+    return (environ.get("PORTAL_DATABASE_URL") or "").strip()
 
 
 def default_data_dir() -> str:

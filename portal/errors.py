@@ -29,6 +29,11 @@ MESSAGES = {
     500: ("服务器出错了", "系统遇到了意外问题，我们已记录。请稍后再试。"),
     503: ("暂时无法服务", "服务暂时不可用，请稍后再试。"),
 }
+DATABASE_DOWN = (
+    "数据库暂时无法连接",
+    "数据库正在重启或暂时无法连接：刚才的操作没有完成，也不会只保存一半。"
+    "请稍等片刻后重试；系统会在数据库恢复后自动恢复，无需其他操作。",
+)
 CANNOT_SAVE = (
     "暂时无法保存",
     "服务器的存储空间已满或暂时不可写，现在无法保存：您刚才提交的内容没有保存，"
@@ -96,6 +101,14 @@ def _cannot_save(exc: BaseException, cause: OSError):
     return render_error(503, text, title)
 
 
+def _backend_unavailable(exc: store.BackendUnavailable):
+    logging.getLogger("portal").error(
+        "store unavailable on %s %s: %s", request.method, request.path, exc
+    )
+    title, text = DATABASE_DOWN
+    return render_error(503, text, title)
+
+
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
@@ -109,6 +122,7 @@ def _unexpected(exc: Exception):
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(store.NotFound, _not_found)
+    app.register_error_handler(store.BackendUnavailable, _backend_unavailable)
     for code in MESSAGES:
         app.register_error_handler(code, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -200,15 +200,17 @@ def _deliver(rows: list[dict], cfg: dict, at: datetime) -> None:
                 store.outbox_failed(row, at, error)
 
 
-def _in_child(lock_fd: int, rows: list[dict], cfg: dict, at: datetime) -> None:
+def _in_child(sender_pid: int, rows: list[dict], cfg: dict, at: datetime) -> None:
     """The delivery process: its own session (a signal to the worker's process group
-    does not stop it), only the sender lock kept open, then the batch; never returns."""
+    does not stop it), none of the worker's descriptors (the store opens its own), the
+    delivering lock, then the batch; never returns."""
     code = 1
     try:
         os.setsid()
-        os.closerange(3, lock_fd)
-        os.closerange(lock_fd + 1, 1 << 16)
-        _deliver(rows, cfg, at)
+        os.closerange(3, 1 << 16)
+        with store.outbox_delivering(sender_pid) as ours:
+            if ours:
+                _deliver(rows, cfg, at)
         code = 0
     finally:
         os._exit(code)
@@ -230,8 +232,8 @@ def send_outbox(at: datetime | None = None, limit: int = 50) -> dict:
         return result
     cfg = {k: current_app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM")}
     cfg["SMTP_TIMEOUT"] = current_app.config.get("SMTP_TIMEOUT", 10)
-    with store.outbox_sender_lock() as lock_fd:
-        if lock_fd is None:
+    with store.outbox_sender_lock() as mine:
+        if not mine:
             result["busy"] = True
             return result
         store.outbox_reconcile()  # what an earlier delivery process noted
@@ -239,9 +241,10 @@ def send_outbox(at: datetime | None = None, limit: int = 50) -> dict:
         store.outbox_discard([r["id"] for r in rows if not _active(r["uid"])])
         rows = [r for r in rows if _active(r["uid"])]
         if rows:
+            sender = os.getpid()
             pid = os.fork()
             if pid == 0:
-                _in_child(lock_fd, rows, cfg, at)
+                _in_child(sender, rows, cfg, at)
             os.waitpid(pid, 0)
         folded = store.outbox_reconcile()
     if folded["failed"]:

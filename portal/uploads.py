@@ -224,3 +224,12 @@ def done(url: str):
     if request.headers.get(SCRIPT_HEADER):
         return "", 200, {"X-Location": url}
     return redirect(url)
+
+
+def photo_response(data: bytes):
+    """A stored photo (JPEG bytes from the store) as a response that browsers revalidate
+    each time (the photo may be removed by retention) and may keep when unchanged."""
+    response = current_app.response_class(data, mimetype="image/jpeg")
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)

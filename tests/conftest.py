@@ -1,7 +1,14 @@
-"""Shared fixtures: an app on a fresh on-disk store per test, a client, and helpers."""
+"""Shared fixtures: an app on a fresh store per test, a client, and helpers.
+
+The store's tests and the HTTP tests of the modules in ``BOTH_BACKENDS`` run twice: on
+the file store and on PostgreSQL (a private cluster, ``tests/pg_fixtures.py``), as
+TinyDB's own tests run on each storage. A test about one backend's own layout says so
+with ``@pytest.mark.backends("files")``.
+"""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 
@@ -11,6 +18,50 @@ from flask import Flask
 
 from portal import create_app, store
 from portal.config import DEFAULTS
+
+pytest_plugins = ["tests.pg_fixtures"]
+
+# Test modules whose tests run on both backends (by name prefix); the others on files.
+BOTH_BACKENDS = (
+    "test_store_",
+    "test_views_",
+    "test_backup",
+    "test_outbox",
+    "test_notifications",
+    "test_need_photos",
+    "test_resident_rating",
+    "test_jobs",
+    "test_privacy",
+    "test_shift_move",
+    "test_series",
+    "test_skill_gates",
+    "test_certificate_approval",
+    "test_sessions",
+    "test_throttles",
+    "test_errors",
+    "test_stats",
+    "test_production_server",
+    "test_admin_races",
+    "test_concurrency",
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "backends(*kinds): run this test only on these store backends"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if "store_backend" not in metafunc.fixturenames:
+        return
+    name = metafunc.module.__name__.rpartition(".")[2]
+    kinds = ["files", "postgresql"] if name.startswith(BOTH_BACKENDS) else ["files"]
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is not None:
+        kinds = [k for k in kinds if k in marker.args] or list(marker.args)
+    metafunc.parametrize("store_backend", kinds)
+
 
 PASSWORD = "test1234pw"
 TOKEN_RE = re.compile(
@@ -65,12 +116,28 @@ def data_dir(tmp_path):
 
 
 @pytest.fixture
-def app(data_dir, tmp_path):
-    """The real app on a real TinyDB store in a temp folder; CSRF stays ON."""
+def store_target(store_backend, data_dir, request) -> str:
+    """Where this test's store is: the data folder, or a fresh PostgreSQL database."""
+    if store_backend == "files":
+        return str(data_dir)
+    url = request.getfixturevalue("pg_url")
+    store.init_database(url)
+    # Closed before pg_url drops the database (fixtures tear down in reverse order).
+    request.addfinalizer(store.close_backends)
+    return url
+
+
+@pytest.fixture
+def app(store_target, data_dir, tmp_path):
+    """The real app on a real store (TinyDB files in a temp folder, or PostgreSQL);
+    CSRF stays ON."""
+    database = store_target if store_target.startswith("postgresql://") else ""
     return create_app(
         {
             "TESTING": True,
             "DATA_DIR": str(data_dir),
+            "DATABASE_URL": database,
+            "BACKUP_DIR": str(tmp_path / "backups") if database else None,
             "SECRET_KEY": "test-secret-" + "k" * 40,
             "SITE_DIR": str(tmp_path / "no-site"),
         }
@@ -188,20 +255,53 @@ class World:
         return post, store.post_shifts(cid, post["id"])[0]
 
 
+class StoredPhoto(io.BytesIO):
+    """A stored photo's bytes with its name; Pillow opens it like a file."""
+
+    def __init__(self, name: str, data: bytes):
+        super().__init__(data)
+        self.name = name
+
+    def read_bytes(self) -> bytes:
+        return self.getvalue()
+
+
+def stored_photos(folder: str = "ca") -> list[StoredPhoto]:
+    """Every photo the store keeps for a folder (a community id or ``w-<street>``)."""
+    backend = store.current_backend()
+    rows = []
+    for key in backend.blob_keys(f"uploads/{folder}/"):
+        data = backend.get_blob(key)
+        assert data is not None
+        rows.append(StoredPhoto(key.rpartition("/")[2], data))
+    return rows
+
+
+def stored_photo(folder: str, name: str) -> bytes | None:
+    """A photo as the store keeps it (a community id or ``w-<street>``), or None: the
+    same question on both backends (a file in uploads/, or a row of blobs)."""
+    return store.current_backend().get_blob(f"uploads/{folder}/{name}")
+
+
+def _backup_dir(target: str, tmp_path):
+    # Files: <data>/backups, as in production; PostgreSQL: a folder of the test's own.
+    return tmp_path / "backups" if target.startswith("postgresql://") else None
+
+
 @pytest.fixture
-def world(data_dir):
-    """The World in a fresh store in data_dir, the folder that ``app`` opens too.
+def world(store_target, tmp_path):
+    """The World in a fresh store at store_target, the store that ``app`` opens too.
 
     It needs no app: store-level tests then build none (building one is most of a
     small test's time). Tests that use ``app`` or ``client`` get both on one store."""
-    store.open_store(data_dir)
+    store.open_store(store_target, backup_dir=_backup_dir(store_target, tmp_path))
     return World()
 
 
 @pytest.fixture
-def mem_store(tmp_path):
-    """The store alone (no app) on a temp folder."""
-    store.open_store(tmp_path / "store")
+def mem_store(store_target, tmp_path):
+    """The store alone (no app), on the test's backend."""
+    store.open_store(store_target, backup_dir=_backup_dir(store_target, tmp_path))
     return store
 
 

@@ -62,11 +62,12 @@ def _race(members, admin, post, sid, admin_path, admin_data, admin_page):
 
 
 def _rows(sid):
-    """The shift's sign-up rows in arrival order, read from the files."""
-    store.open_store(store.root())  # every file the workers wrote is checked
+    """The shift's sign-up rows in arrival order, read from the store."""
+    backend = store.current_backend()
+    backend.check()  # files: every file the workers wrote is read whole
     rows = []
-    for path in (store.root() / "communities" / "ca").glob("signups-*.json"):
-        tables = store._files.read_tables(path)
+    for key in backend.keys("communities/ca/signups-"):
+        tables = backend.read(key)
         rows += [dict(r, seq=int(k)) for k, r in tables.get("signups", {}).items()]
     return sorted((r for r in rows if r["shift_id"] == sid), key=lambda r: r["seq"])
 

@@ -76,15 +76,13 @@ def test_auto_approval_issues_at_once(world):
 def test_a_certificate_from_before_approvals_counts_as_issued(world):
     _served(world)
     cert = store.issue_certificate(world.member["uid"], *_period())
-    path = store.root() / "certificates" / f"{cert['serial'][2:6]}.json"
-    import json
-
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for row in data["certificates"].values():
-        for key in ("status", "requested_at", "decided_at", "decided_by", "auto_approved"):
-            row.pop(key)
-        row["issued_at"] = "2026-01-05 10:00:00"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with store.current_backend().transaction(f"certificates/{cert['serial'][2:6]}") as (db,):
+        data = db.storage.read()
+        for row in data["certificates"].values():
+            for key in ("status", "requested_at", "decided_at", "decided_by", "auto_approved"):
+                row.pop(key)
+            row["issued_at"] = "2026-01-05 10:00:00"
+        db.storage.write(data)
     old = store.verified_certificate(cert["serial"])
     assert old is not None and old["status"] == "approved"
     assert store.user_certificates(world.member["uid"])[0]["requested_at"] == old["issued_at"]

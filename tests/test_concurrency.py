@@ -1,6 +1,5 @@
 """Several real processes sign up for one shift at once: no over-booking, FIFO kept, nothing lost."""
 
-import json
 import multiprocessing
 
 import pytest
@@ -22,7 +21,7 @@ def _sign_up_all(data_dir, cid, sid, uids, barrier, results):
             results.put((uid, "refused", str(exc)))
 
 
-def test_processes_race_for_one_shift(app, data_dir):
+def test_processes_race_for_one_shift(app, store_target):
     world = World()
     _post, shift = world.post(capacity=5)
     people = [make_user(f"1360000{n:04d}", "volunteer")["uid"] for n in range(16)]
@@ -30,7 +29,8 @@ def test_processes_race_for_one_shift(app, data_dir):
     barrier, results = ctx.Barrier(4), ctx.Queue()
     procs = [
         ctx.Process(
-            target=_sign_up_all, args=(data_dir, "ca", shift["id"], people[k::4], barrier, results)
+            target=_sign_up_all,
+            args=(store_target, "ca", shift["id"], people[k::4], barrier, results),
         )
         for k in range(4)
     ]
@@ -41,9 +41,9 @@ def test_processes_race_for_one_shift(app, data_dir):
         p.join(60)
         assert p.exitcode == 0
     assert all(status in ("confirmed", "waiting") for _uid, status, _id in acked)
-    # what is on disk: every acknowledged write, never above capacity
+    # what is stored: every acknowledged write, never above capacity
     month = shift["date"][:7]
-    raw = json.loads((data_dir / "communities" / "ca" / f"signups-{month}.json").read_text("utf-8"))
+    raw = store.current_backend().read(f"communities/ca/signups-{month}")
     on_disk = {row["id"]: row for row in raw["signups"].values()}
     assert {i for _u, _s, i in acked} == set(on_disk)
     confirmed = [r for r in on_disk.values() if r["status"] == "confirmed"]
@@ -69,7 +69,7 @@ def _report_in_all(data_dir, pairs, barrier, results):
             results.put((uid, cid, None))
 
 
-def test_processes_race_report_ins(app, data_dir):
+def test_processes_race_report_ins(app, store_target):
     World()
     members = [make_user(f"1361000{n:04d}", "member")["uid"] for n in range(12)]
     # every member asks two communities at once from different processes: one pending each
@@ -77,7 +77,7 @@ def test_processes_race_report_ins(app, data_dir):
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(4), ctx.Queue()
     procs = [
-        ctx.Process(target=_report_in_all, args=(data_dir, pairs[k], barrier, results))
+        ctx.Process(target=_report_in_all, args=(store_target, pairs[k], barrier, results))
         for k in range(4)
     ]
     for p in procs:

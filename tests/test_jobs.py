@@ -18,7 +18,7 @@ from PIL import Image
 from portal import mail, store
 from portal.worker import scheduler
 from portal.worker.jobs import JOBS_BY_NAME, SYSTEM
-from tests.conftest import make_user
+from tests.conftest import make_user, stored_photo
 from tests.mailserver import MailServer
 
 DAY = "2031-03-12"  # a Wednesday; the shift starts at 09:00
@@ -200,7 +200,8 @@ def test_retention_deletes_old_photos_and_codes_and_audits_it(app, world):
     at = datetime(2031, 3, 12, 3, 30)
     old = _closed_need(world, at - timedelta(days=366))
     recent = _closed_need(world, at - timedelta(days=10))
-    old_file = store.need_photo_path(old)
+    old_photo = store.need_photos(old)[0]
+    assert stored_photo("ca", old_photo) is not None
     # A whistle closed long ago, with a photo raised with it.
     photo = store.save_whistle_photo("dongsi", _jpeg())
     raised = at - timedelta(days=400)
@@ -220,7 +221,7 @@ def test_retention_deletes_old_photos_and_codes_and_audits_it(app, world):
     store.start_verify("dongsi", wid, world.street, at=raised + timedelta(hours=3))
     ratings = {dept: {"timeliness": 5, "result": 5, "attitude": 5}}
     store.close_whistle("dongsi", wid, world.street, ratings, at=raised + timedelta(hours=4))
-    whistle_file = store.whistle_photo_path(store.get_whistle("dongsi", wid), photo)
+    assert store.whistle_photo(store.get_whistle("dongsi", wid), photo)
     # Reset codes: one expired 8 days ago (gone), one 6 days ago (kept). (Issuing a code
     # forgets the codes expired by then, so the older one is issued last.)
     store.issue_reset_code(world.volunteer["uid"], world.admin_a["uid"], at=at - timedelta(days=7))
@@ -228,9 +229,11 @@ def test_retention_deletes_old_photos_and_codes_and_audits_it(app, world):
 
     result = run(app, "retention", at)["result"]
     assert result == {"需求照片": 1, "吹哨照片": 1, "重置码": 1}
-    assert store.get_need("ca", old["id"])["photo"] is None and not old_file.exists()
-    assert store.need_photo_path(store.get_need("ca", recent["id"])).exists()
-    assert store.get_whistle("dongsi", wid)["photos"] == [] and not whistle_file.exists()
+    assert store.get_need("ca", old["id"])["photo"] is None
+    assert stored_photo("ca", old_photo) is None
+    assert store.need_photo(store.get_need("ca", recent["id"]))
+    assert store.get_whistle("dongsi", wid)["photos"] == []
+    assert stored_photo("w-dongsi", photo) is None
     entries = [e for m in store.audit_months() for e in store.list_audit(m)]
     system = sorted(e["action"] for e in entries if e["actor_uid"] == "system")
     assert system == [
@@ -362,9 +365,8 @@ def test_retention_deletes_every_photo_of_a_need(app, world):
     closed_at = at - timedelta(days=400)
     store.start_need("ca", need["id"], world.admin_a["uid"], at=closed_at - timedelta(days=1))
     store.close_need("ca", need["id"], world.admin_a["uid"], at=closed_at)
-    files = [store.need_photo_path(store.get_need("ca", need["id"]), n) for n in range(3)]
-    assert all(f.exists() for f in files)
+    assert all(stored_photo("ca", name) for name in names)
     assert run(app, "retention", at)["result"]["需求照片"] == 1
     after = store.get_need("ca", need["id"])
     assert after["photos"] == [] and after["photo"] is None
-    assert not any(f.exists() for f in files)
+    assert not any(stored_photo("ca", name) for name in names)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from portal import store
 from portal.store import photos as photo_store
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, stored_photo, stored_photos
 
 PUBLIC = "/portal/needs/new/ca"
 ADMIN = "/portal/admin/c/ca/lists/needs/new"
@@ -72,14 +72,15 @@ def _heic(size=(640, 480), orientation: int | None = None) -> bytes:
 
 
 def _stored(data_dir, name, folder="ca") -> Image.Image:
-    img = Image.open(data_dir / "uploads" / folder / name)
+    data = stored_photo(folder, name)
+    assert data is not None
+    img = Image.open(io.BytesIO(data))
     img.load()
     return img
 
 
 def _uploads(data_dir, folder="ca"):
-    path = data_dir / "uploads" / folder
-    return sorted(p.name for p in path.glob("*.jpg")) if path.exists() else []
+    return [p.name for p in stored_photos(folder)]
 
 
 # ---------------------------------------------------------------- the store
@@ -91,7 +92,8 @@ def test_heic_is_decoded_and_stored_as_clean_jpeg(world, data_dir):
         assert original.format == "HEIF" and original.getexif().get(0x010F) == "SecretCam"
     name = store.save_need_photo("ca", data)
     img = _stored(data_dir, name)
-    raw = (data_dir / "uploads" / "ca" / name).read_bytes()
+    raw = stored_photo("ca", name)
+    assert raw is not None
     assert img.format == "JPEG" and img.size == (640, 480)
     assert not img.getexif() and b"SecretCam" not in raw and b"Exif" not in raw
     assert img.getpixel((5, 5)) == pytest.approx((220, 20, 20), abs=30)  # upright
@@ -172,9 +174,9 @@ def test_need_with_several_photos_and_a_location(world, data_dir):
     assert need["photos"] == names and need["photo"] == names[0]
     assert (need["address"], need["lat"], need["lng"]) == ("东四北大街107号院", 39.930123, 116.417)
     for n, name in enumerate(names):
-        assert store.need_photo_path(need, n).name == name
+        assert store.need_photo(need, n) == stored_photo("ca", name)
     with pytest.raises(store.NotFound):
-        store.need_photo_path(need, 3)
+        store.need_photo(need, 3)
     # an older need with one photo
     assert store.need_photos({"photo": names[0]}) == [names[0]]
     with pytest.raises(store.StoreError, match="最多 3 张"):
@@ -408,7 +410,7 @@ def test_three_photos_of_every_kind_are_kept(client, auth, world, data_dir, kind
     for n, name in enumerate(need["photos"]):
         url = base if n == 0 else f"{base}/{n}"
         got = client.get(url)
-        assert got.status_code == 200 and got.data == (data_dir / "uploads/ca" / name).read_bytes()
+        assert got.status_code == 200 and got.data == stored_photo("ca", name)
     assert client.get(f"{base}/3").status_code == 404
 
 

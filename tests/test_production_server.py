@@ -30,9 +30,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def gunicorn(data_dir, tmp_path):
+def gunicorn(store_target, tmp_path):
+    """gunicorn with three workers on the test's store (a data folder or PostgreSQL)."""
     port = _free_port()
-    env = dict(os.environ, PORTAL_DATA_DIR=str(data_dir))
+    env = dict(os.environ)
+    if store_target.startswith("postgresql://"):
+        env["PORTAL_DATABASE_URL"] = store_target
+    else:
+        env["PORTAL_DATA_DIR"] = store_target
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "portal.wsgi:app"],
         cwd=ROOT,
@@ -102,7 +107,7 @@ def test_burst_of_sign_ups_through_three_workers(world, gunicorn):
     for t in threads:
         t.join(90)
     assert results == [200] * 16  # each followed the redirect to a page with its flash
-    store.open_store(store.root())  # re-check every file the workers wrote
+    store.current_backend().check()  # files: re-read every file the workers wrote
     roster = store.roster("ca", shift["id"])
     assert len(roster["confirmed"]) == 5 and len(roster["waiting"]) == 11
     assert {r["uid"] for r in roster["confirmed"] + roster["waiting"]} == {p["uid"] for p in people}

@@ -126,6 +126,7 @@ def test_series_edit_refuses_capacity_below_confirmed_naming_the_date(world):
         store.update_series("ca", plain["id"], capacity=5)
 
 
+@pytest.mark.backends("files")  # kills between file writes; PostgreSQL: one transaction
 def test_series_edit_over_two_months_is_all_or_nothing(world, data_dir):
     tags = iter(range(20, 99))
 

@@ -11,8 +11,8 @@ from tests.test_throttles import Client, serve
 
 
 @pytest.mark.processes  # a real server: gunicorn
-def test_copied_cookie_stops_working_after_logout(world, data_dir):
-    with serve(data_dir, workers=2) as port:
+def test_copied_cookie_stops_working_after_logout(world, store_target):
+    with serve(store_target, workers=2) as port:
         browser = Client(port)
         status, location, _ = browser.login(world.member["phone"])
         assert status == 302 and location.endswith("/portal/me")

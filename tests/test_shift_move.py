@@ -23,10 +23,8 @@ def _shift(world, capacity=2, day=DAY):
 
 
 def _month_rows(cid, month):
-    path = store.root() / "communities" / cid / f"signups-{month}.json"
-    if not path.exists():
-        return []
-    return list(store._files.read_tables(path).get("signups", {}).values())
+    key = f"communities/{cid}/signups-{month}"
+    return list(store.current_backend().read(key).get("signups", {}).values())
 
 
 def test_move_to_another_month_keeps_confirmed_waiting_and_their_order(world):
@@ -126,6 +124,7 @@ def test_moving_back_and_a_standing_role(world):
 
 
 @pytest.mark.processes
+@pytest.mark.backends("files")  # kills between file writes; PostgreSQL: one transaction
 def test_moving_a_shift_is_all_or_nothing(world, data_dir):
     tags = iter(range(10, 99))
     day = (store.now() + timedelta(days=3)).strftime("%Y-%m-%d")

@@ -1,6 +1,6 @@
-"""The safe-file layer: atomic replace, locks across processes, caches that see other writers."""
+"""The document layer: transactions across processes, caches that see other writers (on
+both backends), and the file backend's atomic replace and open-time checks."""
 
-import json
 import multiprocessing
 import os
 
@@ -10,23 +10,28 @@ from portal import store
 from portal.store import _files
 
 
-def _append_many(path, n, start):
+@pytest.fixture
+def backend(store_target):
+    return store.open_backend(store_target)
+
+
+def _append_many(backend, key, n, start):
     for i in range(n):
-        with _files.transaction(path) as db:
+        with backend.transaction(key) as (db,):
             db.table("t").insert({"n": start + i})
 
 
 @pytest.mark.processes
-def test_transactions_from_several_processes_lose_nothing(tmp_path):
-    path = tmp_path / "shared.json"
+def test_transactions_from_several_processes_lose_nothing(backend):
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_append_many, args=(path, 40, k * 1000)) for k in range(4)]
+    args = [(backend, "shared/doc", 40, k * 1000) for k in range(4)]
+    procs = [ctx.Process(target=_append_many, args=a) for a in args]
     for p in procs:
         p.start()
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    rows = json.loads(path.read_text(encoding="utf-8"))["t"]
+    rows = backend.read("shared/doc")["t"]
     assert sorted(r["n"] for r in rows.values()) == sorted(
         k * 1000 + i for k in range(4) for i in range(40)
     )
@@ -34,20 +39,82 @@ def test_transactions_from_several_processes_lose_nothing(tmp_path):
 
 
 @pytest.mark.processes
-def test_cache_sees_a_write_by_another_process(tmp_path):
-    path = tmp_path / "f.json"
-    _append_many(path, 1, 0)
-    assert len(_files.read_tables(path)["t"]) == 1
+def test_cache_sees_a_write_by_another_process(backend):
+    _append_many(backend, "f", 1, 0)
+    assert len(backend.read("f")["t"]) == 1
+    version = backend.version("f")
     ctx = multiprocessing.get_context("fork")
-    p = ctx.Process(target=_append_many, args=(path, 1, 1))
+    p = ctx.Process(target=_append_many, args=(backend, "f", 1, 1))
     p.start()
     p.join(30)
-    assert len(_files.read_tables(path)["t"]) == 2
+    assert len(backend.read("f")["t"]) == 2 and backend.version("f") != version
+
+
+def test_a_refused_transaction_writes_nothing(backend):
+    _append_many(backend, "f", 1, 0)
+    with pytest.raises(store.StoreError), backend.transaction("f", "g") as (f, g):
+        f.table("t").insert({"n": 1})
+        g.table("t").insert({"n": 2})
+        raise store.StoreError("不行")
+    assert len(backend.read("f")["t"]) == 1 and not backend.exists("g")
+
+
+def test_keys_blobs_lines_and_locks(backend):
+    for key in ("audit/2026-01", "audit/2026-02", "auditx/1"):
+        _append_many(backend, key, 1, 0)
+    assert backend.keys("audit/") == ["audit/2026-01", "audit/2026-02"]
+    backend.put_blob("uploads/ca/a.jpg", b"\xff\xd8 1")
+    assert backend.get_blob("uploads/ca/a.jpg") == b"\xff\xd8 1"
+    assert backend.blob_keys("uploads/ca/") == ["uploads/ca/a.jpg"]
+    backend.delete_blob("uploads/ca/a.jpg")
+    assert backend.get_blob("uploads/ca/a.jpg") is None
+    backend.append_line("outbox/delivered", "m1\t2026")
+    backend.append_line("outbox/delivered", "m2\t2026")
+    assert backend.read_lines("outbox/delivered") == ["m1\t2026", "m2\t2026"]
+    backend.clear_lines("outbox/delivered")
+    assert backend.read_lines("outbox/delivered") == []
+    with backend.lock("job"), backend.try_lock("other") as free:
+        assert free
+    backend.delete("audit/2026-01")
+    assert backend.keys("audit/") == ["audit/2026-02"]
+
+
+def test_district_version_follows_community_writes_only(backend):
+    before = backend.district_version()
+    _append_many(backend, "audit/2026-01", 1, 0)
+    assert backend.district_version() == before
+    _append_many(backend, "communities/ca/main", 1, 0)
+    assert backend.district_version() != before
+
+
+def _hold_try_lock(backend, name, queue):
+    with backend.try_lock(name) as mine:
+        queue.put(mine)
+
+
+@pytest.mark.processes
+def test_try_lock_is_held_across_processes(backend):
+    queue = multiprocessing.get_context("fork").SimpleQueue()
+    with backend.try_lock("sender") as mine:
+        assert mine
+        p = multiprocessing.get_context("fork").Process(
+            target=_hold_try_lock, args=(backend, "sender", queue)
+        )
+        p.start()
+        p.join(30)
+        assert queue.get() is False
+    _hold_try_lock(backend, "sender", queue)
+    assert queue.get() is True
+
+
+def _files_at(tmp_path):
+    backend = store.FileBackend(tmp_path)
+    return backend, backend.path("f")
 
 
 def test_write_is_atomic_and_utf8(tmp_path):
-    path = tmp_path / "f.json"
-    with _files.transaction(path) as db:
+    backend, path = _files_at(tmp_path)
+    with backend.transaction("f") as (db,):
         db.table("t").insert({"name": "东四街道"})
     raw = path.read_bytes()
     assert "东四街道".encode() in raw  # ensure_ascii=False, utf-8
@@ -55,8 +122,8 @@ def test_write_is_atomic_and_utf8(tmp_path):
 
 
 def test_failed_write_leaves_old_file(tmp_path, monkeypatch):
-    path = tmp_path / "f.json"
-    _append_many(path, 1, 0)
+    backend, path = _files_at(tmp_path)
+    _append_many(backend, "f", 1, 0)
     before = path.read_bytes()
 
     def broken_replace(src, dst):
@@ -64,10 +131,10 @@ def test_failed_write_leaves_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(_files.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        _append_many(path, 1, 1)
+        _append_many(backend, "f", 1, 1)
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert len(_files.read_tables(path)["t"]) == 1
+    assert len(backend.read("f")["t"]) == 1
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
 
 
@@ -93,15 +160,13 @@ def test_ids_from_urls_cannot_name_paths(mem_store):
 def test_a_process_forked_while_a_lock_is_held_can_still_use_the_store(tmp_path):
     """The mail sender forks a delivery process from a threaded server: a lock another
     thread held at that moment must not freeze the child."""
-    import multiprocessing
-
-    path = tmp_path / "f.json"
-    with _files.transaction(path) as db:
+    backend, _path = _files_at(tmp_path)
+    with backend.transaction("f") as (db,):
         db.table("t").insert({"a": 1})
 
     def child():
-        assert len(_files.read_tables(path)["t"]) == 1
-        with _files.transaction(path) as db:
+        assert len(backend.read("f")["t"]) == 1
+        with backend.transaction("f") as (db,):
             db.table("t").insert({"a": 2})
 
     with _files._cache_lock, _files._registry_lock:  # as if other threads were inside
@@ -112,4 +177,4 @@ def test_a_process_forked_while_a_lock_is_held_can_still_use_the_store(tmp_path)
     if alive:
         proc.kill()
     assert not alive and proc.exitcode == 0
-    assert len(_files.read_tables(path)["t"]) == 2
+    assert len(backend.read("f")["t"]) == 2

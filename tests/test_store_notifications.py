@@ -58,8 +58,8 @@ def test_each_person_has_their_own_file(person, tmp_path):
     other = make_user("13811110002")
     store.notify(person["uid"], "message", "给甲")
     assert store.inbox(other["uid"]) == []
-    files = list((store.root() / "notifications").rglob("*.json"))
-    assert [f.name for f in files] == [f"{person['uid']}.json"]
+    keys = store.current_backend().keys("notifications/")
+    assert keys == [f"notifications/{person['uid'][0]}/{person['uid']}"]
 
 
 def test_unknown_kind_and_key_idempotency(person):

@@ -41,10 +41,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(data_dir, workers: int = 4, **env):
-    """gunicorn with ``workers`` sync workers on 127.0.0.1, on this data folder; yields the port."""
+def serve(target, workers: int = 4, **env):
+    """gunicorn with ``workers`` sync workers on 127.0.0.1, on this store (a data folder or
+    a postgresql:// URL, as the ``store_target`` fixture gives); yields the port."""
     port = _free_port()
-    environ = dict(os.environ, PORTAL_DATA_DIR=str(data_dir), **env)
+    environ = dict(os.environ, **env)
+    if str(target).startswith("postgresql://"):
+        environ["PORTAL_DATABASE_URL"] = str(target)
+    else:
+        environ["PORTAL_DATA_DIR"] = str(target)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -155,10 +160,10 @@ def real_scrypt(monkeypatch):
 
 
 @pytest.mark.processes  # a real server: gunicorn
-def test_concurrent_wrong_passwords_check_at_most_the_limit(world, data_dir, real_scrypt):
+def test_concurrent_wrong_passwords_check_at_most_the_limit(world, store_target, real_scrypt):
     victim = make_user("13700000001", "volunteer")
     limit = 5  # LOGIN_LIMIT_PER_ACCOUNT (default)
-    with serve(data_dir, workers=4) as port:
+    with serve(store_target, workers=4) as port:
         clients = [Client(port) for _ in range(30)]
         tokens = {id(c): c.token() for c in clients}
 
@@ -179,9 +184,9 @@ def test_concurrent_wrong_passwords_check_at_most_the_limit(world, data_dir, rea
 
 
 @pytest.mark.processes  # a real server: gunicorn
-def test_concurrent_wrong_reset_codes_check_at_most_the_limit(world, data_dir, real_scrypt):
+def test_concurrent_wrong_reset_codes_check_at_most_the_limit(world, store_target, real_scrypt):
     code = store.issue_reset_code(world.member["uid"], world.admin_a["uid"], "ca")["code"]
-    with serve(data_dir, workers=4) as port:
+    with serve(store_target, workers=4) as port:
         clients = [Client(port) for _ in range(24)]
         tokens = {id(c): c.token("/portal/reset") for c in clients}
 

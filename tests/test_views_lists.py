@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from portal import store
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, stored_photos
 
 FORM = "/portal/needs/new/ca"
 LISTS = "/portal/admin/c/ca/lists"
@@ -50,10 +50,7 @@ def _jpeg_with_gps() -> bytes:
 
 
 def _uploads(data_dir):
-    folder = data_dir / "uploads" / "ca"
-    return (
-        sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
-    )
+    return stored_photos("ca")
 
 
 # ---------------------------------------------------------------- public form

@@ -196,7 +196,7 @@ def _interrupted(data_dir: Path, pid: int) -> bool:
 
 def _delivering(data_dir: Path) -> bool:
     """Whether a delivery process (outlived by its killed worker) still holds the lock."""
-    path = data_dir / "outbox" / "sender.lock"
+    path = data_dir / "locks" / "outbox-delivering.lock"
     if not path.exists():
         return False
     fd = os.open(path, os.O_RDWR)

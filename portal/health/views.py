@@ -1,19 +1,16 @@
 """The health check at ``/portal/health``, as JSON.
 
-Anyone (a load balancer, a monitor) gets whether the data folder can be written right
-now: 200 if so, 503 if not. A district admin also gets the details: why not, the free
-space, and the last storage error of this worker process (a full disk, a quota, a
-read-only file system; see ``portal.errors``) with when and on which page. Nothing in
-it is personal data.
+Anyone (a load balancer, a monitor) gets whether the store can be written right now
+(the data folder, or the database): 200 if so, 503 if not. A district admin also gets
+the details: why not, the free space (files) or the database, and the last storage
+error of this worker process (a full disk, a quota, a read-only file system, the
+database gone; see ``portal.errors``) with when and on which page. Nothing in it is
+personal data.
 """
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import shutil
-import tempfile
 
 from flask import Blueprint, Response, g
 
@@ -21,29 +18,12 @@ from .. import errors, store
 
 bp = Blueprint("health", __name__, url_prefix="/portal")
 
-PROBE_BYTES = 4096  # at least one block: an empty file can be created on a full disk
-
-
-def probe() -> str | None:
-    """None if a small file can be written, synced and removed in the data folder;
-    otherwise the cause (e.g. ``ENOSPC: No space left on device``)."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".health.", suffix=".tmp", dir=store.root())
-        try:
-            os.write(fd, b"\0" * PROBE_BYTES)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-            os.unlink(tmp)
-    except OSError as exc:
-        return f"{errno.errorcode.get(exc.errno or 0, exc.errno)}: {exc.strerror}"
-    return None
-
 
 @bp.route("/health")
 def index():
     """Whether the store can save now; the details for district admins only."""
-    cause = probe()
+    probe = store.store_health()
+    cause = probe["error"]
     body: dict = {
         "status": "ok" if cause is None else "error",
         "store_writable": cause is None,
@@ -57,7 +37,8 @@ def index():
         last, count = errors.last_storage_error()
         body["details"] = {
             "store_error": cause,
-            "free_bytes": shutil.disk_usage(store.root()).free,
+            "backend": probe["backend"],
+            "free_bytes": probe.get("free_bytes"),
             "last_storage_error": last,  # {"at", "cause", "endpoint"} or null
             "storage_errors": count,
             "note": "最近一次存储错误只记录在本进程（每个 worker 各自记录），重启后清空。",

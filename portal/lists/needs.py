@@ -10,7 +10,7 @@ written to the audit log.
 
 from __future__ import annotations
 
-from flask import flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import flash, g, make_response, redirect, render_template, request, url_for
 
 from forms.lists import (
     AdminNeedForm,
@@ -320,7 +320,7 @@ def need_photo(cid: str, nid: str, n: int):
     """The need's photo number n (from 0), for admins of this community only."""
     auth.admin_community_or_404(cid)
     need = store.get_need(cid, nid)
-    return send_file(store.need_photo_path(need, n), mimetype="image/jpeg", max_age=0)
+    return uploads.photo_response(store.need_photo(need, n))
 
 
 @bp.route("/needs/<nid>/post", methods=["GET", "POST"])

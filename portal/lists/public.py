@@ -29,7 +29,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 
@@ -240,4 +239,4 @@ def rate(token: str):
 def photo(token: str, n: int):
     """The need's photo number n (from 0), for whoever holds its status link."""
     need = store.need_by_token(token)
-    return send_file(store.need_photo_path(need, n), mimetype="image/jpeg", max_age=0)
+    return uploads.photo_response(store.need_photo(need, n))

@@ -4,8 +4,10 @@ Views, templates, the mail and demo modules use only the names in ``__all__``
 below; none of them imports a module of this package or builds a query. Inside,
 one module or subpackage per feature, beside the shared parts:
 
-    base.py        the data folder, document paths, ids, the clock, refusals
-    _files.py      safe TinyDB files: atomic writes, cross-process locks, caches
+    base.py        document keys, ids, the clock, refusals
+    backend.py     the backend interface: documents by key, transactions, locks, blobs
+    file_backend.py, _files.py   the embedded backend: TinyDB files in a data folder
+    _postgres.py, pg_schema.py   the PostgreSQL backend (several app servers)
     places.py      streets and communities        people.py   a person's pointers
     audit.py       the admins' audit log          throttle.py rate limits
     backup.py      consistent snapshots            photos.py   re-encoded photos
@@ -21,40 +23,50 @@ one module or subpackage per feature, beside the shared parts:
     lists/         三个清单: needs (and their figures), resources, projects
     whistles/      街道吹哨、部门报到: the list, raising, the flow, requests, figures
 
-Layout of the data folder::
+Documents by key (the file backend keeps ``<key>.json`` in the data folder;
+PostgreSQL one row per key)::
 
-    places.json                      communities
-    accounts/<0-f>.json              accounts, sharded by phone number
-    people/<uid[:2]>/<uid>.json      where a person's report-ins and sign-ups are kept
-    communities/<cid>/main.json      report-ins, posts, shifts of one community;
+    places                           communities
+    accounts/<0-f>                   accounts, sharded by phone number
+    people/<uid[:2]>/<uid>           where a person's report-ins and sign-ups are kept
+    communities/<cid>/main           report-ins, posts, shifts of one community;
                                      its needs, resources and projects (三个清单)
-    communities/<cid>/signups-<YYYY-MM>.json   sign-ups for that month's shifts
-    audit/<YYYY-MM>.json             audit log of admin actions
-    certificates/<YYYY>.json         service record certificates by serial
-    throttle/<kind>.json             rate-limit counters shared by all workers
-    uploads/<cid>/<random>.jpg       photos of needs, re-encoded without EXIF
-    notifications/<0-f>/<uid>.json   each person's inbox
-    whistles/<street>/<YYYY-MM>.json whistles raised by a street that month (吹哨)
-    whistles/<street>/open.json      the street's open whistles; requests.json: communities' requests
-    uploads/w-<street>/<random>.jpg  photos of whistles
-    resets.json                      hashed one-time password reset codes
-    outbox/queue.json, sent-<YYYY-MM>.json   e-mail waiting (or failed) and sent
-    jobs/runs.json, workers.json     the scheduled jobs' runs, the workers' heartbeats
-    locks/                           lock files (flock)
+    communities/<cid>/signups-<YYYY-MM>   sign-ups for that month's shifts
+    audit/<YYYY-MM>                  audit log of admin actions
+    certificates/<YYYY>              service record certificates by serial
+    throttle/<kind>                  rate-limit counters shared by all workers
+    notifications/<0-f>/<uid>        each person's inbox
+    whistles/<street>/<YYYY-MM>      whistles raised by a street that month (吹哨)
+    whistles/<street>/open           the street's open whistles; requests: communities' requests
+    resets                           hashed one-time password reset codes
+    outbox/queue, sent-<YYYY-MM>     e-mail waiting (or failed) and sent
+    jobs/runs, workers               the scheduled jobs' runs, the workers' heartbeats
+
+Blobs: ``uploads/<cid>/<random>.jpg`` (needs' photos, re-encoded without EXIF) and
+``uploads/w-<street>/<random>.jpg`` (whistles'). Lines: ``outbox/delivered``,
+``outbox/failed``.
 """
 
 from __future__ import annotations
 
+import os
+import weakref
 from pathlib import Path
 
 # The names below are the store's interface: views and templates use only these.
-from . import _files, backup, stats, throttle
+from . import backend as docs
+from . import backup, stats, throttle
 from .backup import backups as list_backups
 from .backup import restore as restore_backup
 from .backup import snapshot as make_backup
 from .backup import rotate as rotate_backups
-from .base import NotFound, StoreError, now, root, set_root, valid_id
+from .backend import Backend, BackendUnavailable, use
+from .base import NotFound, StoreError, now, valid_id
 from ._files import CorruptFile
+from .file_backend import FileBackend
+from .migrate import copy_store, digests as store_digests
+from .pg_schema import SchemaError
+from .settings import shared_secret_key
 from .accounts.users import (
     DELETED_NAME,
     MAX_SESSIONS,
@@ -124,7 +136,7 @@ from .photos import (
     PHOTO_FORMATS_TEXT,
     PHOTO_MAX_BYTES,
     delete_need_photo,
-    need_photo_path,
+    need_photo,
     need_photos,
     save_need_photo,
 )
@@ -171,6 +183,7 @@ from .outbox import due_messages as outbox_due
 from .outbox import reconcile as outbox_reconcile
 from .outbox import record_delivered as outbox_delivered
 from .outbox import record_failed as outbox_failed
+from .outbox import delivering as outbox_delivering
 from .outbox import sender_lock as outbox_sender_lock
 from .jobs import claim as claim_job
 from .jobs import finish as finish_job
@@ -276,7 +289,7 @@ from .whistles.core import (
     list_whistles,
     open_whistles,
     save_whistle_photo,
-    whistle_photo_path,
+    whistle_photo,
 )
 
 from .lists.needs import RAISERS as NEED_RAISERS
@@ -324,30 +337,52 @@ from .whistles.stats import (
 )
 
 
-def data_files(folder: Path | None = None) -> list[Path]:
-    """Every store file under the data folder (not temp or lock files)."""
-    base = Path(folder) if folder else root()
-    return sorted(
-        p
-        for p in base.rglob("*.json")
-        if not p.name.startswith(".") and p.relative_to(base).parts[0] != _files.JOURNAL_DIR
-    )
+# Every backend this process opened, so that ``close_backends`` can let go of their
+# connections (tests open hundreds; a server closes its own at exit).
+_opened: weakref.WeakSet[Backend] = weakref.WeakSet()
 
 
-def open_store(data_dir) -> Path:
-    """Point the store at data_dir and check every file; raise CorruptFile on the first bad one."""
-    folder = set_root(data_dir)
-    _files.forget_caches()
-    _files.recover(folder)
-    for path in data_files(folder):
-        _files.check_file(path)
-    if not (folder / _files.DISTRICT_STAMP).exists():
-        _files.touch_district_stamp(folder)
-    return folder
+def open_backend(target, backup_dir=None) -> Backend:
+    """The backend for ``target``: a ``postgresql://`` URL, or a data folder (files)."""
+    text = os.fspath(target)
+    backend: Backend
+    if isinstance(text, str) and text.startswith(("postgresql://", "postgres://")):
+        from ._postgres import PostgresBackend
+
+        backend = PostgresBackend(text, backup_dir=backup_dir)
+    else:
+        backend = FileBackend(text, backup_dir=backup_dir)
+    _opened.add(backend)
+    return backend
+
+
+def close_backends() -> None:
+    """Close the connections of every backend this process opened."""
+    for backend in list(_opened):
+        backend.close()
+
+
+def open_store(target, backup_dir=None) -> Backend:
+    """Open the store at ``target`` (a data folder or a ``postgresql://`` URL), finish what
+    a crash interrupted, check it, and bind it to the running context. Raises CorruptFile
+    on the first bad file, SchemaError on a database of another schema version."""
+    backend = open_backend(target, backup_dir)
+    backend.check()
+    use(backend)
+    return backend
+
+
+def current_backend() -> Backend:
+    return docs.current()
 
 
 def is_empty() -> bool:
-    return not data_files()
+    return docs.current().is_empty()
+
+
+def store_health() -> dict:
+    """{"error": None or the cause, "free_bytes", "backend"}: can the store save now."""
+    return docs.current().health()
 
 
 # The store's interface: views, templates, mail and demo use only these names.
@@ -390,6 +425,7 @@ __all__ = [
     "outbox_reconcile",
     "outbox_delivered",
     "outbox_failed",
+    "outbox_delivering",
     "outbox_sender_lock",
     "prune_sent_mail",
     "retry_outbox_message",
@@ -431,7 +467,19 @@ __all__ = [
     "create_user",
     "create_whistle",
     "current_report_state",
-    "data_files",
+    "Backend",
+    "BackendUnavailable",
+    "current_backend",
+    "FileBackend",
+    "open_backend",
+    "copy_store",
+    "store_digests",
+    "close_backends",
+    "store_health",
+    "SchemaError",
+    "shared_secret_key",
+    "init_database",
+    "use",
     "decline_request",
     "delete_account",
     "delete_need_photo",
@@ -503,7 +551,7 @@ __all__ = [
     "rate_need_by_resident",
     "rating_source",
     "record_phone_followup",
-    "need_photo_path",
+    "need_photo",
     "need_requests",
     "need_photos",
     "NEED_LAT_RANGE",
@@ -562,7 +610,6 @@ __all__ = [
     "list_skill_requests",
     "member_skill_requests",
     "request_skill",
-    "root",
     "roster",
     "save_need_photo",
     "save_whistle_photo",
@@ -572,7 +619,6 @@ __all__ = [
     "set_password",
     "set_post_status",
     "set_project_status",
-    "set_root",
     "shift_counts",
     "shift_end",
     "shift_hours",
@@ -613,9 +659,16 @@ __all__ = [
     "wanted_skills",
     "whistle_data",
     "WHISTLE_DEPTS_DONE",
-    "whistle_photo_path",
+    "whistle_photo",
     "WHISTLE_REPORTED",
     "WHISTLE_STATUSES",
     "WHISTLE_STEPS",
     "withdraw_report_in",
 ]
+
+
+def init_database(url: str) -> list[int]:
+    """Create or upgrade the PostgreSQL schema (``run.py init-db``); the versions applied."""
+    from ._postgres import init_database as init
+
+    return init(url)

@@ -1,15 +1,17 @@
-"""Safe TinyDB files: atomic writes, cross-process locks, caches that notice other writers.
+"""Safe TinyDB files, the file backend's machinery: atomic writes, locks, a journal, caches.
 
 TinyDB's own JSONStorage rewrites its file in place and keeps no lock, so two
-gunicorn workers (or a crash mid-write) can destroy data. Everything the store
-keeps goes through this module instead:
+gunicorn workers (or a crash mid-write) can destroy data. The file backend
+(``file_backend.py``) keeps every document through this module instead:
 
-* ``_AtomicStorage`` writes to a temp file, fsyncs it and ``os.replace``-s it over
+* ``write_atomic`` writes to a temp file, fsyncs it and ``os.replace``-s it over
   the old one, then fsyncs the folder: a reader or a crash sees either the old
   file or the new one, never half of each.
-* ``transaction(path)`` holds an ``flock`` on ``<file>.lock`` (blocking, so a
-  waiter wakes the moment the holder is done) for the whole read-modify-write,
-  and reads the file fresh from disk inside it.
+* ``file_lock`` holds an ``flock`` on ``<file>.lock`` (blocking, so a waiter wakes
+  the moment the holder is done) for a whole read-modify-write.
+* ``commit`` writes one file directly and several through a journal in
+  ``journal/``; ``recover`` (at open) finishes a journal a crash left behind, so a
+  change of several files is all or nothing.
 * ``read_tables(path)`` serves plain reads from a per-process cache keyed by the
   file's inode, size and mtime: every write replaces the inode, so a write by
   another process is seen on the next read at the cost of one ``stat``.
@@ -28,10 +30,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from tinydb import Query, TinyDB
-from tinydb.storages import Storage
-
-from .base import NotFound, root
+from .backend import dumps, touches_district
 
 
 class CorruptFile(Exception):
@@ -74,7 +73,7 @@ def stat_key(path: Path):
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _load(path: Path) -> dict:
+def load(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -144,7 +143,7 @@ def _entry(path: Path, key) -> _Entry:
         if hit is not None and hit.key == key:
             _cache.move_to_end(name)
             return hit
-    entry = _Entry(key, _load(Path(path)))
+    entry = _Entry(key, load(Path(path)))
     with _cache_lock:
         old = _cache.pop(name, None)
         _cached_bytes += key[1] - (old.key[1] if old else 0)
@@ -186,77 +185,47 @@ def view(path: Path, name: str, build):
         return value
 
 
-class _AtomicStorage(Storage):
-    """TinyDB storage over one JSON file: read fresh once, written when the transaction commits.
-
-    TinyDB calls ``write`` after every insert or update; holding the data until the
-    transaction ends means an operation that changes a file twice (cancel a sign-up,
-    then promote the first waiter) lands as one write, and an operation refused or
-    killed half-way writes nothing.
-    """
-
-    def __init__(self, path: str):
-        self._path = Path(path)
-        self._data: dict | None = None
-        self.dirty = False
-
-    def read(self):
-        # Read the disk once per transaction (the lock is held, so it cannot
-        # change under us); TinyDB mutates what this returns before write().
-        if self._data is None:
-            self._data = _load(self._path)
-        return self._data or None
-
-    def write(self, data) -> None:
-        self._data = data
-        self.dirty = True
-
-    def pending(self) -> tuple[Path, str]:
-        return self._path, json.dumps(self._data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _apply(writes: list[tuple[Path, str]]) -> None:
+def _apply(folder: Path, writes: list[tuple[Path, str]]) -> None:
+    district = False
     for path, text in writes:
         try:
             write_atomic(path, text)
         finally:
             # Whatever happened, the next plain read must look at the disk again.
             _forget(path)
-        if path.name == "places.json" or path.parent.parent.name == "communities":
-            touch_district_stamp(
-                path.parent if path.name == "places.json" else path.parent.parent.parent
-            )
+        rel = path.relative_to(folder).as_posix()
+        district = district or touches_district(rel.removesuffix(".json"))
+    if district:
+        touch_district_stamp(folder)
 
 
-def _commit(storages: list[_AtomicStorage]) -> None:
-    """Write what the transaction changed: one file directly; several through a journal.
+def commit(folder: Path, writes: list[tuple[Path, dict]]) -> None:
+    """Write what a transaction changed: one file directly; several through a journal.
 
     The journal holds every file's new content and is made durable before the first
     file is replaced, and removed after the last one, all under the files' locks. A
     crash in between leaves the journal, and ``recover`` finishes its writes, so an
     operation on several files is all-or-nothing.
     """
-    writes = [s.pending() for s in storages if s.dirty]
-    if len(writes) <= 1:
-        _apply(writes)
+    texts = [(path, dumps(tables)) for path, tables in writes]
+    if len(texts) <= 1:
+        _apply(folder, texts)
         return
-    folder = root() / JOURNAL_DIR
-    record = {"writes": [[str(path.relative_to(folder.parent)), text] for path, text in writes]}
-    journal = folder / f"{time.time_ns()}-{os.getpid()}-{threading.get_ident()}.json"
+    journals = folder / JOURNAL_DIR
+    record = {"writes": [[str(path.relative_to(folder)), text] for path, text in texts]}
+    journal = journals / f"{time.time_ns()}-{os.getpid()}-{threading.get_ident()}.json"
     write_atomic(journal, json.dumps(record, ensure_ascii=False))
-    _apply(writes)
+    _apply(folder, texts)
     os.unlink(journal)
-    _fsync_dir(folder)
+    _fsync_dir(journals)
 
 
 JOURNAL_DIR = "journal"
-
-
-def _lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".lock")
-
-
 DISTRICT_STAMP = "communities.stamp"
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
 
 
 def touch_district_stamp(folder: Path) -> None:
@@ -279,12 +248,12 @@ def _thread_lock(path: Path) -> threading.Lock:
 
 
 @contextlib.contextmanager
-def file_lock(lock_path: Path):
-    """Hold an exclusive lock on lock_path, across threads and processes."""
-    lock_path = Path(lock_path)
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with _thread_lock(lock_path):
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+def file_lock(path: Path):
+    """Hold an exclusive lock on the lock file ``path``, across threads and processes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_lock(path):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -293,16 +262,15 @@ def file_lock(lock_path: Path):
 
 
 @contextlib.contextmanager
-def try_file_lock(lock_path: Path):
-    """Hold an exclusive lock on lock_path if nobody holds it; yields whether it was taken.
+def try_file_lock(path: Path):
+    """Hold an exclusive lock on ``path`` if nobody holds it; yields whether it was taken.
 
-    For work that one process at a time does and the others skip (a scheduled job, the
-    e-mail sender). Each call opens its own descriptor, so another thread of this process
-    holding it counts as somebody; the kernel lets go when the holder dies (even SIGKILL).
+    Each call opens its own descriptor, so another thread of this process holding it
+    counts as somebody; the kernel lets go when the holder dies (even SIGKILL).
     """
-    lock_path = Path(lock_path)
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -312,49 +280,6 @@ def try_file_lock(lock_path: Path):
             yield True
     finally:
         os.close(fd)
-
-
-@contextlib.contextmanager
-def transaction(path: Path):
-    """A TinyDB handle on path for one read-modify-write under the file's lock.
-
-    The changes are written when the block ends normally; an exception (a refusal
-    included) leaves the file as it was.
-    """
-    with transaction_many(path) as (db,):
-        yield db
-
-
-@contextlib.contextmanager
-def transaction_many(*paths: Path):
-    """TinyDB handles on several files, changed together: all or nothing.
-
-    The files' locks are taken in a fixed order (sorted paths), so two transactions
-    over the same files never wait on each other in a circle.
-    """
-    paths = tuple(Path(p) for p in paths)
-    with contextlib.ExitStack() as stack:
-        for path in sorted(set(paths)):
-            stack.enter_context(file_lock(_lock_path(path)))
-        dbs = [TinyDB(str(path), storage=_AtomicStorage) for path in paths]
-        yield tuple(dbs)
-        _commit([db.storage for db in dbs])  # type: ignore[misc]
-
-
-def change_row(path: Path, table: str, row_id: str, change, missing: str) -> dict:
-    """Apply ``change(row) -> fields`` to the row with this id under the file's lock.
-
-    Returns the row as changed; raises NotFound(missing) when there is no such row.
-    ``change`` may raise StoreError to refuse, and then nothing is written.
-    """
-    with transaction(path) as db:
-        rows = db.table(table)
-        found = rows.get(Query().id == row_id)
-        if found is None:
-            raise NotFound(missing)
-        fields = change(dict(found))
-        rows.update(fields, doc_ids=[found.doc_id])
-    return dict(found, **fields)
 
 
 def recover(folder: Path) -> int:
@@ -374,9 +299,9 @@ def recover(folder: Path) -> int:
         writes = [(folder / rel, text) for rel, text in record["writes"]]
         with contextlib.ExitStack() as stack:
             for path, _text in sorted(writes):
-                stack.enter_context(file_lock(_lock_path(path)))
+                stack.enter_context(file_lock(lock_path(path)))
             if journal.exists():  # the owner removes it before it lets go of the locks
-                _apply(writes)
+                _apply(folder, writes)
                 journal.unlink()
                 finished += 1
     _remove_temp_files(folder)
@@ -411,7 +336,11 @@ def _remove_temp_files(folder: Path) -> None:
 
 def check_file(path: Path) -> None:
     """Raise CorruptFile if path exists and is not a readable store file."""
-    _load(Path(path))
+    load(Path(path))
+
+
+def forget(path: Path) -> None:
+    _forget(path)
 
 
 def forget_caches() -> None:

@@ -6,12 +6,12 @@ few, and a month's file bounds the cost of each write.
 
 from __future__ import annotations
 
-from . import _files
-from .base import new_id, now, root, stamp
+from . import backend as docs
+from .base import new_id, now, stamp
 
 
-def _path(month: str):
-    return root() / "audit" / f"{month}.json"
+def _path(month: str) -> str:
+    return f"audit/{month}"
 
 
 def record_audit(
@@ -40,22 +40,21 @@ def record_audit(
         "before": before,
         "after": after,
     }
-    with _files.transaction(_path(at.strftime("%Y-%m"))) as db:
+    with docs.transaction_one(_path(at.strftime("%Y-%m"))) as db:
         db.table("entries").insert(entry)
     return entry
 
 
 def audit_months() -> list[str]:
     """Months that have entries, newest first."""
-    folder = root() / "audit"
-    return sorted((p.stem for p in folder.glob("*.json")), reverse=True) if folder.exists() else []
+    return sorted((k.rpartition("/")[2] for k in docs.keys("audit/")), reverse=True)
 
 
 def list_audit(month: str, street_id: str | None = None) -> list[dict]:
     """A month's entries, newest first; with street_id only that street's (and its communities')."""
     if month not in audit_months():
         return []
-    rows = list(_files.read_tables(_path(month)).get("entries", {}).values())
+    rows = list(docs.read(_path(month)).get("entries", {}).values())
     if street_id is not None:
         rows = [r for r in rows if r.get("street_id") == street_id]
     return sorted(rows, key=lambda r: r["at"], reverse=True)

@@ -24,8 +24,8 @@ from datetime import datetime
 
 from tinydb import Query
 
-from . import _files
-from .base import StoreError, root, stamp
+from . import backend as docs
+from .base import StoreError, stamp
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
 STATUS_NAMES = {RUNNING: "运行中", DONE: "已完成", FAILED: "失败"}
@@ -33,18 +33,18 @@ KEEP_PER_JOB = 30  # newest runs kept per job
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
-def _runs_path():
-    return root() / "jobs" / "runs.json"
+def _runs_path() -> str:
+    return "jobs/runs"
 
 
-def _workers_path():
-    return root() / "jobs" / "workers.json"
+def _workers_path() -> str:
+    return "jobs/workers"
 
 
-def _lock_path(job: str):
+def _lock_name(job: str) -> str:
     if not _NAME_RE.match(job):
         raise StoreError("任务名称无效。")
-    return root() / "jobs" / f"{job}.lock"
+    return f"job-{job}"
 
 
 @contextlib.contextmanager
@@ -52,11 +52,11 @@ def claim(job: str, period: str, at: datetime, worker: str, repeat: bool = False
     """Yields the run's row (now ``running``) if this process should run (job, period),
     else None: another process is running the job, or the period is done (unless
     ``repeat``). Finish with ``finish`` inside the block."""
-    with _files.try_file_lock(_lock_path(job)) as mine:
+    with docs.try_lock(_lock_name(job)) as mine:
         if not mine:
             yield None
             return
-        with _files.transaction(_runs_path()) as db:
+        with docs.transaction_one(_runs_path()) as db:
             table = db.table("runs")
             found = table.get((Query().job == job) & (Query().period == period))
             if found is not None and found["status"] == DONE and not repeat:
@@ -97,7 +97,7 @@ def finish(row: dict, at: datetime, result: dict | None = None, error: str | Non
         "finished_at": stamp(at),
         "seconds": round(time.time() - row["started"], 3),
     }
-    with _files.transaction(_runs_path()) as db:
+    with docs.transaction_one(_runs_path()) as db:
         db.table("runs").update(
             fields, (Query().job == row["job"]) & (Query().period == row["period"])
         )
@@ -105,7 +105,7 @@ def finish(row: dict, at: datetime, result: dict | None = None, error: str | Non
 
 
 def _all_runs() -> list[dict]:
-    rows = _files.read_tables(_runs_path()).get("runs", {}).values()
+    rows = docs.read(_runs_path()).get("runs", {}).values()
     return [
         dict(r, status_name=STATUS_NAMES.get(r["status"], r["status"]))
         for r in sorted(rows, key=lambda r: r["started"], reverse=True)
@@ -137,7 +137,7 @@ def period_done(job: str, period: str) -> bool:
 
 def heartbeat(worker: str, info: dict, at: datetime) -> None:
     """Note that the worker is alive (and what it is); forget workers silent for a day."""
-    with _files.transaction(_workers_path()) as db:
+    with docs.transaction_one(_workers_path()) as db:
         table = db.table("workers")
         table.upsert(
             dict(info, id=worker, seen_at=stamp(at), seen=time.time()), Query().id == worker
@@ -147,7 +147,7 @@ def heartbeat(worker: str, info: dict, at: datetime) -> None:
 
 def list_workers(alive_seconds: float = 120) -> list[dict]:
     """Workers seen lately, newest first, each with ``alive`` (seen within alive_seconds)."""
-    rows = _files.read_tables(_workers_path()).get("workers", {}).values()
+    rows = docs.read(_workers_path()).get("workers", {}).values()
     cutoff = time.time() - alive_seconds
     return [
         dict(r, alive=r["seen"] >= cutoff)

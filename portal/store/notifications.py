@@ -14,12 +14,12 @@ address for the quarterly letter.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from tinydb import Query
 
-from . import _files, outbox
-from .base import NotFound, StoreError, _under, new_id, now, root, stamp, valid_id
+from . import backend as docs
+from . import outbox
+from .base import NotFound, StoreError, new_id, now, stamp, valid_id
 
 KINDS = {
     "report_confirmed": "报到已确认",
@@ -42,10 +42,10 @@ KINDS = {
 KEEP = 200  # newest notifications kept per person; older ones are dropped on write
 
 
-def _path(uid: str) -> Path:
+def _path(uid: str) -> str:
     if not valid_id(uid):
         raise NotFound("没有找到这个用户。")
-    return _under(root(), "notifications", uid[0], f"{uid}.json")
+    return f"notifications/{uid[0]}/{uid}"
 
 
 def _rows(uid: str) -> list[dict]:
@@ -56,7 +56,7 @@ def _rows(uid: str) -> list[dict]:
         )
         return [row for _doc_id, row in items]
 
-    return _files.view(_path(uid), "inbox", build)
+    return docs.view(_path(uid), "inbox", build)
 
 
 def notify(
@@ -87,7 +87,7 @@ def notify(
         "key": key,
     }
     paths = [_path(uid)] + ([outbox.queue_path()] if email else [])
-    with _files.transaction_many(*paths) as dbs:
+    with docs.transaction(*paths) as dbs:
         table = dbs[0].table("items")
         if key is not None and table.search(Query().key == key):
             return None
@@ -136,7 +136,7 @@ def mail_notifications(uid: str, items: list[dict], compose, at=None) -> int:
     if not copies:
         return 0
     queued = 0
-    with _files.transaction_many(_path(uid), outbox.queue_path()) as (db, queue):
+    with docs.transaction(_path(uid), outbox.queue_path()) as (db, queue):
         table = db.table("items")
         for doc in table.all():
             email = copies.get(doc["id"])
@@ -170,7 +170,7 @@ def _settings_of(rows) -> dict:
 def notification_settings(uid: str) -> dict:
     """{email_kinds, quiet_from, quiet_to, unit_email}: by default every kind by e-mail,
     no quiet hours, no work-unit address."""
-    rows = list(_files.read_tables(_path(uid)).get("settings", {}).values())
+    rows = list(docs.read(_path(uid)).get("settings", {}).values())
     return _settings_of(rows)
 
 
@@ -205,7 +205,7 @@ def save_notification_settings(
         "unit_email": unit_email,
         "updated_at": stamp(at or now()),
     }
-    with _files.transaction(_path(uid)) as db:
+    with docs.transaction_one(_path(uid)) as db:
         table = db.table("settings")
         table.truncate()
         table.insert(row)
@@ -230,11 +230,11 @@ def get_notification(uid: str, nid: str) -> dict:
 
 def mark_read(uid: str, ids="all") -> int:
     """Mark the given notification ids (or "all") as read; returns how many changed."""
-    if not _path(uid).exists():
+    if not docs.exists(_path(uid)):
         return 0
     wanted = None if ids == "all" else set(ids)
     changed = 0
-    with _files.transaction(_path(uid)) as db:
+    with docs.transaction_one(_path(uid)) as db:
         table = db.table("items")
         for doc in table.all():
             if not doc["read"] and (wanted is None or doc["id"] in wanted):
@@ -245,6 +245,4 @@ def mark_read(uid: str, ids="all") -> int:
 
 def erase_inbox(uid: str) -> None:
     """Remove the person's inbox (account deletion)."""
-    path = _path(uid)
-    with _files.file_lock(path.with_name(path.name + ".lock")):
-        path.unlink(missing_ok=True)
+    docs.current().delete(_path(uid))

@@ -1,22 +1,25 @@
 """The e-mail outbox: a message is stored first and sent later by the worker.
 
-    outbox/queue.json            table ``messages``: waiting (pending) and failed-for-good rows
-    outbox/sent-<YYYY-MM>.json   table ``messages``: sent ones (no body, address masked)
-    outbox/delivered.log         ids the SMTP server accepted, not yet moved to sent-…
-    outbox/sender.lock           held by the one process that is sending
+    outbox/queue            table ``messages``: waiting (pending) and failed-for-good rows
+    outbox/sent-<YYYY-MM>   table ``messages``: sent ones (no body, address masked)
+    outbox/delivered        lines: ids the SMTP server accepted, not yet moved to sent-…
+    outbox/failed           lines: failed attempts, not yet folded into the queue
+    lock outbox-sender      held by the one process that is sending
+    lock outbox-delivering  held by its delivery process while it sends
 
 A message is added in the same transaction as the inbox item it copies
 (``notifications.notify``), and that transaction first checks the item's key: a job
 run twice, by two workers or after a restart, finds the key and adds neither.
 
-Sending (``portal.mail.send_outbox``) holds ``sender.lock``, so one process sends at a
-time, and hands the due messages to a delivery process it forks, which keeps the lock
-until it is done. Right after the server accepts a message its id is appended to
-``delivered.log`` (one ``write``, then ``fsync``), and a failed attempt to
-``failed.log``; ``reconcile`` folds both into ``queue.json``/``sent-…`` in one
-transaction. So a worker killed mid-run (even with SIGKILL) does not cut a delivery
-short: the delivery process finishes its batch and notes each message; the next
-sender waits for the lock, folds the logs in, and never sends a noted message again.
+Sending (``portal.mail.send_outbox``) holds the sender lock, so one process sends at
+a time, and hands the due messages to a delivery process it forks, which holds the
+delivering lock until it is done (and sends nothing if its sender died before it
+took it). Right after the server accepts a message its id is appended to the
+``delivered`` lines (durably, in one step), and a failed attempt to ``failed``;
+``reconcile`` folds both into the queue and ``sent-…`` in one transaction. So a
+worker killed mid-run (even with SIGKILL) does not cut a delivery short: the
+delivery process finishes its batch and notes each message; the next sender waits
+for the delivering lock, folds the notes in, and never sends a noted message again.
 What is left is the delivery process itself dying in the microseconds between the
 server's "250" and its note (a power cut): that message is sent again — at least
 once, never lost.
@@ -29,17 +32,15 @@ district admins, who can send it again.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from pathlib import Path
 
 from tinydb import Query
 
-from . import _files
-from .base import NotFound, new_id, root, stamp
+from . import backend as docs
+from .base import NotFound, new_id, stamp
 
 PENDING, FAILED = "pending", "failed"
 STATUS_NAMES = {PENDING: "等待发送", FAILED: "发送失败"}
@@ -48,24 +49,15 @@ BACKOFF_MINUTES = 1  # after the n-th failure: BACKOFF_MINUTES * 2 ** (n - 1)
 SENT_MONTHS_KEPT = 3  # the sent archive's months kept (retention job)
 
 
-def _folder() -> Path:
-    return root() / "outbox"
+def queue_path() -> str:
+    return "outbox/queue"
 
 
-def queue_path() -> Path:
-    return _folder() / "queue.json"
+def _sent_path(month: str) -> str:
+    return f"outbox/sent-{month}"
 
 
-def _sent_path(month: str) -> Path:
-    return _folder() / f"sent-{month}.json"
-
-
-def _log_path() -> Path:
-    return _folder() / "delivered.log"
-
-
-def _failed_path() -> Path:
-    return _folder() / "failed.log"
+_DELIVERED, _FAILED = "outbox/delivered", "outbox/failed"
 
 
 def _parse(value: str) -> datetime:
@@ -134,25 +126,28 @@ def add(db, message: dict) -> None:
 
 @contextlib.contextmanager
 def sender_lock():
-    """Yields the descriptor holding ``sender.lock`` if this process may send now, else
-    None (another process is sending). A delivery process forked while it is held keeps
-    the lock (through its copy of the descriptor) until it exits."""
-    path = _folder() / "sender.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield None
-        else:
-            yield fd
-    finally:
-        os.close(fd)
+    """Yields True if this process may send now, else False (another one is sending).
+
+    Once it is ours, a delivery process of an earlier sender (killed meanwhile) may still
+    be sending: wait for it, so that all its notes are in before ``reconcile``."""
+    with docs.try_lock("outbox-sender") as mine:
+        if mine:
+            with docs.lock("outbox-delivering"):
+                pass
+        yield mine
+
+
+@contextlib.contextmanager
+def delivering(sender_pid: int):
+    """In a delivery process: hold the delivering lock while sending. Yields False when
+    the sender that forked it has died before the lock was taken: its successor may have
+    taken over these messages, so this process must send nothing."""
+    with docs.lock("outbox-delivering"):
+        yield os.getppid() == sender_pid
 
 
 def _queue() -> list[dict]:
-    return list(_files.read_tables(queue_path()).get("messages", {}).values())
+    return list(docs.read(queue_path()).get("messages", {}).values())
 
 
 def due_messages(at: datetime, limit: int = 50) -> list[dict]:
@@ -161,36 +156,21 @@ def due_messages(at: datetime, limit: int = 50) -> list[dict]:
     return sorted(rows, key=lambda m: (m["next_at"], m["created_at"], m["id"]))[:limit]
 
 
-def _append(path: Path, line: str) -> None:
-    """One line, in one write, then fsync: a kill leaves it whole or absent. Plain system
-    calls only, so that a forked delivery process can use it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, (line + "\n").encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def record_delivered(mid: str, at: datetime) -> None:
     """The server accepted message ``mid``: note it at once, before anything else."""
-    _append(_log_path(), f"{mid}\t{stamp(at)}")
+    docs.current().append_line(_DELIVERED, f"{mid}\t{stamp(at)}")
 
 
 def record_failed(row: dict, at: datetime, error: str, permanent: bool = False) -> None:
     """An attempt at ``row`` failed: noted like a delivery, folded in by ``reconcile``."""
     line = {"id": row["id"], "attempt": row["attempts"] + 1, "at": stamp(at)}
-    _append(_failed_path(), json.dumps(line | {"error": error[:300], "permanent": permanent}))
+    text = json.dumps(line | {"error": error[:300], "permanent": permanent})
+    docs.current().append_line(_FAILED, text)
 
 
 def _logged() -> dict[str, str]:
-    try:
-        text = _log_path().read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
     found = {}
-    for line in text.splitlines():
+    for line in docs.current().read_lines(_DELIVERED):
         mid, _tab, when = line.partition("\t")
         if mid and len(when) == 19:
             found[mid] = when
@@ -198,12 +178,8 @@ def _logged() -> dict[str, str]:
 
 
 def _failed() -> list[dict]:
-    try:
-        text = _failed_path().read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
     rows = []
-    for line in text.splitlines():
+    for line in docs.current().read_lines(_FAILED):
         try:
             rows.append(json.loads(line))
         except ValueError:
@@ -242,7 +218,7 @@ def reconcile() -> dict:
         return result
     months = sorted({when[:7] for when in logged.values()})
     paths = [queue_path()] + [_sent_path(m) for m in months]
-    with _files.transaction_many(*paths) as (queue, *archives):
+    with docs.transaction(*paths) as (queue, *archives):
         table = queue.table("messages")
         by_month = dict(zip(months, archives, strict=True))
         for doc in table.all():
@@ -253,19 +229,16 @@ def reconcile() -> dict:
             table.remove(doc_ids=[doc.doc_id])
             result["sent"] += 1
         for failure in failed:
-            doc = table.get(Query().id == failure["id"])
-            if doc is None or doc["status"] != PENDING or doc["attempts"] >= failure["attempt"]:
+            row = table.get(Query().id == failure["id"])
+            if row is None or row["status"] != PENDING or row["attempts"] >= failure["attempt"]:
                 continue
-            fields = _failure_fields(doc, failure)
-            table.update(fields, doc_ids=[doc.doc_id])
+            fields = _failure_fields(row, failure)
+            table.update(fields, doc_ids=[row.doc_id])
             result["failed"] += 1
             result["gave_up"] += fields.get("status") == FAILED
     # Every line is now folded in (now, or before a crash here).
-    for path in (_log_path(), _failed_path()):
-        if path.exists():
-            with open(path, "r+b") as fh:
-                fh.truncate(0)
-                os.fsync(fh.fileno())
+    for key in (_DELIVERED, _FAILED):
+        docs.current().clear_lines(key)
     return result
 
 
@@ -274,7 +247,7 @@ def discard(mids: list[str]) -> int:
     if not mids:
         return 0
     wanted = set(mids)
-    with _files.transaction(queue_path()) as db:
+    with docs.transaction_one(queue_path()) as db:
         return len(db.table("messages").remove(Query().id.one_of(wanted)))
 
 
@@ -297,7 +270,7 @@ def outbox_messages(status: str) -> list[dict]:
 
 def sent_messages(month: str, limit: int = 50) -> list[dict]:
     """The month's sent messages, newest first."""
-    rows = _files.read_tables(_sent_path(month)).get("messages", {}).values()
+    rows = docs.read(_sent_path(month)).get("messages", {}).values()
     return sorted(rows, key=lambda m: m["sent_at"], reverse=True)[:limit]
 
 
@@ -314,9 +287,7 @@ def outbox_summary(at: datetime) -> dict:
             1 for m in pending if m.get("waits_for_quiet_hours") and m["next_at"] > stamp(at)
         ),
         "failed": sum(1 for m in rows if m["status"] == FAILED),
-        "sent_this_month": len(
-            _files.read_tables(_sent_path(at.strftime("%Y-%m"))).get("messages", {})
-        ),
+        "sent_this_month": len(docs.read(_sent_path(at.strftime("%Y-%m"))).get("messages", {})),
         "oldest": min((m["created_at"] for m in pending), default=None),
         "unreconciled": len(_logged()) + len(_failed()),
     }
@@ -330,7 +301,7 @@ def retry_message(mid: str, at: datetime) -> dict:
             raise NotFound("没有找到这封发送失败的邮件。")
         return {"status": PENDING, "attempts": 0, "next_at": stamp(at), "failed_at": None}
 
-    return _shown(_files.change_row(queue_path(), "messages", mid, change, "没有找到这封邮件。"))
+    return _shown(docs.change_row(queue_path(), "messages", mid, change, "没有找到这封邮件。"))
 
 
 def prune_sent(at: datetime, months: int = SENT_MONTHS_KEPT) -> int:
@@ -338,11 +309,8 @@ def prune_sent(at: datetime, months: int = SENT_MONTHS_KEPT) -> int:
     first = at.year * 12 + at.month - 1 - (months - 1)
     keep_from = f"{first // 12:04d}-{first % 12 + 1:02d}"
     removed = 0
-    folder = _folder()
-    for path in sorted(folder.glob("sent-*.json")) if folder.exists() else []:
-        if path.stem[5:] < keep_from:
-            with _files.file_lock(path.with_name(path.name + ".lock")):
-                path.unlink(missing_ok=True)
-                _files._forget(path)
+    for key in docs.keys("outbox/sent-"):
+        if key[len("outbox/sent-") :] < keep_from:
+            docs.current().delete(key)
             removed += 1
     return removed

@@ -1,19 +1,20 @@
 """Per-person pointers: where a person's report-ins and sign-ups are kept.
 
-Each person has a small file of their own (``people/<uid[:2]>/<uid>.json``), so
+Each person has a small document of their own (``people/<uid[:2]>/<uid>``), so
 recording "this member now has sign-ups in community X, month M" rewrites a
 few hundred bytes instead of an account shard with a thousand other people.
-Pointers are written before the record they point to: a crash in between
-leaves a pointer to nothing (harmless), never a record nobody can find.
+A pointer is written in the same transaction as the record it points to
+(``note`` on the transaction's handle), so neither is ever there without the
+other; only the first record of a community-month writes the pointer at all.
 """
 
 from __future__ import annotations
 
-from . import _files
-from .base import person_path
+from . import backend as docs
+from .base import person_key
 
 
-_path = person_path
+_path = person_key
 
 
 def _pointers(tables) -> dict:
@@ -25,7 +26,7 @@ def _pointers(tables) -> dict:
 
 
 def _read(uid: str) -> dict:
-    return _files.view(_path(uid), "pointers", _pointers)
+    return docs.view(_path(uid), "pointers", _pointers)
 
 
 def signup_parts(uid: str, months=None) -> list[tuple[str, str]]:
@@ -39,20 +40,19 @@ def report_pointers(uid: str) -> list[tuple[str, str]]:
     return _read(uid)["reports"]
 
 
-def _add(uid: str, kind: str, pair: tuple[str, str]) -> None:
-    if pair in _read(uid)[kind]:
-        return
-    with _files.transaction(_path(uid)) as db:
-        table = db.table("pointers")
-        if not table.search(lambda r: r["kind"] == kind and tuple(r["at"]) == pair):
-            table.insert({"kind": kind, "at": list(pair)})
+def note(person_db, kind: str, pair: tuple[str, str]) -> None:
+    """Add the pointer (``"signups"``: community and month; ``"reports"``: community and
+    report id) through the caller's open transaction on ``person_key(uid)``, unless it is
+    there already (then nothing is written)."""
+    table = person_db.table("pointers")
+    if not table.search(lambda r: r["kind"] == kind and tuple(r["at"]) == pair):
+        table.insert({"kind": kind, "at": list(pair)})
 
 
 def add_signup_part(uid: str, cid: str, month: str) -> None:
-    """Note that the person has sign-ups in this community-month."""
-    _add(uid, "signups", (cid, month))
-
-
-def add_report_pointer(uid: str, cid: str, rid: str) -> None:
-    """Note a report-in of the person."""
-    _add(uid, "reports", (cid, rid))
+    """Point to a community-month on its own (a shift moved to another month points all
+    its people there before the rows move: a pointer to nothing is harmless)."""
+    if (cid, month) in _read(uid)["signups"]:
+        return
+    with docs.transaction_one(_path(uid)) as db:
+        note(db, "signups", (cid, month))

@@ -39,11 +39,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import IO
 
-from . import _files
-from .base import NotFound, StoreError, root, valid_id
+from . import backend as docs
+from .base import NotFound, StoreError, valid_id
 
 PHOTO_MAX_BYTES = 25 * 1024 * 1024  # one uploaded photo, at most
 MAX_NEED_PHOTOS = 3  # photos of one need
@@ -63,10 +62,11 @@ _PHOTO_RE = re.compile(r"^[0-9a-f]{32}\.jpg$")
 _MB = 1024 * 1024
 
 
-def _uploads(cid: str) -> Path:
-    if not valid_id(cid):
+def _blob_key(folder: str, name: str) -> str:
+    """The blob of photo ``name`` of a folder (a community id, or ``w-<street>``)."""
+    if not valid_id(folder):
         raise NotFound("没有找到这个社区。")
-    return root() / "uploads" / cid
+    return f"uploads/{folder}/{name}"
 
 
 def is_photo_name(name) -> bool:
@@ -74,14 +74,14 @@ def is_photo_name(name) -> bool:
     return isinstance(name, str) and bool(_PHOTO_RE.match(name))
 
 
-def photo_file(folder: str, name: str, missing: str = "没有找到这张照片。") -> Path:
+def photo_bytes(folder: str, name: str, missing: str = "没有找到这张照片。") -> bytes:
     """The stored photo ``name`` of a folder (a community id or ``w-<street>``), or NotFound."""
     if not is_photo_name(name):
         raise NotFound(missing)
-    path = _uploads(folder) / name
-    if not path.is_file():
+    data = docs.current().get_blob(_blob_key(folder, name))
+    if data is None:
         raise NotFound(missing)
-    return path
+    return data
 
 
 # ---------------------------------------------------------------- Pillow and pillow-heif
@@ -347,17 +347,15 @@ def save_need_photo(
         if label:
             raise StoreError(f"{label}：{exc}") from None
         raise
-    folder = _uploads(cid)
     name = f"{secrets.token_hex(16)}.jpg"
-    _files.write_atomic(folder / name, jpeg)
+    docs.current().put_blob(_blob_key(cid, name), jpeg)
     return name
 
 
 def delete_need_photo(cid: str, name: str) -> None:
     """Remove a stored photo (e.g. when the need it was for could not be saved)."""
     if is_photo_name(name):
-        with contextlib.suppress(FileNotFoundError):
-            (_uploads(cid) / name).unlink()
+        docs.current().delete_blob(_blob_key(cid, name))
 
 
 def need_photos(need: dict) -> list[str]:
@@ -371,9 +369,9 @@ def need_photos(need: dict) -> list[str]:
     return [n for n in names if is_photo_name(n)]
 
 
-def need_photo_path(need: dict, index: int = 0) -> Path:
-    """The file of a need's photo number ``index`` (from 0), or NotFound."""
+def need_photo(need: dict, index: int = 0) -> bytes:
+    """A need's photo number ``index`` (from 0), as JPEG, or NotFound."""
     names = need_photos(need)
     if not 0 <= index < len(names):
         raise NotFound("这条需求没有这张照片。")
-    return photo_file(need["community_id"], names[index], "这条需求没有照片。")
+    return photo_bytes(need["community_id"], names[index], "这条需求没有照片。")

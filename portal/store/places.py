@@ -6,8 +6,8 @@ from tinydb import Query
 
 from kb import data as kbdata
 
-from . import _files
-from .base import NotFound, StoreError, new_id, now, places_path, stamp
+from . import backend as docs
+from .base import NotFound, StoreError, new_id, now, places_key, stamp
 
 
 def list_streets() -> list[dict]:
@@ -34,14 +34,14 @@ def _communities(tables) -> list[dict]:
 
 def list_communities(street_id: str | None = None) -> list[dict]:
     """Communities, in street order then as added; optionally those of one street."""
-    rows = _files.view(places_path(), "communities", _communities)
+    rows = docs.view(places_key(), "communities", _communities)
     return [c for c in rows if street_id is None or c["street_id"] == street_id]
 
 
 def community_index() -> dict[str, dict]:
     """Map community id -> community."""
-    return _files.view(
-        places_path(),
+    return docs.view(
+        places_key(),
         "community_index",
         lambda t: {c["id"]: c for c in t.get("communities", {}).values()},
     )
@@ -61,7 +61,7 @@ def add_community(street_id: str, name: str, example: bool = False, cid: str | N
     name = (name or "").strip()
     if not name:
         raise StoreError("请填写社区名称。")
-    with _files.transaction(places_path()) as db:
+    with docs.transaction_one(places_key()) as db:
         table = db.table("communities")
         q = Query()
         if table.search((q.street_id == street_id) & (q.name == name)):

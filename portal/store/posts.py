@@ -13,8 +13,9 @@ from tinydb import Query
 
 from kb import data as kbdata
 
-from . import _files, places
-from .base import NotFound, StoreError, community_path, new_id, now, stamp
+from . import backend as docs
+from . import places
+from .base import NotFound, StoreError, community_key, new_id, now, stamp
 
 OPEN, CLOSED = "open", "closed"
 STANDING_KEY = "9999-99-99 99:99"  # sorts after every dated shift
@@ -48,7 +49,7 @@ def _index(tables) -> dict:
 
 def community_index(cid: str) -> dict:
     """Posts, shifts and open shifts of a community (cached per version of its file)."""
-    return _files.view(community_path(cid), "posts", _index)
+    return docs.view(community_key(cid), "posts", _index)
 
 
 def shift_sort_key(shift: dict):
@@ -186,7 +187,7 @@ def create_post(
         }
         for s in shifts
     ]
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         db.table("posts").insert(post)
         db.table("shifts").insert_multiple(rows)
     return post
@@ -234,7 +235,7 @@ def set_post_status(cid: str, pid: str, status: str) -> dict:
     """Open or close a post for sign-up."""
     if status not in (OPEN, CLOSED):
         raise StoreError("无效的岗位状态。")
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         table = db.table("posts")
         found = table.get(Query().id == pid)
         if found is None:

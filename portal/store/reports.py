@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from tinydb import Query
 
-from . import _files, people, places
+from . import backend as docs
+from . import people, places
 from .accounts import users as accounts
-from .base import NotFound, StoreError, community_path, new_id, now, stamp, user_lock_path
+from .base import NotFound, StoreError, community_key, new_id, now, person_key, stamp
 
 PENDING, ACTIVE, RETURNED, MOVED, WITHDRAWN = "待确认", "已报到", "已退回", "已转出", "已撤回"
 
 
 def _reports(cid: str) -> dict:
-    return _files.view(
-        community_path(cid),
+    return docs.view(
+        community_key(cid),
         "reports",
         lambda t: {r["id"]: r for r in t.get("reports", {}).values()},
     )
@@ -64,7 +65,7 @@ def submit_report_in(uid: str, cid: str, at=None) -> dict:
     """A member asks to report in to a community; one pending request at a time."""
     places.get_community(cid)
     at = at or now()
-    with _files.file_lock(user_lock_path(uid)):
+    with docs.lock(f"user-{uid}"):
         user = accounts.get_user(uid)
         if user["role"] != "member":
             raise StoreError("只有在职党员需要回社区报到。")
@@ -77,7 +78,6 @@ def submit_report_in(uid: str, cid: str, at=None) -> dict:
         if state["active"] and state["active"]["community_id"] == cid:
             raise StoreError("您已经在这个社区报到了。")
         rid = new_id()
-        people.add_report_pointer(uid, cid, rid)
         report = {
             "id": rid,
             "uid": uid,
@@ -89,15 +89,16 @@ def submit_report_in(uid: str, cid: str, at=None) -> dict:
             "decided_by": None,
             "history": [{"at": stamp(at), "status": PENDING, "by": uid}],
         }
-        with _files.transaction(community_path(cid)) as db:
+        with docs.transaction(community_key(cid), person_key(uid)) as (db, person):
             db.table("reports").insert(report)
+            people.note(person, "reports", (cid, rid))
     return report
 
 
 def _set_status(
     cid: str, rid: str, expect: str, status: str, by: str, at, reason: str = ""
 ) -> dict:
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         table = db.table("reports")
         found = table.get(Query().id == rid)
         if found is None:

@@ -13,23 +13,21 @@ names and nobody would remove.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 
 from tinydb import Query
 
-from . import _files, photos, places
+from . import backend as docs
+from . import photos, places
 from .accounts import resets
-from .base import community_path, stamp
+from .base import community_key, stamp
 from .lists import needs
 from .whistles import core as whistles
 from .whistles.catalog import CLOSED, _month_path
 
 
 def _unlink(folder: str, name: str) -> None:
-    if photos.is_photo_name(name):
-        with contextlib.suppress(FileNotFoundError):
-            (photos._uploads(folder) / name).unlink()
+    photos.delete_need_photo(folder, name)
 
 
 def purge_need_photos(before: datetime, at: datetime) -> list[dict]:
@@ -55,7 +53,7 @@ def purge_need_photos(before: datetime, at: datetime) -> list[dict]:
                     _unlink(cid, name)
                 return {"photo": None, "photos": [], "photo_removed_at": stamp(at)}
 
-            after = _files.change_row(community_path(cid), "needs", need["id"], change, "")
+            after = docs.change_row(community_key(cid), "needs", need["id"], change, "")
             if after.get("photo") is None and after.get("photo_removed_at") == stamp(at):
                 removed.append(
                     {
@@ -101,7 +99,7 @@ def purge_whistle_photos(before: datetime, at: datetime) -> list[dict]:
                         "photos_removed_at": stamp(at),
                     }
 
-                _files.change_row(_month_path(sid, month), "whistles", whistle["id"], change, "")
+                docs.change_row(_month_path(sid, month), "whistles", whistle["id"], change, "")
                 removed.append(
                     {
                         "street_id": sid,
@@ -116,7 +114,7 @@ def purge_whistle_photos(before: datetime, at: datetime) -> list[dict]:
 def purge_reset_codes(before: datetime) -> int:
     """Remove password reset codes that expired at or before ``before``; how many."""
     path = resets._path()
-    if not path.exists():
+    if not docs.exists(path):
         return 0
-    with _files.transaction(path) as db:
+    with docs.transaction_one(path) as db:
         return len(db.table("codes").remove(Query().expires_at <= stamp(before)))

@@ -11,9 +11,10 @@ from tinydb import Query
 
 from kb import data as kbdata
 
-from . import _files, places
+from . import backend as docs
+from . import places
 from .accounts import users as accounts
-from .base import NotFound, StoreError, community_path, new_id, now, stamp
+from .base import NotFound, StoreError, community_key, new_id, now, stamp
 
 SKILL_PENDING, SKILL_CONFIRMED, SKILL_DECLINED = "待确认", "已确认", "未通过"
 
@@ -25,8 +26,8 @@ def skill_name(skill: str) -> str:
 
 
 def _rows(cid: str) -> dict:
-    return _files.view(
-        community_path(cid),
+    return docs.view(
+        community_key(cid),
         "skill_requests",
         lambda t: {r["id"]: r for r in t.get("skill_requests", {}).values()},
     )
@@ -62,7 +63,7 @@ def request_skill(cid: str, uid: str, skill: str, at=None) -> dict:
         raise StoreError(f"您的专长“{name}”已经确认，无需再申请。")
     if skill not in user.get("skills", []):
         raise StoreError(f"请先在个人资料中填写专长“{name}”，再申请确认。")
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         table = db.table("skill_requests")
         q = Query()
         found = table.get((q.uid == uid) & (q.skill == skill))
@@ -99,7 +100,7 @@ def decide_skill_request(
         raise NotFound("没有找到这条专长确认申请。")
     # The request and the member's account change together (one journalled transaction):
     # a crash never leaves a request marked confirmed without the skill, or the reverse.
-    with _files.transaction_many(community_path(cid), accounts.user_file(found["uid"])) as (
+    with docs.transaction(community_key(cid), accounts.user_file(found["uid"])) as (
         db,
         account_db,
     ):

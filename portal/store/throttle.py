@@ -29,12 +29,11 @@ from __future__ import annotations
 import hashlib
 import time
 
-from . import _files
-from .base import root
+from . import backend as docs
 
 
-def _path(kind: str):
-    return root() / "throttle" / f"{kind}.json"
+def _path(kind: str) -> str:
+    return f"throttle/{kind}"
 
 
 def _key(value: str) -> str:
@@ -66,7 +65,7 @@ def take(kind: str, value: str, limit: int, window: float, now: float | None = N
     None (nothing counted) when ``value`` already had ``limit`` attempts in ``window`` s."""
     now = time.time() if now is None else now
     key = _key(value)
-    with _files.transaction(_path(kind)) as db:
+    with docs.transaction_one(_path(kind)) as db:
         table = db.table("hits")
         rows = _load(table)
         if len(_recent(rows.get(key), now, window)) >= limit:
@@ -84,7 +83,7 @@ def hit(kind: str, value: str, limit: int, window: float, now: float | None = No
 def give_back(kind: str, value: str, ticket: float) -> None:
     """Uncount the attempt ``take`` recorded as ``ticket`` (e.g. it succeeded)."""
     key = _key(value)
-    with _files.transaction(_path(kind)) as db:
+    with docs.transaction_one(_path(kind)) as db:
         table = db.table("hits")
         found = table.get(lambda doc: doc["k"] == key)
         if found is not None and ticket in found["t"]:
@@ -96,7 +95,7 @@ def give_back(kind: str, value: str, ticket: float) -> None:
 def blocked(kind: str, value: str, limit: int, window: float, now: float | None = None) -> bool:
     """Whether ``value`` has used up ``limit`` attempts in ``window`` s (counts nothing)."""
     now = time.time() if now is None else now
-    for doc in _files.read_tables(_path(kind)).get("hits", {}).values():
+    for doc in docs.read(_path(kind)).get("hits", {}).values():
         if doc["k"] == _key(value):
             return len([t for t in doc["t"] if t > now - window]) >= limit
     return False
@@ -105,7 +104,7 @@ def blocked(kind: str, value: str, limit: int, window: float, now: float | None 
 def clear(kind: str, value: str) -> None:
     """Forget ``value``'s attempts (e.g. after a successful login)."""
     key = _key(value)
-    with _files.transaction(_path(kind)) as db:
+    with docs.transaction_one(_path(kind)) as db:
         db.table("hits").remove(lambda doc: doc["k"] == key)
 
 
@@ -131,7 +130,7 @@ def attempt(
     module's docstring for the rules): its ticket for ``settle``, or None when refused."""
     now = time.time() if now is None else now
     a, p, d = _keys(account, address)
-    with _files.transaction(_path(kind)) as db:
+    with docs.transaction_one(_path(kind)) as db:
         table = db.table("hits")
         rows = _load(table)
         on_account, on_pair, on_address = (
@@ -157,7 +156,7 @@ def settle(kind: str, account: str, address: str, ticket: float, ok: bool) -> No
     if not ok:
         return
     a, p, d = _keys(account, address)
-    with _files.transaction(_path(kind)) as db:
+    with docs.transaction_one(_path(kind)) as db:
         table = db.table("hits")
         table.remove(lambda doc: doc["k"] in (a, p))
         found = table.get(lambda doc: doc["k"] == d)
@@ -171,5 +170,5 @@ def clear_account(kind: str, account: str) -> None:
     """Lift every lock on ``account`` (its count and every address's count on it), e.g. after
     the owner proved who they are with a reset code. Address counts stay."""
     a = _key("a\n" + account)
-    with _files.transaction(_path(kind)) as db:
+    with docs.transaction_one(_path(kind)) as db:
         db.table("hits").remove(lambda doc: doc["k"] == a or doc.get("a") == a)

@@ -8,7 +8,7 @@ whistle list.
 
 from __future__ import annotations
 
-from flask import abort, g, send_file, url_for
+from flask import abort, g, url_for
 
 from forms.whistles import RATING_LABELS
 
@@ -110,10 +110,10 @@ def send_photo(whistle: dict, name: str):
     """One of the whistle's photos as a response, 404 if it has no such photo. The caller
     has checked that the current user may see the whistle."""
     try:
-        path = store.whistle_photo_path(whistle, name)
+        data = store.whistle_photo(whistle, name)
     except store.NotFound:
         abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=0)
+    return uploads.photo_response(data)
 
 
 def labels() -> dict:

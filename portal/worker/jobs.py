@@ -245,7 +245,7 @@ def _letter(s: dict, quarter: str) -> str:
 
 def backup(at: datetime) -> dict:
     """A consistent backup of the data folder; only the newest BACKUP_KEEP are kept."""
-    folder = store.root() / "backups"
+    folder = store.current_backend().backup_dir
     path = store.make_backup(folder / f"backup-{at:%Y%m%d-%H%M%S}.tar.gz")
     gone = store.rotate_backups(int(current_app.config["BACKUP_KEEP"]))
     return {"备份": path.name, "删除旧备份": len(gone)}

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from tinydb import Query
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import _files
+from .. import backend as docs
 from . import users as accounts
-from ..base import StoreError, new_id, now, root, stamp
+from ..base import StoreError, new_id, now, stamp
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 8
@@ -24,8 +24,8 @@ LIFETIME = timedelta(hours=24)
 BAD_CODE = "手机号或重置码不正确，或重置码已过期、已使用。请联系社区重新获取。"
 
 
-def _path():
-    return root() / "resets.json"
+def _path() -> str:
+    return "resets"
 
 
 def normalise_code(code: str) -> str:
@@ -58,7 +58,7 @@ def issue_reset_code(uid: str, issued_by: str, cid: str | None = None, at=None) 
         "expires_at": stamp(expires),
         "used_at": None,
     }
-    with _files.transaction(_path()) as db:
+    with docs.transaction_one(_path()) as db:
         table = db.table("codes")
         # One live code per person; forget expired and used ones so the file stays small.
         table.remove(
@@ -81,7 +81,7 @@ def redeem_reset_code(phone: str, code: str, new_password: str, at=None) -> dict
         raise StoreError(BAD_CODE)
     user = accounts.find_user_by_phone(phone)
     uid = user["uid"] if user is not None and not user.get("deleted_at") else ""
-    with _files.transaction(_path()) as db:
+    with docs.transaction_one(_path()) as db:
         table = db.table("codes")
         found = table.get((Query().uid == uid) & (Query().used_at == None))  # noqa: E711
         live = (
@@ -101,6 +101,6 @@ def redeem_reset_code(phone: str, code: str, new_password: str, at=None) -> dict
 
 def erase_reset_codes(uid: str) -> None:
     """Forget every code of the user (account deletion)."""
-    if _path().exists():
-        with _files.transaction(_path()) as db:
+    if docs.exists(_path()):
+        with docs.transaction_one(_path()) as db:
             db.table("codes").remove(Query().uid == uid)

@@ -20,8 +20,8 @@ import zlib
 from tinydb import Query
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import _files
-from ..base import NotFound, StoreError, account_path, new_id, now, root, stamp, valid_id
+from .. import backend as docs
+from ..base import NotFound, StoreError, account_key, new_id, now, stamp, valid_id
 
 SHARDS = "0123456789abcdef"
 ROLES = ("member", "volunteer", "community_admin", "street_admin", "district_admin", "dept_liaison")
@@ -67,7 +67,7 @@ def _index(tables) -> dict:
 
 
 def _shard_index(shard: str) -> dict:
-    return _files.view(account_path(shard), "users", _index)
+    return docs.view(account_key(shard), "users", _index)
 
 
 def get_user(uid: str) -> dict:
@@ -140,7 +140,7 @@ def create_user(
         "disabled": False,
         "demo": bool(demo),
     }
-    with _files.transaction(account_path(shard)) as db:
+    with docs.transaction_one(account_key(shard)) as db:
         users = db.table("users")
         if users.search(Query().phone == phone):
             raise PhoneTaken("该手机号已经注册，请直接登录。")
@@ -161,7 +161,7 @@ def authenticate(phone: str, password: str) -> dict | None:
 def _update(uid: str, change) -> dict:
     """Apply change(user_dict) to one user under its shard's lock; return the new user."""
     shard = _shard_of_uid(uid)
-    with _files.transaction(account_path(shard)) as db:
+    with docs.transaction_one(account_key(shard)) as db:
         users = db.table("users")
         found = users.get(Query().uid == uid)
         if found is None:
@@ -206,7 +206,7 @@ def confirm_skills(uid: str, skills) -> dict:
 
 def user_file(uid: str):
     """The account file that holds this user (for a transaction over it and another file)."""
-    return account_path(_shard_of_uid(uid))
+    return account_key(_shard_of_uid(uid))
 
 
 def add_confirmed_skill(db, uid: str, skill: str) -> None:
@@ -222,7 +222,7 @@ def add_confirmed_skill(db, uid: str, skill: str) -> None:
 
 
 def has_any_user() -> bool:
-    return any((root() / "accounts" / f"{s}.json").exists() for s in SHARDS)
+    return any(docs.exists(account_key(s)) for s in SHARDS)
 
 
 # --- attendance and calendar (records) ------------------------------------------------

@@ -21,8 +21,9 @@ from tinydb import Query
 
 from kb import data as kbdata
 
-from .. import _files, places, posts
-from ..base import NotFound, StoreError, community_path, new_id, now, stamp, valid_id
+from .. import backend as docs
+from .. import places, posts
+from ..base import NotFound, StoreError, community_key, new_id, now, stamp, valid_id
 from ..photos import MAX_NEED_PHOTOS, _PHOTO_RE
 
 PENDING, IN_PROGRESS, DONE = "待处理", "处理中", "已办结"
@@ -52,7 +53,7 @@ def _index(tables) -> dict:
 
 
 def _needs_index(cid: str) -> dict:
-    return _files.view(community_path(cid), "needs", _index)
+    return docs.view(community_key(cid), "needs", _index)
 
 
 def get_need(cid: str, nid: str) -> dict:
@@ -188,7 +189,7 @@ def create_need(
         "post_ids": [],
         "token_hash": _digest(token),
     }
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         db.table("needs").insert(need)
     return dict(need, status_token=token)
 
@@ -223,7 +224,7 @@ def _note(by: str, text: str, status: str, at) -> dict:
 
 def _change(cid: str, nid: str, change) -> dict:
     """Apply change(need) -> fields to one need under the file's lock; return the new need."""
-    return _files.change_row(community_path(cid), "needs", nid, change, "没有找到这条需求。")
+    return docs.change_row(community_key(cid), "needs", nid, change, "没有找到这条需求。")
 
 
 def _clean_note(text: str, required: bool, what: str = "说明") -> str:
@@ -411,7 +412,7 @@ def create_post_for_need(cid: str, nid: str, by: str, *, at=None, **post_fields)
     if need["status"] == DONE:
         raise StoreError("已办结的需求不能再发布岗位，如需继续请先重新打开。")
     post = posts.create_post(cid, by, need_id=nid, at=at, **post_fields)
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         table = db.table("needs")
         found = table.get(Query().id == nid)
         if found is not None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from tinydb import Query
 
-from .. import _files, places
-from ..base import NotFound, StoreError, community_path, new_id, now, stamp
+from .. import backend as docs
+from .. import places
+from ..base import NotFound, StoreError, community_key, new_id, now, stamp
 
 ACTIVE, FINISHED = "进行中", "已完成"
 _TABLES = {
@@ -22,8 +23,8 @@ _TABLES = {
 
 
 def _projects(cid: str) -> dict:
-    return _files.view(
-        community_path(cid),
+    return docs.view(
+        community_key(cid),
         "projects",
         lambda t: {p["id"]: p for p in t.get("projects", {}).values()},
     )
@@ -72,7 +73,7 @@ def create_project(cid: str, by: str, *, name: str, description: str = "", at=No
         "created_by": by,
         "updated_at": stamp(at),
     }
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         db.table("projects").insert(project)
     return project
 
@@ -82,7 +83,7 @@ def set_project_status(cid: str, prid: str, status: str, at=None) -> dict:
     if status not in (ACTIVE, FINISHED):
         raise StoreError("无效的项目状态。")
     at = at or now()
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         table = db.table("projects")
         found = table.get(Query().id == prid)
         if found is None:
@@ -93,12 +94,13 @@ def set_project_status(cid: str, prid: str, status: str, at=None) -> dict:
 
 def _link(cid: str, prid: str, what: str, oid: str, add: bool) -> dict:
     table_name, field, missing = _TABLES[what]
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         projects = db.table("projects")
         project = projects.get(Query().id == prid)
         if project is None:
             raise NotFound("没有找到这个项目。")
         doc_id = project.doc_id
+        changed: dict = {}
         other = db.table(table_name)
         target = other.get(Query().id == oid)
         if target is None:
@@ -129,9 +131,9 @@ def _link(cid: str, prid: str, what: str, oid: str, add: bool) -> dict:
                     p for p in target.get("post_ids", []) if p not in project["post_ids"]
                 ]
                 projects.update({"post_ids": posts}, doc_ids=[doc_id])
-                project = dict(project, post_ids=posts)
+                changed = {"post_ids": posts}
         projects.update({field: ids}, doc_ids=[doc_id])
-    return dict(project, **{field: ids})
+    return dict(project, **changed, **{field: ids})
 
 
 def link_need(cid: str, prid: str, nid: str) -> dict:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from tinydb import Query
 
-from .. import _files, places
-from ..base import NotFound, StoreError, community_path, new_id, now, stamp
+from .. import backend as docs
+from .. import places
+from ..base import NotFound, StoreError, community_key, new_id, now, stamp
 
 KINDS = {
     "venue": "场地",
@@ -29,8 +30,8 @@ _LIMITS = {
 
 
 def _resources(cid: str) -> dict:
-    return _files.view(
-        community_path(cid),
+    return docs.view(
+        community_key(cid),
         "resources",
         lambda t: {r["id"]: r for r in t.get("resources", {}).values()},
     )
@@ -107,7 +108,7 @@ def create_resource(
         created_by=by,
         updated_at=stamp(at),
     )
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         db.table("resources").insert(resource)
     return resource
 
@@ -116,7 +117,7 @@ def update_resource(cid: str, rid: str, *, at=None, **fields) -> dict:
     """Change a resource's fields (all of them, as create_resource takes, plus ``active``)."""
     clean = _clean(fields)
     at = at or now()
-    with _files.transaction(community_path(cid)) as db:
+    with docs.transaction_one(community_key(cid)) as db:
         table = db.table("resources")
         found = table.get(Query().id == rid)
         if found is None:

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 
 from tinydb import Query
 
-from .. import _files, people, places, posts
+from .. import backend as docs
+from .. import people, places, posts
 from ..accounts import users as accounts
-from ..base import NotFound, StoreError, now, signups_path, stamp
+from ..base import NotFound, StoreError, now, signups_key, signups_prefix, stamp
 
 PRESENT, ABSENT = "present", "absent"
 ATTENDANCE_NAMES = {PRESENT: "已到", ABSENT: "缺席"}
@@ -38,7 +39,7 @@ def _rows(tables) -> dict:
 
 def month_rows(cid: str, month: str) -> dict:
     """The sign-up rows of one community-month (cached per version of the file)."""
-    return _files.view(signups_path(cid, month), "attendance-rows", _rows)
+    return docs.view(signups_key(cid, month), "attendance-rows", _rows)
 
 
 def shift_hours(shift: dict) -> float:
@@ -74,7 +75,7 @@ def _same_month(cid: str, shift: dict) -> None:
 
 
 def _change_row(cid: str, shift: dict, signup_id: str, change) -> dict:
-    with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+    with docs.transaction_one(signups_key(cid, posts.shift_month(shift))) as db:
         _same_month(cid, shift)
         table = db.table("signups")
         q = Query()
@@ -165,7 +166,7 @@ def confirm_hours(cid: str, sid: str, by: str, at: datetime | None = None) -> li
     """Confirm the pending hours of every present sign-up of the shift; returns those rows."""
     at = at or now()
     shift, _post = posts.get_shift(cid, sid)
-    with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+    with docs.transaction_one(signups_key(cid, posts.shift_month(shift))) as db:
         _same_month(cid, shift)
         table = db.table("signups")
         q = Query()
@@ -234,17 +235,14 @@ def blocked_members(
     at = at or now()
     since = at - timedelta(days=days)
     first, last = _window_months(since, at)
-    folder = signups_path(cid, first).parent
+    prefix = signups_prefix(cid)
     uids: set[str] = set()
-    if folder.exists():
-        for path in folder.glob("signups-*.json"):
-            month = path.stem[len("signups-") :]
-            if month != "standing" and first <= month <= last:
-                uids.update(
-                    r["uid"]
-                    for r in month_rows(cid, month)["rows"]
-                    if r.get("attendance") == ABSENT
-                )
+    for key in docs.keys(prefix):
+        month = key[len(prefix) :]
+        if month != "standing" and first <= month <= last:
+            uids.update(
+                r["uid"] for r in month_rows(cid, month)["rows"] if r.get("attendance") == ABSENT
+            )
     rows = []
     for uid, user in accounts.users_by_ids(uids).items():
         counted = user_no_shows(uid, at, days)

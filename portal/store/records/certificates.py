@@ -21,10 +21,11 @@ from datetime import date, datetime
 
 from tinydb import Query
 
-from .. import _files, places, reports
+from .. import backend as docs
+from .. import places, reports
 from ..accounts import users as accounts
 from . import attendance
-from ..base import NotFound, StoreError, now, root, stamp
+from ..base import NotFound, StoreError, now, stamp
 
 SERIAL_RE = re.compile(r"^DC(\d{4})-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -32,19 +33,16 @@ PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 STATUS_NAMES = {PENDING: "待社区审核", APPROVED: "已出具", DECLINED: "未通过"}
 
 
-def _path(year: str):
-    return root() / "certificates" / f"{year}.json"
+def _path(year: str) -> str:
+    return f"certificates/{year}"
 
 
-def _settings_path():
-    return root() / "certificates" / "settings.json"
+def _settings_path() -> str:
+    return "certificates/settings"
 
 
-def _year_files() -> list:
-    folder = root() / "certificates"
-    if not folder.exists():
-        return []
-    return sorted(p for p in folder.glob("*.json") if p.stem.isdigit())
+def _year_files() -> list[str]:
+    return [k for k in docs.keys("certificates/") if k.rpartition("/")[2].isdigit()]
 
 
 def _shown(row: dict) -> dict:
@@ -69,7 +67,7 @@ def normalize_serial(text: str) -> str | None:
 
 def auto_approves(cid: str) -> bool:
     """Whether the community issues certificates without an admin's approval (自动批准)."""
-    rows = _files.read_tables(_settings_path()).get("communities", {}).values()
+    rows = docs.read(_settings_path()).get("communities", {}).values()
     return any(r["community_id"] == cid and r["auto_approve"] for r in rows)
 
 
@@ -78,7 +76,7 @@ def set_certificate_auto_approve(cid: str, on: bool, by: str | None = None, at=N
     places.get_community(cid)
     row = {"community_id": cid, "auto_approve": bool(on), "changed_by": by}
     row["changed_at"] = stamp(at or now())
-    with _files.transaction(_settings_path()) as db:
+    with docs.transaction_one(_settings_path()) as db:
         table = db.table("communities")
         table.upsert(row, Query().community_id == cid)
     return row
@@ -167,7 +165,7 @@ def issue_certificate(uid: str, first: date, last: date, at: datetime | None = N
         if row.get("fingerprint") == fingerprint and row["status"] in (PENDING, APPROVED):
             return row
     auto = auto_approves(record["community_id"])
-    with _files.transaction(_path(str(at.year))) as db:
+    with docs.transaction_one(_path(str(at.year))) as db:
         table = db.table("certificates")
         q = Query()
         same = table.get(
@@ -198,7 +196,7 @@ def get_certificate(serial: str) -> dict | None:
     match = SERIAL_RE.match(serial)
     if not match:
         return None
-    for row in _files.read_tables(_path(match.group(1))).get("certificates", {}).values():
+    for row in docs.read(_path(match.group(1))).get("certificates", {}).values():
         if secrets.compare_digest(row["serial"], serial):
             return _shown(row)
     return None
@@ -219,9 +217,7 @@ def user_certificates(uid: str) -> list[dict]:
     rows = []
     for path in _year_files():
         rows += [
-            _shown(r)
-            for r in _files.read_tables(path).get("certificates", {}).values()
-            if r["uid"] == uid
+            _shown(r) for r in docs.read(path).get("certificates", {}).values() if r["uid"] == uid
         ]
     return sorted(rows, key=_requested, reverse=True)
 
@@ -230,7 +226,7 @@ def community_certificates(cid: str, status: str | None = None) -> list[dict]:
     """Certificates the community issues (or is asked for), newest request first."""
     rows = []
     for path in _year_files():
-        by_community = _files.view(
+        by_community = docs.view(
             path,
             "by-community",
             lambda t: _group(t.get("certificates", {}).values()),
@@ -253,7 +249,7 @@ def _decide(cid: str, serial: str, fields: dict) -> dict:
     if cert is None or cert["community_id"] != cid:
         raise NotFound("没有找到这份证明申请。")
 
-    with _files.transaction(_path(cert["serial"][2:6])) as db:
+    with docs.transaction_one(_path(cert["serial"][2:6])) as db:
         table = db.table("certificates")
         found = table.get(Query().serial == cert["serial"])
         if found is None:

@@ -3,7 +3,7 @@
 Sign-ups are partitioned by the shift's month. A change within the month writes the
 community file and the month's sign-up file; a new date in another month also moves
 every sign-up row of the shift (in arrival order) to that month's file, so three files
-change in one transaction (``_files.transaction_many``): all or nothing. A larger
+change in one transaction (``backend.transaction``): all or nothing. A larger
 capacity moves the first waiters up. Cancelling moves the shift to the community
 file's ``cancelled_shifts`` table, so it disappears from every list and cannot be
 signed up for, and marks its active sign-ups cancelled with the reason.
@@ -15,9 +15,10 @@ import contextlib
 
 from tinydb import Query
 
-from .. import _files, people, posts
+from .. import backend as docs
+from .. import people, posts
 from . import signup as signups
-from ..base import NotFound, StoreError, community_path, now, signups_path, stamp
+from ..base import NotFound, StoreError, community_key, now, signups_key, stamp
 
 _CHANGED_MEANWHILE = "这个班次刚刚被修改过，请刷新页面后重试。"
 
@@ -34,12 +35,12 @@ def _shift_and_signups(cid: str, sid: str, new_month: str | None = None):
     """
     shift, _post = posts.get_shift(cid, sid)
     month = posts.shift_month(shift)
-    paths = [community_path(cid), signups_path(cid, month)]
+    paths = [community_key(cid), signups_key(cid, month)]
     moving = new_month is not None and new_month != month
     if moving:
         assert new_month is not None
-        paths.append(signups_path(cid, new_month))
-    with _files.transaction_many(*paths) as dbs:
+        paths.append(signups_key(cid, new_month))
+    with docs.transaction(*paths) as dbs:
         db, sdb = dbs[0], dbs[1]
         shifts = db.table("shifts")
         found = shifts.get(Query().id == sid)
@@ -131,7 +132,7 @@ def update_shift(
 
 def _all_rows(cid: str, shift: dict) -> list[dict]:
     month = posts.shift_month(shift)
-    rows = _files.read_tables(signups_path(cid, month)).get("signups", {}).values()
+    rows = docs.read(signups_key(cid, month)).get("signups", {}).values()
     return [r for r in rows if r["shift_id"] == shift["id"]]
 
 
@@ -179,7 +180,7 @@ def cancel_shift(cid: str, sid: str, reason: str, by: str | None = None, at=None
 
 def cancelled_shifts(cid: str, pid: str | None = None) -> list[dict]:
     """Cancelled shifts of a community (optionally of one post), newest cancellation first."""
-    rows = _files.read_tables(community_path(cid)).get("cancelled_shifts", {}).values()
+    rows = docs.read(community_key(cid)).get("cancelled_shifts", {}).values()
     return sorted(
         (r for r in rows if pid is None or r["post_id"] == pid),
         key=lambda r: r["cancelled_at"],
@@ -217,9 +218,9 @@ def update_series(
     if not future:
         raise StoreError("这个系列没有尚未开始的班次。")
     months = sorted({posts.shift_month(s) for s in future})
-    paths = [community_path(cid)] + [signups_path(cid, m) for m in months]
+    paths = [community_key(cid)] + [signups_key(cid, m) for m in months]
     changes = []
-    with _files.transaction_many(*paths) as dbs:
+    with docs.transaction(*paths) as dbs:
         db = dbs[0]
         tables = {m: d.table("signups") for m, d in zip(months, dbs[1:], strict=True)}
         shifts = db.table("shifts")

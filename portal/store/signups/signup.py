@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 from tinydb import Query
 
-from .. import _files, people, places, posts, skill_requests
+from .. import backend as docs
+from .. import people, places, posts, skill_requests
 from ..accounts import users as accounts
 from ..records import attendance
-from ..base import NotFound, StoreError, new_id, now, root, signups_path, stamp, user_lock_path
+from ..base import NotFound, StoreError, new_id, now, person_key, signups_key, stamp
 
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
 ACTIVE = (CONFIRMED, WAITING)
@@ -38,7 +39,7 @@ def _partition(tables) -> dict:
 
 
 def _view(cid: str, month: str) -> dict:
-    return _files.view(signups_path(cid, month), "partition", _partition)
+    return docs.view(signups_key(cid, month), "partition", _partition)
 
 
 def shift_counts(cid: str, shift: dict) -> dict:
@@ -168,7 +169,7 @@ def sign_up(
     Refused while the user has ``no_show_limit`` absences within ``no_show_days``."""
     at = at or now()
     shift, post = posts.get_shift(cid, sid)
-    with _files.file_lock(user_lock_path(uid)):
+    with docs.lock(f"user-{uid}"):
         user = accounts.get_user(uid)
         if user["role"] not in ("member", "volunteer"):
             raise StoreError("只有在职党员和志愿者可以报名服务岗位。")
@@ -200,10 +201,10 @@ def sign_up(
                     f"（{mine['shift']['date']} {mine['shift']['start']}–"
                     f"{mine['shift']['end']}）时间冲突。"
                 )
-        # The pointer goes first: a crash after it leaves a pointer to nothing, never
-        # a sign-up that the member cannot see.
-        people.add_signup_part(uid, cid, month)
-        with _files.transaction(signups_path(cid, month)) as db:
+        # The person's pointer to this month is written in the same transaction, the
+        # first time only (the person's document is read, and written only if new).
+        with docs.transaction(signups_key(cid, month), person_key(uid)) as (db, person):
+            people.note(person, "signups", (cid, month))
             # Decided under the month file's lock, on the shift as it is now: a change of
             # capacity or a cancellation holds this lock while it writes the shift.
             shift, post = _current_shift(cid, sid, at)
@@ -241,7 +242,7 @@ def cancel_signup(
     at = at or now()
     shift, _post = posts.get_shift(cid, sid)
     start = posts.shift_start(shift)
-    with _files.transaction(signups_path(cid, posts.shift_month(shift))) as db:
+    with docs.transaction_one(signups_key(cid, posts.shift_month(shift))) as db:
         if posts.shift_month(posts.get_shift(cid, sid)[0]) != posts.shift_month(shift):
             raise StoreError("这个班次的日期刚刚调整，请刷新页面后重试。")
         table = db.table("signups")
@@ -279,7 +280,7 @@ def _open_block(community: dict, this_month: str) -> tuple[list[str], list[dict]
     index = posts.community_index(cid)
     # Only months not over yet: the cost does not grow with the community's history.
     months = sorted(m for m in index["open_months"] if is_upcoming(m, this_month))
-    stamps = tuple(_files.stat_key(signups_path(cid, m)) for m in months)
+    stamps = tuple(docs.version(signups_key(cid, m)) for m in months)
     hit = _blocks.get(cid)
     if hit and hit[0] is index and hit[1] == stamps:
         return hit[2], hit[3]
@@ -310,8 +311,8 @@ def district_open_shifts(at: datetime | None = None) -> list[dict]:
     """
     at = at or now()
     moment = at.strftime("%Y-%m-%d %H:%M")
-    # A new community also touches the stamp (places.json is one of the files it watches).
-    key = (_files.stat_key(root() / _files.DISTRICT_STAMP), moment)
+    # A new community also changes it (the places document is one of those it watches).
+    key = (docs.district_version(), moment)
     if _district[0] == key and key[0] is not None:
         return _district[1]
     rows = []

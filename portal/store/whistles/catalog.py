@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from kb import data as kbdata
 
-from ..base import NotFound, StoreError, now, root, stamp, valid_id
+from ..base import NotFound, StoreError, now, stamp, valid_id
 
 # Whistle states, in the order of the loop; 退回重办 comes back from 街道核验.
 RAISED, REPORTED, HANDLING = "已吹哨", "部门已报到", "处置中"
@@ -69,23 +68,23 @@ def due_times(raised_at: datetime, level: int) -> dict[str, str]:
     }
 
 
-# ---------------------------------------------------------------- paths
+# ---------------------------------------------------------------- document keys
 
 
-def _street_dir(street_id: str) -> Path:
+def _street_dir(street_id: str) -> str:
     if not valid_id(street_id):
         raise NotFound("没有找到这个街道。")
-    return root() / "whistles" / street_id
+    return f"whistles/{street_id}/"
 
 
-def _month_path(street_id: str, month: str) -> Path:
+def _month_path(street_id: str, month: str) -> str:
     if not _MONTH_RE.match(month or ""):
         raise NotFound("没有找到这次吹哨。")
-    return _street_dir(street_id) / f"{month}.json"
+    return f"{_street_dir(street_id)}{month}"
 
 
-def _open_path(street_id: str) -> Path:
-    return _street_dir(street_id) / "open.json"
+def _open_path(street_id: str) -> str:
+    return f"{_street_dir(street_id)}open"
 
 
 # ---------------------------------------------------------------- timeline

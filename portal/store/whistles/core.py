@@ -17,12 +17,12 @@ hides an open whistle. The state changes live in ``whistle_flow``, the figures i
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from tinydb import Query
 
 
-from .. import _files, photos as need_photos, places
+from .. import backend as docs
+from .. import photos as need_photos, places
 from ..lists import needs
 from . import requests as whistle_requests
 from .catalog import (
@@ -55,14 +55,13 @@ def month_of(wid: str) -> str:
 
 def whistle_months(street_id: str) -> list[str]:
     """Months in which the street raised whistles, oldest first."""
-    folder = _street_dir(street_id)
-    if not folder.exists():
-        return []
-    return sorted(p.stem for p in folder.glob("*.json") if _MONTH_RE.match(p.stem))
+    prefix = _street_dir(street_id)
+    months = (key[len(prefix) :] for key in docs.keys(prefix))
+    return sorted(m for m in months if _MONTH_RE.match(m))
 
 
 def _month_index(street_id: str, month: str) -> dict:
-    return _files.view(
+    return docs.view(
         _month_path(street_id, month),
         "whistles",
         lambda t: {w["id"]: w for w in t.get("whistles", {}).values()},
@@ -93,7 +92,7 @@ def whistles_in(street_ids=None, months=None) -> list[dict]:
     rows: list[dict] = []
     for sid in _street_ids(street_ids):
         for month in whistle_months(sid) if months is None else months:
-            if _month_path(sid, month).exists():
+            if docs.exists(_month_path(sid, month)):
                 rows.extend(_month_index(sid, month).values())
     return _newest_first(rows)
 
@@ -102,14 +101,14 @@ def open_whistles(street_ids=None) -> list[dict]:
     """Every whistle not yet 已结案 of the streets, whatever month it was raised in."""
     rows = []
     for sid in _street_ids(street_ids):
-        entries = _files.view(
+        entries = docs.view(
             _open_path(sid),
             "open",
             lambda t: sorted({(e["month"], e["id"]) for e in t.get("open", {}).values()}),
         )
         for month, wid in entries:
             whistle = (
-                _month_index(sid, month).get(wid) if _month_path(sid, month).exists() else None
+                _month_index(sid, month).get(wid) if docs.exists(_month_path(sid, month)) else None
             )
             if whistle is not None and whistle["status"] != CLOSED:
                 rows.append(whistle)
@@ -158,14 +157,14 @@ def delete_whistle_photo(street_id: str, name: str) -> None:
     need_photos.delete_need_photo(_photo_folder(street_id), name)
 
 
-def whistle_photo_path(whistle: dict, name: str) -> Path:
-    """The file of one of the whistle's photos (raised with it or added on the timeline)."""
+def whistle_photo(whistle: dict, name: str) -> bytes:
+    """One of the whistle's photos (raised with it or added on the timeline), as JPEG."""
     names = set(whistle.get("photos") or [])
     for step in whistle["timeline"]:
         names.update(step.get("photos") or [])
     if name not in names:
         raise NotFound("没有找到这张照片。")
-    return need_photos.photo_file(_photo_folder(whistle["street_id"]), name)
+    return need_photos.photo_bytes(_photo_folder(whistle["street_id"]), name)
 
 
 def check_photos(photos) -> list[str]:
@@ -258,9 +257,9 @@ def create_whistle(
         "assessment": None,
         "timeline": [entry(actor, "街道吹哨", RAISED, description, at)],
     }
-    with _files.transaction(_open_path(street_id)) as db:
-        db.table("open").insert({"id": wid, "month": month})
-    with _files.transaction(_month_path(street_id, month)) as db:
+    keys = (_open_path(street_id), _month_path(street_id, month))
+    with docs.transaction(*keys) as (index, db):
+        index.table("open").insert({"id": wid, "month": month})
         db.table("whistles").insert(whistle)
     if request is not None:
         assert request_id is not None  # the request was found by it
@@ -277,5 +276,5 @@ def create_whistle(
 
 def forget_open(street_id: str, wid: str) -> None:
     """Drop a closed whistle from the street's open index."""
-    with _files.transaction(_open_path(street_id)) as db:
+    with docs.transaction_one(_open_path(street_id)) as db:
         db.table("open").remove(Query().id == wid)

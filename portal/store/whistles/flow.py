@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 
-from .. import _files
+from .. import backend as docs
 from ..lists import needs
 from ..base import NotFound, StoreError, now, stamp
 from .catalog import (
@@ -50,7 +50,7 @@ def _parse(value: str) -> datetime:
 
 def _change(street_id: str, wid: str, change) -> dict:
     """Apply change(whistle) -> fields under the month file's lock; return the new whistle."""
-    return _files.change_row(
+    return docs.change_row(
         _month_path(street_id, month_of(wid)), "whistles", wid, change, "没有找到这次吹哨。"
     )
 

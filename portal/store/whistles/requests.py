@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from tinydb import Query
 
-from .. import _files, places
+from .. import backend as docs
+from .. import places
 from ..lists import needs
 from . import catalog as _w
 from ..base import NotFound, StoreError, new_id, now, stamp
 
 
-def _requests_path(street_id: str):
-    return _w._street_dir(street_id) / "requests.json"
+def _requests_path(street_id: str) -> str:
+    return f"{_w._street_dir(street_id)}requests"
 
 
 def request_whistle(
@@ -52,7 +53,7 @@ def request_whistle(
         "reason": "",
         "whistle_id": None,
     }
-    with _files.transaction(_requests_path(sid)) as db:
+    with docs.transaction_one(_requests_path(sid)) as db:
         db.table("requests").insert(row)
     return row
 
@@ -61,7 +62,7 @@ def list_requests(
     street_id: str, status: str | None = None, community_id: str | None = None
 ) -> list[dict]:
     """The street's requests, newest first, optionally of one status or community."""
-    rows = _files.view(
+    rows = docs.view(
         _requests_path(street_id), "requests", lambda t: list(t.get("requests", {}).values())
     )
     rows = sorted(rows, key=lambda r: (r["created_at"], r["id"]), reverse=True)
@@ -76,7 +77,7 @@ def list_requests(
 def need_requests(cid: str, nid: str) -> list[dict]:
     """The requests to whistle made for one need of a community, newest first."""
     street_id = places.get_community(cid)["street_id"]
-    rows = _files.read_tables(_requests_path(street_id)).get("requests", {})
+    rows = docs.read(_requests_path(street_id)).get("requests", {})
     # Newest first by arrival (TinyDB doc ids grow with each insert): two requests made in
     # the same second keep their order.
     ordered = [rows[k] for k in sorted(rows, key=int, reverse=True)]
@@ -91,7 +92,7 @@ def get_request(street_id: str, rid: str) -> dict:
 
 
 def set_request(street_id: str, rid: str, **fields) -> dict:
-    with _files.transaction(_requests_path(street_id)) as db:
+    with docs.transaction_one(_requests_path(street_id)) as db:
         table = db.table("requests")
         found = table.get(Query().id == rid)
         if found is None:

@@ -1,0 +1,444 @@
+"""The PostgreSQL backend: the same documents for several app servers on one database.
+
+Selected by ``PORTAL_DATABASE_URL=postgresql://…`` (or ``--database-url``); the schema
+is ``pg_schema.py``. How each part of the interface is kept:
+
+* A document is one row ``(key, body jsonb, version)``; every write gives it a new
+  version from one sequence. A transaction takes a transaction-level advisory lock
+  per key (in one fixed order: by lock id), reads the rows, and writes the changed
+  ones in the same database transaction: all or nothing. Advisory locks rather than
+  ``SELECT … FOR UPDATE`` because a document may not exist yet (the first sign-up of
+  a month) and must be locked all the same.
+* Reads are cached per process by version: a read costs one query that returns the
+  body only when the version differs from the cached one. Other servers' writes are
+  seen on the next read: there is no invalidation message to lose.
+* District-wide lists watch ``district_changes`` (a row per committed change of a
+  community or the places): its count, min and max id change with every commit in
+  any order, and are read in one index-only query.
+* Blobs (photos) and lines (the e-mail sender's notes) are rows too; named locks are
+  session-level advisory locks on a connection held for the block, released by the
+  server when the holder dies. Nothing of the store is on an app server's disk.
+* One connection pool per process, created on first use (a process forked from one
+  that used it starts its own and never touches the parent's connections). A
+  database that is down or restarting raises ``BackendUnavailable`` (the portal
+  answers 503) and the pool reconnects by itself when it is back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
+from pathlib import Path
+
+import psycopg
+import psycopg_pool
+
+from . import pg_schema
+from .backend import (
+    Backend,
+    BackendUnavailable,
+    Snapshot,
+    document_handle,
+    dumps,
+    pending_writes,
+    touches_district,
+)
+
+MAX_CACHED_BYTES = 48 * 1024 * 1024
+_DOCUMENT_LOCKS, _NAMED_LOCKS = 1, 2  # advisory lock namespaces
+POOL_TIMEOUT = 5.0  # seconds a request waits for a connection before it is a 503
+_orphans: list = []  # pools inherited over fork: kept referenced, never used or closed
+
+
+def _lock_id(namespace: int, name: str) -> tuple[int, int]:
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=4).digest()
+    return namespace, int.from_bytes(digest, "big", signed=True)
+
+
+class _Entry:
+    __slots__ = ("version", "tables", "views", "size")
+
+    def __init__(self, version: int, tables: dict, size: int):
+        self.version, self.tables, self.size = version, tables, size
+        self.views: dict[str, object] = {}
+
+
+def _parsed(rows: dict[str, str], key: str) -> dict:
+    return json.loads(rows[key]) if key in rows else {}
+
+
+def _unavailable(exc: BaseException) -> BackendUnavailable:
+    return BackendUnavailable(f"数据库暂时无法连接：{type(exc).__name__}")
+
+
+class PostgresBackend(Backend):
+    kind = "postgresql"
+
+    def __init__(self, url: str, backup_dir=None, pool_size: int = 12):
+        self.url = url
+        self.backup_dir = Path(backup_dir or os.environ.get("PORTAL_BACKUP_DIR") or "backups")
+        self._pool_size = pool_size
+        self._pool: psycopg_pool.ConnectionPool | None = None
+        self._pid = os.getpid()
+        self._pool_lock = threading.Lock()
+        self._local = threading.local()
+        # Versions are per database; the token keeps two databases' apart in caches
+        # that outlive one backend (tests open many).
+        self._token = secrets.token_hex(4)
+        self._cache: OrderedDict[str, _Entry] = OrderedDict()
+        self._cached_bytes = 0
+        self._cache_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"PostgresBackend({self.url.split('@')[-1]!r})"
+
+    # ------------------------------------------------------------ connections
+    def _get_pool(self) -> psycopg_pool.ConnectionPool:
+        if self._pid != os.getpid():  # forked: the parent's connections are not ours
+            with contextlib.suppress(Exception):
+                _orphans.append(self._pool)
+            self._pool, self._pid = None, os.getpid()
+            self._pool_lock, self._local = threading.Lock(), threading.local()
+            self._cache_lock = threading.Lock()
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = psycopg_pool.ConnectionPool(
+                        self.url,
+                        min_size=1,
+                        max_size=self._pool_size,
+                        kwargs={"autocommit": True, "connect_timeout": 5},
+                        timeout=POOL_TIMEOUT,
+                        open=True,
+                        name=f"portal-{os.getpid()}",
+                    )
+        return self._pool
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A connection for reads: the thread's transaction's own while one is open (it
+        sees what it wrote), else one from the pool."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        try:
+            with self._get_pool().connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            raise _unavailable(exc) from exc
+
+    def _query(self, sql: str, params=()) -> list[tuple]:
+        """A read-only query; tried twice, since a pooled connection may have been cut by
+        a database restart that the pool has not noticed yet."""
+        for attempt in (1, 2):
+            try:
+                with self._connection() as conn:
+                    return conn.execute(sql, params).fetchall()
+            except BackendUnavailable:
+                if attempt == 2 or getattr(self._local, "conn", None) is not None:
+                    raise
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------ documents
+    def _entry(self, key: str) -> _Entry | None:
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        rows = self._query(
+            "SELECT version, CASE WHEN version = %s THEN NULL ELSE body::text END"
+            " FROM documents WHERE key = %s",
+            (hit.version if hit else -1, key),
+        )
+        if not rows:
+            self._forget(key)
+            return None
+        version, text = rows[0]
+        if text is None and hit is not None:
+            with self._cache_lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+            return hit
+        entry = _Entry(version, json.loads(text), len(text))
+        with self._cache_lock:
+            old = self._cache.pop(key, None)
+            self._cached_bytes += entry.size - (old.size if old else 0)
+            self._cache[key] = entry
+            while self._cached_bytes > MAX_CACHED_BYTES and len(self._cache) > 1:
+                _key, evicted = self._cache.popitem(last=False)
+                self._cached_bytes -= evicted.size
+        return entry
+
+    def _forget(self, key: str) -> None:
+        with self._cache_lock:
+            old = self._cache.pop(key, None)
+            if old is not None:
+                self._cached_bytes -= old.size
+
+    def read(self, key: str) -> dict:
+        entry = self._entry(key)
+        return entry.tables if entry else {}
+
+    def version(self, key: str) -> Hashable | None:
+        rows = self._query("SELECT version FROM documents WHERE key = %s", (key,))
+        return (self._token, rows[0][0]) if rows else None
+
+    def view(self, key, name, build):
+        entry = self._entry(key)
+        if entry is None:
+            return build({})
+        try:
+            return entry.views[name]
+        except KeyError:
+            value = entry.views[name] = build(entry.tables)
+            return value
+
+    def _begin(self, keys: tuple[str, ...]) -> tuple[contextlib.ExitStack, dict]:
+        """Open a database transaction, lock the keys, read their rows. Tried twice: a
+        pooled connection cut by a restart fails here, before anything was done."""
+        for attempt in (1, 2):
+            stack = contextlib.ExitStack()
+            try:
+                conn = stack.enter_context(self._get_pool().connection())
+                stack.enter_context(conn.transaction())
+                for lock in sorted({_lock_id(_DOCUMENT_LOCKS, k) for k in keys}):
+                    conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", lock)
+                rows = conn.execute(
+                    "SELECT key, body::text FROM documents WHERE key = ANY(%s)",
+                    (list(set(keys)),),
+                ).fetchall()
+                return stack, {"conn": conn, "rows": dict(rows)}
+            except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+                with contextlib.suppress(psycopg.Error):
+                    stack.close()
+                if attempt == 2 or isinstance(exc, psycopg_pool.PoolTimeout):
+                    raise _unavailable(exc) from exc
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def transaction(self, *keys: str):
+        stack, opened = self._begin(keys)
+        conn, rows = opened["conn"], opened["rows"]
+        outer = getattr(self._local, "conn", None)
+        self._local.conn = conn
+        try:
+            with stack:
+                dbs = tuple(document_handle(functools.partial(_parsed, rows, k)) for k in keys)
+                yield dbs
+                writes = pending_writes(keys, dbs)
+                for key, tables in writes:
+                    conn.execute(
+                        "INSERT INTO documents (key, body) VALUES (%s, %s::jsonb)"
+                        " ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body,"
+                        " version = nextval('document_versions')",
+                        (key, dumps(tables)),
+                    )
+                if any(touches_district(k) for k, _ in writes):
+                    self._note_district_change(conn)
+        except psycopg.OperationalError as exc:
+            raise _unavailable(exc) from exc
+        finally:
+            self._local.conn = outer
+
+    def _note_district_change(self, conn) -> None:
+        row = conn.execute("INSERT INTO district_changes DEFAULT VALUES RETURNING id").fetchone()
+        new_id = row[0] if row else 0
+        if new_id % 512 == 0:  # keep the table small: its count is read on every list
+            conn.execute("DELETE FROM district_changes WHERE id < %s", (new_id - 256,))
+
+    def keys(self, prefix: str) -> list[str]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._query("SELECT key FROM documents WHERE key LIKE %s ORDER BY key", (pattern,))
+        return [r[0] for r in rows]
+
+    def delete(self, key: str) -> None:
+        with self.transaction(key):
+            conn = self._local_conn_for_write()
+            conn.execute("DELETE FROM documents WHERE key = %s", (key,))
+            if touches_district(key):
+                self._note_district_change(conn)
+        self._forget(key)
+
+    def _local_conn_for_write(self) -> psycopg.Connection:
+        conn = getattr(self._local, "conn", None)
+        assert conn is not None, "only inside a transaction"
+        return conn
+
+    def district_version(self) -> Hashable:
+        rows = self._query("SELECT count(*), min(id), max(id) FROM district_changes")
+        return (self._token, *rows[0])
+
+    # ------------------------------------------------------------ blobs and lines
+    def _write(self, sql: str, params) -> None:
+        try:
+            with self._get_pool().connection() as conn:
+                conn.execute(sql, params)
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            raise _unavailable(exc) from exc
+
+    def put_blob(self, key: str, data: bytes) -> None:
+        self._write(
+            "INSERT INTO blobs (key, data) VALUES (%s, %s)"
+            " ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data",
+            (key, data),
+        )
+
+    def get_blob(self, key: str) -> bytes | None:
+        rows = self._query("SELECT data FROM blobs WHERE key = %s", (key,))
+        return bytes(rows[0][0]) if rows else None
+
+    def delete_blob(self, key: str) -> None:
+        self._write("DELETE FROM blobs WHERE key = %s", (key,))
+
+    def blob_keys(self, prefix: str) -> list[str]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._query("SELECT key FROM blobs WHERE key LIKE %s ORDER BY key", (pattern,))
+        return [r[0] for r in rows]
+
+    def append_line(self, key: str, line: str) -> None:
+        self._write("INSERT INTO lines (key, line) VALUES (%s, %s)", (key, line))
+
+    def read_lines(self, key: str) -> list[str]:
+        return [
+            r[0] for r in self._query("SELECT line FROM lines WHERE key = %s ORDER BY id", (key,))
+        ]
+
+    def clear_lines(self, key: str) -> None:
+        self._write("DELETE FROM lines WHERE key = %s", (key,))
+
+    # ------------------------------------------------------------ locks
+    @contextlib.contextmanager
+    def lock(self, name: str):
+        lock = _lock_id(_NAMED_LOCKS, name)
+        try:
+            with self._get_pool().connection() as conn:
+                conn.execute("SELECT pg_advisory_lock(%s, %s)", lock)
+                try:
+                    yield
+                finally:
+                    with contextlib.suppress(psycopg.OperationalError):
+                        conn.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            raise _unavailable(exc) from exc
+
+    @contextlib.contextmanager
+    def try_lock(self, name: str):
+        lock = _lock_id(_NAMED_LOCKS, name)
+        try:
+            with self._get_pool().connection() as conn:
+                mine = bool(
+                    conn.execute("SELECT pg_try_advisory_lock(%s, %s)", lock).fetchall()[0][0]
+                )
+                try:
+                    yield mine
+                finally:
+                    if mine:
+                        with contextlib.suppress(psycopg.OperationalError):
+                            conn.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            raise _unavailable(exc) from exc
+
+    # ------------------------------------------------------------ the whole store
+    @contextlib.contextmanager
+    def snapshot(self):
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                with conn.transaction():
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    yield _PostgresSnapshot(conn)
+        except psycopg.OperationalError as exc:
+            raise _unavailable(exc) from exc
+
+    def load(self, snapshot: Snapshot, replace: bool = False) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn, conn.transaction():
+            # Nobody writes meanwhile: every writer's first step waits on this lock.
+            conn.execute("LOCK TABLE documents, blobs, lines IN EXCLUSIVE MODE")
+            if replace:
+                conn.execute("DELETE FROM documents; DELETE FROM blobs; DELETE FROM lines")
+            elif conn.execute("SELECT 1 FROM documents LIMIT 1").fetchall():
+                raise ValueError("目标数据库不是空的：请换一个新建的空数据库。")
+            with conn.cursor().copy("COPY documents (key, body) FROM STDIN") as copy:
+                for key, tables in snapshot.documents():
+                    copy.write_row((key, dumps(tables)))
+            with conn.cursor().copy("COPY blobs (key, data) FROM STDIN") as copy:
+                for key, data in snapshot.blobs():
+                    copy.write_row((key, data))
+            with conn.cursor().copy("COPY lines (key, line) FROM STDIN") as copy:
+                for key, lines in snapshot.lines():
+                    for line in lines:
+                        copy.write_row((key, line))
+            self._note_district_change(conn)
+        self.forget_caches()
+
+    def is_empty(self) -> bool:
+        return not self._query("SELECT 1 FROM documents LIMIT 1")
+
+    def check(self) -> int:
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+                pg_schema.check_version(conn)
+        except psycopg.OperationalError as exc:
+            raise _unavailable(exc) from exc
+        return 0
+
+    def health(self) -> dict:
+        try:
+            with self._get_pool().connection() as conn, conn.transaction():
+                recovering = conn.execute("SELECT pg_is_in_recovery()").fetchall()[0][0]
+                if not recovering:
+                    conn.execute("SELECT txid_current()")  # needs a writable primary
+            cause = "数据库是只读的备库（恢复中）" if recovering else None
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+            cause = f"数据库无法连接：{type(exc).__name__}"
+        return {"error": cause, "free_bytes": None, "backend": self.kind}
+
+    def forget_caches(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+            self._cached_bytes = 0
+
+    def close(self) -> None:
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool = None
+
+
+class _PostgresSnapshot(Snapshot):
+    """What one REPEATABLE READ transaction sees: every row as of its first query."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def documents(self) -> Iterator[tuple[str, dict]]:
+        with self.conn.cursor(name="snapshot_documents") as cur:
+            cur.execute("SELECT key, body::text FROM documents ORDER BY key")
+            for key, text in cur:
+                yield key, json.loads(text)
+
+    def blobs(self) -> Iterator[tuple[str, bytes]]:
+        with self.conn.cursor(name="snapshot_blobs") as cur:
+            cur.execute("SELECT key, data FROM blobs ORDER BY key")
+            for key, data in cur:
+                yield key, bytes(data)
+
+    def lines(self) -> Iterator[tuple[str, list[str]]]:
+        rows = self.conn.execute("SELECT key, line FROM lines ORDER BY key, id").fetchall()
+        grouped: dict[str, list[str]] = {}
+        for key, line in rows:
+            grouped.setdefault(key, []).append(line)
+        return iter(grouped.items())
+
+
+def init_database(url: str) -> list[int]:
+    """Create or upgrade the schema (``run.py init-db``); returns the versions applied."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            return pg_schema.migrate(conn)
+    except psycopg.OperationalError as exc:
+        raise BackendUnavailable(f"无法连接数据库：{exc}".strip()) from exc
