@@ -33,9 +33,11 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## test: lint, then the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
+## test: lint, then the whole test suite (installs, as root, Debian's chromium and a CJK font for
+## the browser tests and Debian's postgresql for the private test cluster when missing)
 test: lint
 	@bash .ci/browser-deps.sh
+	@bash .ci/postgres-deps.sh
 	$(BIN)/python -m pytest -n 2
 
 ## test-fast: unit and view tests: no browser, fuzz, processes or slow marks; temp data on tmpfs /dev/shm

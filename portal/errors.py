@@ -12,7 +12,7 @@ import errno
 import logging
 import threading
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -106,6 +106,9 @@ def _backend_unavailable(exc: store.BackendUnavailable):
         "store unavailable on %s %s: %s", request.method, request.path, exc
     )
     title, text = DATABASE_DOWN
+    if request.blueprint == "health":  # a monitor reads JSON, whatever failed first
+        body = {"status": "error", "store_writable": False, "message": text}
+        return jsonify(body), 503
     return render_error(503, text, title)
 
 

@@ -4,6 +4,7 @@ On both backends (one archive format): the documents are compared by content che
 
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 import tarfile
@@ -20,8 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args):
+    # PostgreSQL's backups go to PORTAL_BACKUP_DIR: the backup folder the test opened.
+    env = dict(os.environ, PORTAL_BACKUP_DIR=str(store.current_backend().backup_dir))
     return subprocess.run(
-        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "run.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 

@@ -15,6 +15,7 @@ import signal
 import pytest
 
 from portal import store
+from portal.store import people
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.processes
@@ -229,3 +230,45 @@ def test_confirming_a_skill_request_is_all_or_nothing(world, data_dir):
         check,
     )
     assert writes == 3  # the journal, the community file, the account file
+
+
+def test_a_first_sign_up_writes_its_pointer_and_its_row_together(world, data_dir):
+    """A person's first sign-up in a community-month writes two documents: the person's
+    pointer and the month's sign-ups. Killed between them, start-up finishes the journal:
+    never a pointer without its sign-up, never a sign-up the member cannot find."""
+    tags = iter(range(10, 99))
+
+    def setup():
+        sid = _shift(world, 3)
+        (uid,) = _people(1, next(tags))
+        return sid, uid
+
+    def check(state):
+        sid, uid = state
+        month = store.get_shift("ca", sid)[0]["date"][:7]
+        pointed = ("ca", month) in people.signup_parts(uid)
+        listed = tuple(s["shift_id"] for s in store.user_signups(uid))
+        assert (pointed, listed, _status(sid, uid)) in {
+            (False, (), "cancelled"),  # not signed up at all
+            (True, (sid,), "confirmed"),
+        }
+
+    writes = _each_kill_point(data_dir, setup, lambda s: store.sign_up("ca", s[0], s[1]), check)
+    assert writes == 3  # the journal, then the two documents it names
+
+
+def test_a_report_in_writes_its_pointer_and_its_request_together(world, data_dir):
+    tags = iter(range(10, 99))
+
+    def setup():
+        return make_user(f"139{next(tags):02d}000001", "member")["uid"]
+
+    def check(uid):
+        pending = store.current_report_state(uid)["pending"]
+        pointers = people.report_pointers(uid)
+        assert (pending is None and pointers == []) or (
+            pending is not None and pointers == [("cb", pending["id"])]
+        )
+
+    writes = _each_kill_point(data_dir, setup, lambda uid: store.submit_report_in(uid, "cb"), check)
+    assert writes == 3

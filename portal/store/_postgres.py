@@ -18,10 +18,10 @@ is ``pg_schema.py``. How each part of the interface is kept:
 * Blobs (photos) and lines (the e-mail sender's notes) are rows too; named locks are
   session-level advisory locks on a connection held for the block, released by the
   server when the holder dies. Nothing of the store is on an app server's disk.
-* One connection pool per process, created on first use (a process forked from one
-  that used it starts its own and never touches the parent's connections). A
-  database that is down or restarting raises ``BackendUnavailable`` (the portal
-  answers 503) and the pool reconnects by itself when it is back.
+* One connection pool per process (``pg_pool.py``), created on first use (a process
+  forked from one that used it starts its own and never touches the parent's
+  connections). A database that is down or restarting raises ``BackendUnavailable``
+  (the portal answers 503); the next request after it is back connects again.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from collections.abc import Hashable, Iterator
 from pathlib import Path
 
 import psycopg
-import psycopg_pool
 
 from . import pg_schema
+from .pg_pool import ConnectionPool, PoolTimeout
 from .backend import (
     Backend,
     BackendUnavailable,
@@ -85,7 +85,7 @@ class PostgresBackend(Backend):
         self.url = url
         self.backup_dir = Path(backup_dir or os.environ.get("PORTAL_BACKUP_DIR") or "backups")
         self._pool_size = pool_size
-        self._pool: psycopg_pool.ConnectionPool | None = None
+        self._pool: ConnectionPool | None = None
         self._pid = os.getpid()
         self._pool_lock = threading.Lock()
         self._local = threading.local()
@@ -100,7 +100,7 @@ class PostgresBackend(Backend):
         return f"PostgresBackend({self.url.split('@')[-1]!r})"
 
     # ------------------------------------------------------------ connections
-    def _get_pool(self) -> psycopg_pool.ConnectionPool:
+    def _get_pool(self) -> ConnectionPool:
         if self._pid != os.getpid():  # forked: the parent's connections are not ours
             with contextlib.suppress(Exception):
                 _orphans.append(self._pool)
@@ -110,14 +110,8 @@ class PostgresBackend(Backend):
         if self._pool is None:
             with self._pool_lock:
                 if self._pool is None:
-                    self._pool = psycopg_pool.ConnectionPool(
-                        self.url,
-                        min_size=1,
-                        max_size=self._pool_size,
-                        kwargs={"autocommit": True, "connect_timeout": 5},
-                        timeout=POOL_TIMEOUT,
-                        open=True,
-                        name=f"portal-{os.getpid()}",
+                    self._pool = ConnectionPool(
+                        self.url, max_size=self._pool_size, timeout=POOL_TIMEOUT
                     )
         return self._pool
 
@@ -132,7 +126,7 @@ class PostgresBackend(Backend):
         try:
             with self._get_pool().connection() as conn:
                 yield conn
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        except psycopg.OperationalError as exc:
             raise _unavailable(exc) from exc
 
     def _query(self, sql: str, params=()) -> list[tuple]:
@@ -214,10 +208,10 @@ class PostgresBackend(Backend):
                     (list(set(keys)),),
                 ).fetchall()
                 return stack, {"conn": conn, "rows": dict(rows)}
-            except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            except psycopg.OperationalError as exc:
                 with contextlib.suppress(psycopg.Error):
                     stack.close()
-                if attempt == 2 or isinstance(exc, psycopg_pool.PoolTimeout):
+                if attempt == 2 or isinstance(exc, PoolTimeout):
                     raise _unavailable(exc) from exc
         raise AssertionError("unreachable")
 
@@ -279,7 +273,7 @@ class PostgresBackend(Backend):
         try:
             with self._get_pool().connection() as conn:
                 conn.execute(sql, params)
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        except psycopg.OperationalError as exc:
             raise _unavailable(exc) from exc
 
     def put_blob(self, key: str, data: bytes) -> None:
@@ -324,7 +318,7 @@ class PostgresBackend(Backend):
                 finally:
                     with contextlib.suppress(psycopg.OperationalError):
                         conn.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        except psycopg.OperationalError as exc:
             raise _unavailable(exc) from exc
 
     @contextlib.contextmanager
@@ -341,7 +335,7 @@ class PostgresBackend(Backend):
                     if mine:
                         with contextlib.suppress(psycopg.OperationalError):
                             conn.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        except psycopg.OperationalError as exc:
             raise _unavailable(exc) from exc
 
     # ------------------------------------------------------------ the whole store
@@ -394,7 +388,7 @@ class PostgresBackend(Backend):
                 if not recovering:
                     conn.execute("SELECT txid_current()")  # needs a writable primary
             cause = "数据库是只读的备库（恢复中）" if recovering else None
-        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+        except psycopg.Error as exc:
             cause = f"数据库无法连接：{type(exc).__name__}"
         return {"error": cause, "free_bytes": None, "backend": self.kind}
 

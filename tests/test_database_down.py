@@ -1,0 +1,81 @@
+"""PostgreSQL stopped under the portal: a Chinese 503, nothing half-written, and the same
+app answers again by itself once the database is back (no restart)."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app, store
+from tests.conftest import AuthActions, World, csrf_token
+
+pytestmark = pytest.mark.processes
+
+
+@pytest.fixture
+def pg_app(pg_url, pg_cluster, tmp_path):
+    store.init_database(pg_url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": pg_url,
+            "DATA_DIR": str(tmp_path / "unused"),
+            "SECRET_KEY": "test-secret-" + "k" * 40,
+            "SITE_DIR": str(tmp_path / "no-site"),
+        }
+    )
+    yield app
+    if not pg_cluster.is_running():
+        pg_cluster.start_again()
+    store.close_backends()
+
+
+def test_requests_get_a_chinese_503_while_the_database_is_down(pg_app, pg_cluster):
+    world = World()
+    _post, shift = world.post(capacity=2)
+    client = pg_app.test_client()
+    AuthActions(client).login(world.member["phone"])
+    token = csrf_token(client, f"/portal/posts/ca/{_post['id']}")
+    assert client.get("/portal/me").status_code == 200
+
+    pg_cluster.stop_immediate()
+    try:
+        for path in ("/portal/me", "/portal/posts", "/portal/login"):
+            page = client.get(path)
+            text = page.get_data(as_text=True)
+            assert page.status_code == 503, path
+            assert "数据库暂时无法连接" in text and "Traceback" not in text
+        signup = client.post(
+            f"/portal/c/ca/shifts/{shift['id']}/signup", data={"csrf_token": token}
+        )
+        assert signup.status_code == 503
+        health = client.get("/portal/health")
+        assert health.status_code == 503 and health.json["store_writable"] is False
+    finally:
+        pg_cluster.start_again()
+
+    # The same app, not restarted: its pool reconnects.
+    assert client.get("/portal/me").status_code == 200
+    assert client.get("/portal/health").status_code == 200
+    assert store.roster("ca", shift["id"])["confirmed"] == []  # the refused sign-up: not there
+    again = client.post(f"/portal/c/ca/shifts/{shift['id']}/signup", data={"csrf_token": token})
+    assert again.status_code == 302
+    assert [r["uid"] for r in store.roster("ca", shift["id"])["confirmed"]] == [world.member["uid"]]
+
+
+def test_start_up_refuses_a_database_without_the_schema_or_with_a_newer_one(pg_url, tmp_path):
+    config = {"DATABASE_URL": pg_url, "DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40}
+    with pytest.raises(store.SchemaError, match="init-db"):
+        create_app(config)
+    assert store.init_database(pg_url) == [1]
+    assert store.init_database(pg_url) == []  # idempotent
+    backend = store.open_store(pg_url)
+    assert backend.kind == "postgresql"
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO portal_schema (version) VALUES (99)")
+    with pytest.raises(store.SchemaError, match="比本程序支持的版本 1 新"):
+        create_app(config)
+    with pytest.raises(store.SchemaError, match="新"):
+        store.init_database(pg_url)
+    store.close_backends()
