@@ -79,6 +79,9 @@ def register_store(app: Flask) -> None:
     backend = store.open_store(target, backup_dir=app.config.get("BACKUP_DIR"))
     app.extensions["portal_store"] = backend
     appcontext_pushed.connect(_bind_store, app)
+    # One request reads each document once (PostgreSQL: one query per document, not per read).
+    app.before_request(backend.begin_scope)
+    app.teardown_request(lambda _exc: backend.end_scope())
     if not app.config.get("SECRET_KEY"):
         # Files: <data>/secret_key. PostgreSQL: kept in the database, so that every app
         # server signs sessions with the same key and nothing lives on one server's disk.

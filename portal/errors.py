@@ -12,7 +12,7 @@ import errno
 import logging
 import threading
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -48,9 +48,14 @@ _storage_state: dict = {"last": None, "count": 0}
 
 def render_error(code: int, detail: str | None = None, title: str | None = None):
     default_title, text = MESSAGES.get(code, MESSAGES[500])
-    return render_template(
-        "errors/error.html", code=code, title=title or default_title, text=detail or text
-    ), code
+    values = {"code": code, "title": title or default_title, "text": detail or text}
+    try:
+        return render_template("errors/error.html", **values), code
+    except store.BackendUnavailable:
+        # The signed-in user's parts of the page (the inbox's unread count) need the store
+        # that has just gone away: the same page as for a visitor.
+        g.user = None
+        return render_template("errors/error.html", **values), code
 
 
 def _http_error(exc: HTTPException):
@@ -106,6 +111,7 @@ def _backend_unavailable(exc: store.BackendUnavailable):
         "store unavailable on %s %s: %s", request.method, request.path, exc
     )
     title, text = DATABASE_DOWN
+    g.user = None  # the page must not ask the store for the user's unread count
     if request.blueprint == "health":  # a monitor reads JSON, whatever failed first
         body = {"status": "error", "store_writable": False, "message": text}
         return jsonify(body), 503

@@ -62,6 +62,32 @@ def test_requests_get_a_chinese_503_while_the_database_is_down(pg_app, pg_cluste
     assert [r["uid"] for r in store.roster("ca", shift["id"])["confirmed"]] == [world.member["uid"]]
 
 
+def test_a_request_in_flight_when_the_database_goes_gets_the_chinese_503(
+    pg_app, pg_cluster, monkeypatch
+):
+    """The user was loaded, then the database went away inside the view: the error page
+    must not need the store itself (it used to fall through to a bare English 500)."""
+    world = World()
+    _post, shift = world.post(capacity=2)
+    client = pg_app.test_client()
+    AuthActions(client).login(world.member["phone"])
+    token = csrf_token(client, "/portal/me")
+    real_sign_up = store.sign_up
+
+    def database_goes_first(*args, **kwargs):
+        pg_cluster.stop_immediate()
+        return real_sign_up(*args, **kwargs)
+
+    monkeypatch.setattr(store, "sign_up", database_goes_first)
+    try:
+        page = client.post(f"/portal/c/ca/shifts/{shift['id']}/signup", data={"csrf_token": token})
+    finally:
+        pg_cluster.start_again()
+    text = page.get_data(as_text=True)
+    assert page.status_code == 503 and "数据库暂时无法连接" in text
+    assert "Internal Server Error" not in text
+
+
 def test_start_up_refuses_a_database_without_the_schema_or_with_a_newer_one(pg_url, tmp_path):
     config = {"DATABASE_URL": pg_url, "DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40}
     with pytest.raises(store.SchemaError, match="init-db"):

@@ -53,6 +53,7 @@ from .backend import (
 
 MAX_CACHED_BYTES = 48 * 1024 * 1024
 _DOCUMENT_LOCKS, _NAMED_LOCKS = 1, 2  # advisory lock namespaces
+_DISTRICT = "\0district"  # the scope's entry for district_version (no key looks like it)
 POOL_TIMEOUT = 5.0  # seconds a request waits for a connection before it is a 503
 _orphans: list = []  # pools inherited over fork: kept referenced, never used or closed
 
@@ -142,7 +143,32 @@ class PostgresBackend(Backend):
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------ documents
+    # A request's scope (begin_scope … end_scope): what this thread has looked up, so a
+    # page that reads a document five times asks the database once. Writes of this thread
+    # drop what they change from it; other servers' writes are seen by the next request.
+    def begin_scope(self) -> None:
+        self._local.scope = {}
+
+    def end_scope(self) -> None:
+        self._local.scope = None
+
+    def _scoped(self) -> dict | None:
+        # Inside a transaction every read is fresh: decisions taken under a lock (a free
+        # place, a shift's capacity) must see what other servers committed before it.
+        if getattr(self._local, "conn", None) is not None:
+            return None
+        return getattr(self._local, "scope", None)
+
     def _entry(self, key: str) -> _Entry | None:
+        scope = self._scoped()
+        if scope is not None and key in scope:
+            return scope[key]
+        entry = self._lookup(key)
+        if scope is not None:
+            scope[key] = entry
+        return entry
+
+    def _lookup(self, key: str) -> _Entry | None:
         with self._cache_lock:
             hit = self._cache.get(key)
         rows = self._query(
@@ -180,8 +206,8 @@ class PostgresBackend(Backend):
         return entry.tables if entry else {}
 
     def version(self, key: str) -> Hashable | None:
-        rows = self._query("SELECT version FROM documents WHERE key = %s", (key,))
-        return (self._token, rows[0][0]) if rows else None
+        entry = self._entry(key)
+        return (self._token, entry.version) if entry else None
 
     def view(self, key, name, build):
         entry = self._entry(key)
@@ -235,10 +261,19 @@ class PostgresBackend(Backend):
                     )
                 if any(touches_district(k) for k, _ in writes):
                     self._note_district_change(conn)
+            self._drop_from_scope([k for k, _ in writes])
         except psycopg.OperationalError as exc:
             raise _unavailable(exc) from exc
         finally:
             self._local.conn = outer
+
+    def _drop_from_scope(self, keys: list[str]) -> None:
+        scope = self._scoped()
+        if scope is not None and keys:
+            for key in keys:
+                scope.pop(key, None)
+            if any(touches_district(k) for k in keys):
+                scope.pop(_DISTRICT, None)
 
     def _note_district_change(self, conn) -> None:
         row = conn.execute("INSERT INTO district_changes DEFAULT VALUES RETURNING id").fetchone()
@@ -258,6 +293,7 @@ class PostgresBackend(Backend):
             if touches_district(key):
                 self._note_district_change(conn)
         self._forget(key)
+        self._drop_from_scope([key])
 
     def _local_conn_for_write(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
@@ -265,8 +301,14 @@ class PostgresBackend(Backend):
         return conn
 
     def district_version(self) -> Hashable:
+        scope = self._scoped()
+        if scope is not None and _DISTRICT in scope:
+            return scope[_DISTRICT]
         rows = self._query("SELECT count(*), min(id), max(id) FROM district_changes")
-        return (self._token, *rows[0])
+        found = (self._token, *rows[0])
+        if scope is not None:
+            scope[_DISTRICT] = found
+        return found
 
     # ------------------------------------------------------------ blobs and lines
     def _write(self, sql: str, params) -> None:

@@ -200,6 +200,13 @@ class Backend(ABC):
     def health(self) -> dict:
         """Whether the store can be written now, for /portal/health."""
 
+    def begin_scope(self) -> None:  # noqa: B027 - reads that cost nothing need no scope
+        """From now until ``end_scope`` (one web request), this thread may reuse what it
+        has read: each document is looked up at most once, unless this thread writes it."""
+
+    def end_scope(self) -> None:  # noqa: B027
+        """The end of the scope ``begin_scope`` opened."""
+
     def forget_caches(self) -> None:  # noqa: B027 - nothing to drop unless it caches
         """Drop this process's caches (after a restore)."""
 
