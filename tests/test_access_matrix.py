@@ -1,7 +1,8 @@
 """Every route × every role: the exact set of roles let in, and no data for the others.
 
 Roles: anonymous, member (reported in to community A), volunteer, admin of A, admin of B
-(same street), street admin of A's street, district admin. Every rule in the app's URL
+(same street), street admin of A's street, district admin; and three volunteers holding
+an appointed role: 网格员 of A's first grid, 小巷管家 of a lane of A's street, 社区专员 of A. Every rule in the app's URL
 map must be classified here, so a new route cannot ship without its row.
 """
 
@@ -13,12 +14,24 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from portal import store
-from tests.conftest import PASSWORD, World, csrf_token
+from tests.conftest import PASSWORD, World, csrf_token, make_user
 
-ROLES = ("anonymous", "member", "volunteer", "admin_a", "admin_b", "street", "district")
+ROLES = (
+    "anonymous",
+    "member",
+    "volunteer",
+    "admin_a",
+    "admin_b",
+    "street",
+    "district",
+    "grid_worker",
+    "steward",
+    "liaison",
+)
 EVERYONE = set(ROLES)
 LOGGED_IN = EVERYONE - {"anonymous"}
-PARTICIPANTS = {"member", "volunteer"}
+APPOINTED = {"grid_worker", "steward", "liaison"}  # volunteers with an appointed role
+PARTICIPANTS = {"member", "volunteer"} | APPOINTED
 ADMINS_OF_A = {"admin_a", "street", "district"}
 ADMINS = {"admin_a", "admin_b", "street", "district"}
 AREA = {"street", "district"}
@@ -77,6 +90,23 @@ class Objects(World):
             need_refs=[("ca", self.need["id"])],
         )
         self.whistle_request = store.request_whistle("ca", self.need["id"], self.admin_a, "请吹哨")
+        # 网格 and 楼门院, a lane of the street, and one volunteer in each appointed role.
+        self.grid = store.add_grid("ca", 1, "第一网格", "王书记")
+        self.building = store.add_building("ca", self.grid["id"], "楼", "5号楼", 60, "李组长")
+        self.lane = store.add_lane("dongsi", "东四北大街")
+        self.grid_worker = make_user("13800000011", "volunteer", home_cid="ca")
+        self.steward = make_user("13800000012", "volunteer", home_cid="ca")
+        self.liaison = make_user("13800000013", "volunteer", home_cid="ca")
+        uid = self.admin_a["uid"]
+        self.grid_appointment = store.appoint(
+            "community", "ca", self.grid_worker["uid"], "grid_worker", [self.grid["id"]], uid
+        )
+        self.steward_appointment = store.appoint(
+            "street", "dongsi", self.steward["uid"], "lane_steward", [self.lane["id"]], uid
+        )
+        self.liaison_appointment = store.appoint(
+            "street", "dongsi", self.liaison["uid"], "community_liaison", ["ca"], uid
+        )
 
 
 def _routes(o: Objects) -> dict:
@@ -434,7 +464,7 @@ def _let_in(response) -> bool:
 def _stub_objects() -> Objects:
     """Objects with placeholder ids: enough to list the routes without building a world."""
     o = Objects.__new__(Objects)
-    for name in ("member", "admin_a"):
+    for name in ("member", "admin_a", "grid_worker", "steward", "liaison"):
         setattr(o, name, {"uid": "u", "phone": "p"})
     for name in (
         "report",
@@ -452,6 +482,12 @@ def _stub_objects() -> Objects:
         "whistle_request",
         "gated",
         "skill_request",
+        "grid",
+        "building",
+        "lane",
+        "grid_appointment",
+        "steward_appointment",
+        "liaison_appointment",
     ):
         setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
     o.ical = "t"

@@ -22,6 +22,8 @@ one module or subpackage per feature, beside the shared parts:
     records/       attendance and hours, certificates and quarterly summaries
     lists/         三个清单: needs (and their figures), resources, projects
     whistles/      街道吹哨、部门报到: the list, raising, the flow, requests, figures
+    grids.py, grid_members.py, grid_import.py   网格 and 楼门院: structure, placement, import
+    appointments.py  appointed roles (网格员, 楼门院长, 小巷管家, 社区专员)   lanes.py 街巷
 
 Documents by key (the file backend keeps ``<key>.json`` in the data folder;
 PostgreSQL one row per key)::
@@ -64,6 +66,32 @@ from .backend import Backend, BackendUnavailable, use
 from .base import NotFound, StoreError, now, valid_id
 from ._files import CorruptFile
 from .file_backend import FileBackend
+from .appointments import COMMUNITY_ROLES as APPOINTED_COMMUNITY_ROLES
+from .appointments import ROLE_NAMES as APPOINTMENT_ROLE_NAMES
+from .appointments import STREET_ROLES as APPOINTED_STREET_ROLES
+from .appointments import appoint, appointments_of, list_appointments
+from .appointments import change_targets as change_appointment
+from .appointments import holds as holds_appointment
+from .appointments import revoke as revoke_appointment
+from .grid_import import COLUMNS as GRID_IMPORT_COLUMNS
+from .grid_import import apply_import as apply_grid_import
+from .grid_import import plan_import as plan_grid_import
+from .grid_members import check_place, grid_tree, place_member
+from .grid_members import coverage as grid_coverage
+from .grids import KINDS as BUILDING_KINDS
+from .grids import (
+    add_building,
+    add_grid,
+    building_label,
+    delete_building,
+    delete_grid,
+    get_building,
+    get_grid,
+    update_building,
+    update_grid,
+)
+from .grids import structure as grid_structure
+from .lanes import add_lane, get_lane, list_lanes, rename_lane
 from .migrate import copy_store, digests as store_digests
 from .pg_schema import SchemaError
 from .settings import shared_secret_key
@@ -472,6 +500,37 @@ __all__ = [
     "current_backend",
     "FileBackend",
     "open_backend",
+    "APPOINTED_COMMUNITY_ROLES",
+    "APPOINTMENT_ROLE_NAMES",
+    "APPOINTED_STREET_ROLES",
+    "appoint",
+    "appointments_of",
+    "list_appointments",
+    "change_appointment",
+    "holds_appointment",
+    "revoke_appointment",
+    "GRID_IMPORT_COLUMNS",
+    "apply_grid_import",
+    "plan_grid_import",
+    "check_place",
+    "grid_tree",
+    "place_member",
+    "grid_coverage",
+    "BUILDING_KINDS",
+    "add_building",
+    "add_grid",
+    "building_label",
+    "delete_building",
+    "delete_grid",
+    "get_building",
+    "get_grid",
+    "update_building",
+    "update_grid",
+    "grid_structure",
+    "add_lane",
+    "get_lane",
+    "list_lanes",
+    "rename_lane",
     "copy_store",
     "store_digests",
     "close_backends",

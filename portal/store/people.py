@@ -17,12 +17,17 @@ from .base import person_key
 _path = person_key
 
 
+KINDS = ("signups", "reports", "appointments")
+
+
 def _pointers(tables) -> dict:
-    rows = tables.get("pointers", {})
-    return {
-        "signups": [tuple(r["at"]) for r in rows.values() if r["kind"] == "signups"],
-        "reports": [tuple(r["at"]) for r in rows.values() if r["kind"] == "reports"],
-    }
+    rows = tables.get("pointers", {}).values()
+    return {kind: [tuple(r["at"]) for r in rows if r["kind"] == kind] for kind in KINDS}
+
+
+def pointed(uid: str, kind: str) -> list[tuple[str, str]]:
+    """The pairs of one kind the person points to (``"appointments"``: scope and id)."""
+    return _read(uid)[kind]
 
 
 def _read(uid: str) -> dict:
