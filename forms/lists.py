@@ -45,6 +45,11 @@ class _NeedFields(PhotoForm, _ChoiceChecks):
     building = StringField(
         "楼栋/院落", validators=[Length(max=60, message="楼栋/院落不能超过 60 个字。")]
     )
+    # The community's 楼门院 (set by the view; empty when it has none): a need whose
+    # building is known goes to that grid first.
+    building_id = SelectField(
+        "所在楼门院（可选）", validate_choice=False, default="", choices=[("", "不选")]
+    )
     urgency = RadioField("紧急程度", default="normal", validate_choice=False)
     raised_by = RadioField("提出人身份", validate_choice=False)
     name = StringField("称呼", validators=[Length(max=20, message="称呼不能超过 20 个字。")])
@@ -63,6 +68,10 @@ class _NeedFields(PhotoForm, _ChoiceChecks):
 
     def validate_category(self, field):
         self._check_choice(field, "请选择需求分类。")
+
+    def validate_building_id(self, field):
+        if (field.data or "") and field.data not in {v for v, _ in field.choices or []}:
+            raise ValidationError("所选楼门院不存在，请刷新页面后重新选择。")
 
     def validate_urgency(self, field):
         self._check_choice(field, "请选择紧急程度。")

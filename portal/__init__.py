@@ -10,6 +10,7 @@ from .config import DEFAULTS, database_url, default_data_dir, load_secret_key, p
 from . import (
     accounts,
     dashboards,
+    grids,
     health,
     inbox,
     kb_site,
@@ -37,6 +38,7 @@ FEATURES = (
     lists,
     records,
     whistles,
+    grids,
     worker,
     health,
     kb_site,

@@ -2,8 +2,9 @@
 
 Roles: anonymous, member (reported in to community A), volunteer, admin of A, admin of B
 (same street), street admin of A's street, district admin; and three volunteers holding
-an appointed role: 网格员 of A's first grid, 小巷管家 of a lane of A's street, 社区专员 of A. Every rule in the app's URL
-map must be classified here, so a new route cannot ship without its row.
+an appointed role: 网格员 of A's first grid, 小巷管家 of a lane of A's street, 社区专员 of A.
+Every rule in the app's URL map must be classified here, so a new route cannot ship
+without its row.
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ class Objects(World):
         self.grid = store.add_grid("ca", 1, "第一网格", "王书记")
         self.building = store.add_building("ca", self.grid["id"], "楼", "5号楼", 60, "李组长")
         self.lane = store.add_lane("dongsi", "东四北大街")
+        self.grid_need = store.create_need(
+            "ca",
+            category="legal",
+            description="楼道灯坏了",
+            raised_by="resident",
+            building_id=self.building["id"],
+        )
         self.grid_worker = make_user("13800000011", "volunteer", home_cid="ca")
         self.steward = make_user("13800000012", "volunteer", home_cid="ca")
         self.liaison = make_user("13800000013", "volunteer", home_cid="ca")
@@ -398,6 +406,47 @@ def _routes(o: Objects) -> dict:
         # scheduled jobs and the e-mail outbox: district admins
         "worker.index": ("GET", "/portal/admin/worker/", {"district"}),
         "worker.retry": ("POST", "/portal/admin/worker/outbox/x/retry", {"district"}),
+        # 网格 and 楼门院 of A: its admins; the grid worker's own page
+        "grids_admin.index": ("GET", f"{c}/grids/", ADMINS_OF_A),
+        "grids_admin.add_grid": ("POST", f"{c}/grids/new", ADMINS_OF_A),
+        "grids_admin.edit_grid": ("GET", f"{c}/grids/{o.grid['id']}/edit", ADMINS_OF_A),
+        "grids_admin.delete_grid": ("POST", f"{c}/grids/{o.grid['id']}/delete", ADMINS_OF_A),
+        "grids_admin.add_building": (
+            "POST",
+            f"{c}/grids/{o.grid['id']}/buildings/new",
+            ADMINS_OF_A,
+        ),
+        "grids_admin.edit_building": (
+            "GET",
+            f"{c}/grids/buildings/{o.building['id']}/edit",
+            ADMINS_OF_A,
+        ),
+        "grids_admin.delete_building": (
+            "POST",
+            f"{c}/grids/buildings/{o.building['id']}/delete",
+            ADMINS_OF_A,
+        ),
+        "grids_admin.place": ("POST", f"{c}/grids/place/{o.report['id']}", ADMINS_OF_A),
+        "grids_admin.roles": ("GET", f"{c}/grids/roles", ADMINS_OF_A),
+        "grids_admin.revoke": (
+            "POST",
+            f"{c}/grids/roles/{o.grid_appointment['id']}/revoke",
+            ADMINS_OF_A,
+        ),
+        "grids_admin.template": ("GET", f"{c}/grids/template.xlsx", ADMINS_OF_A),
+        "grids_admin.import_page": ("GET", f"{c}/grids/import", ADMINS_OF_A),
+        "grids_admin.import_confirm": ("POST", f"{c}/grids/import/confirm", ADMINS_OF_A),
+        "grid_work.index": ("GET", "/portal/grid/", {"grid_worker"}),
+        "grid_work.close": (
+            "POST",
+            f"/portal/grid/c/ca/needs/{o.grid_need['id']}/close",
+            {"grid_worker"},
+        ),
+        "grid_work.pass_up": (
+            "POST",
+            f"/portal/grid/c/ca/needs/{o.grid_need['id']}/pass-up",
+            {"grid_worker"},
+        ),
     }
 
 
@@ -484,6 +533,7 @@ def _stub_objects() -> Objects:
         "skill_request",
         "grid",
         "building",
+        "grid_need",
         "lane",
         "grid_appointment",
         "steward_appointment",

@@ -27,7 +27,7 @@ from .. import admin as _admin
 from .. import auth, store, uploads
 from ..security import csrf
 from . import location
-from .public import create_need_from_form, refusal_field
+from .public import create_need_from_form, refusal_field, set_building_choices
 
 bp = _admin.community_blueprint("community_lists", __name__, "/lists")
 
@@ -98,6 +98,7 @@ def new_need(cid: str):
     photos and where it is. A refusal brings the form back as typed (see ``uploads``)."""
     community = auth.admin_community_or_404(cid)
     form = uploads.photo_form(_need_form)
+    set_building_choices(form, cid)
     status = 200
     if uploads.accepted(form):
         try:

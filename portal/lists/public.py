@@ -120,6 +120,7 @@ def new(cid: str):
     limit), the form comes back as it was typed, the message beside the field at fault."""
     community = store.get_community(cid)
     form = uploads.photo_form(_form)
+    set_building_choices(form, cid)
     if not uploads.accepted(form):
         return _page(community, form, uploads.status(form))
     if (form.website.data or "").strip():
@@ -139,6 +140,14 @@ def new(cid: str):
     return uploads.done(url_for(".status", token=need["status_token"]))
 
 
+def set_building_choices(form, cid: str) -> None:
+    """The community's 楼门院 as the need form's choices (none: the field stays hidden)."""
+    index = store.grid_structure(cid)
+    form.building_id.choices = [("", "不选")] + [
+        (b["id"], store.building_label(cid, b["id"])) for b in index["buildings"]
+    ]
+
+
 def create_need_from_form(cid: str, form, by: str | None = None) -> dict:
     """Store the form's photos, then the need with them (the public form and the admin's
     form alike). A refusal (store.StoreError) leaves no photo behind."""
@@ -155,6 +164,7 @@ def create_need_from_form(cid: str, form, by: str | None = None) -> dict:
             description=form.description.data,
             raised_by=form.raised_by.data,
             building=form.building.data,
+            building_id=form.building_id.data or None,
             urgency=form.urgency.data,
             phone=form.phone.data,
             name=form.name.data,

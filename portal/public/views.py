@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, render_template, request, url_for
 
 from kb import data as kbdata
 
+from ..grids.admin import place_form
 from .. import store
 
 bp = Blueprint("public", __name__, template_folder="templates", url_prefix="/portal")
@@ -126,7 +127,11 @@ def join(cid: str):
     """The join link (and QR code target): report in to this community."""
     community = store.get_community(cid)
     return render_template(
-        "public/join.html", community=community, street=store.get_street(community["street_id"])
+        "public/join.html",
+        community=community,
+        street=store.get_street(community["street_id"]),
+        # Where the member lives in the community (网格 / 楼门院), if it has grids.
+        place=place_form(cid) if store.grid_structure(cid)["grids"] else None,
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, flash, g, redirect, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 
 from forms.posts import ActionForm
 
 from .. import auth, store
+from ..grids.admin import parse_place
 from ..templating import skill_name
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/portal")
@@ -18,8 +19,9 @@ bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/po
 def report_in(cid: str):
     """Submit a report-in to this community (from its page or join link)."""
     community = store.get_community(cid)
+    grid_id, building_id = parse_place(request.form.get("place", ""))
     try:
-        store.submit_report_in(g.user["uid"], cid)
+        store.submit_report_in(g.user["uid"], cid, grid_id=grid_id, building_id=building_id)
     except store.StoreError as exc:
         flash(str(exc), "error")
         return redirect(url_for("public.join", cid=cid))

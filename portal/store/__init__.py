@@ -92,6 +92,10 @@ from .grids import (
 )
 from .grids import structure as grid_structure
 from .lanes import add_lane, get_lane, list_lanes, rename_lane
+from .lists.grid_needs import LEVEL_NAMES as NEED_LEVEL_NAMES
+from .lists.grid_needs import close_in_grid as close_need_in_grid
+from .lists.grid_needs import grid_needs, pass_up as pass_need_up
+from .lists.grid_needs import routing_figures as grid_routing_figures
 from .migrate import copy_store, digests as store_digests
 from .pg_schema import SchemaError
 from .settings import shared_secret_key
@@ -500,6 +504,11 @@ __all__ = [
     "current_backend",
     "FileBackend",
     "open_backend",
+    "NEED_LEVEL_NAMES",
+    "close_need_in_grid",
+    "grid_needs",
+    "pass_need_up",
+    "grid_routing_figures",
     "APPOINTED_COMMUNITY_ROLES",
     "APPOINTMENT_ROLE_NAMES",
     "APPOINTED_STREET_ROLES",

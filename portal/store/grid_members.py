@@ -46,6 +46,8 @@ def place_member(
         if grid_id and grid_id not in index["grid"]:
             raise StoreError("所选网格不属于这个社区，请重新选择。")
         if building_id:
+            if grid_id and grid_id != index["building"][building_id]["grid_id"]:
+                raise StoreError("所选楼门院不在所选网格里，请重新选择。")
             grid_id = index["building"][building_id]["grid_id"]
         table = main.table("reports")
         found = table.get(Query().id == rid)

@@ -181,7 +181,7 @@ def _open_needs(main_tables: dict, *, grid_id=None, building_ids=()) -> int:
     return sum(
         1
         for need in main_tables.get("needs", {}).values()
-        if need["status"] != "done"
+        if need["status"] != "已办结"
         and (
             (grid_id and need.get("grid_id") == grid_id)
             or (need.get("building_id") and need.get("building_id") in building_ids)

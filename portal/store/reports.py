@@ -9,7 +9,7 @@ from __future__ import annotations
 from tinydb import Query
 
 from . import backend as docs
-from . import people, places
+from . import grid_members, people, places
 from .accounts import users as accounts
 from .base import NotFound, StoreError, community_key, new_id, now, person_key, stamp
 
@@ -61,9 +61,13 @@ def active_community_id(uid: str) -> str | None:
     return active["community_id"] if active else None
 
 
-def submit_report_in(uid: str, cid: str, at=None) -> dict:
-    """A member asks to report in to a community; one pending request at a time."""
+def submit_report_in(
+    uid: str, cid: str, at=None, *, grid_id: str | None = None, building_id: str | None = None
+) -> dict:
+    """A member asks to report in to a community; one pending request at a time. They may
+    name their grid or building (楼门院) there; the admin can place them later too."""
     places.get_community(cid)
+    grid_id, building_id = grid_members.check_place(cid, grid_id, building_id)
     at = at or now()
     with docs.lock(f"user-{uid}"):
         user = accounts.get_user(uid)
@@ -82,6 +86,8 @@ def submit_report_in(uid: str, cid: str, at=None) -> dict:
             "id": rid,
             "uid": uid,
             "community_id": cid,
+            "grid_id": grid_id,
+            "building_id": building_id,
             "status": PENDING,
             "reason": "",
             "created_at": stamp(at),

@@ -22,7 +22,7 @@ from tinydb import Query
 from kb import data as kbdata
 
 from .. import backend as docs
-from .. import places, posts
+from .. import grid_members, places, posts
 from ..base import NotFound, StoreError, community_key, new_id, now, stamp, valid_id
 from ..photos import MAX_NEED_PHOTOS, _PHOTO_RE
 
@@ -133,6 +133,8 @@ def create_need(
     description: str,
     raised_by: str,
     building: str = "",
+    building_id: str | None = None,
+    grid_id: str | None = None,
     urgency: str = "normal",
     phone: str = "",
     name: str = "",
@@ -147,6 +149,8 @@ def create_need(
     """Record a need (status 待处理). ``by`` is the admin's uid, None for the public form.
     ``photos`` are the names ``save_need_photo`` gave (at most MAX_NEED_PHOTOS; ``photo`` is
     one, as before); ``address`` is typed, ``lat``/``lng`` a point picked on the map.
+    ``building_id`` / ``grid_id`` place it in the community's structure: a need whose grid
+    is known goes to that grid first (小事不出网格), its ``level`` is ``grid``.
 
     The returned dict carries ``status_token``, the private status link's token; it
     is not stored (only its digest is) and cannot be shown again.
@@ -158,6 +162,7 @@ def create_need(
     names = _check_photos(([photo] if photo is not None else []) + list(photos or ()))
     address = (address or "").strip()
     lat, lng = _check_location(address, lat, lng)
+    grid_id, building_id = grid_members.check_place(cid, grid_id, building_id)
     at = at or now()
     token = f"{cid}.{secrets.token_urlsafe(18)}"
     need: dict
@@ -170,6 +175,9 @@ def create_need(
         "name": name,
         "phone": phone,
         "building": building,
+        "building_id": building_id,
+        "grid_id": grid_id,
+        "level": "grid" if grid_id else "community",
         "urgency": urgency,
         "status": PENDING,
         "photo": names[0] if names else None,
