@@ -24,7 +24,33 @@ DEMO_ACCOUNTS = [
     ("13900000003", "东四示例社区一管理员", "community_admin", "dongsi:0"),
     ("13900000004", "王建国（示例在职党员）", "member", "dongsi:0"),
     ("13900000005", "李秀兰（示例志愿者）", "volunteer", "dongsi:0"),
+    # One volunteer in each appointed role (任命 by the community or the street).
+    ("13900000006", "赵网格（示例网格员）", "volunteer", "dongsi:0"),
+    ("13900000007", "钱巷管（示例小巷管家）", "volunteer", "dongsi:0"),
+    ("13900000008", "孙专员（示例社区专员）", "volunteer", "dongsi:0"),
 ]
+# 示例 grids of 东四示例社区一: number, name, 网格党支部书记, buildings (kind, name, households,
+# 党小组长). The lanes of 东四 for its 小巷管家.
+DEMO_GRIDS = [
+    (
+        1,
+        "北片网格",
+        "周书记（示例）",
+        [
+            ("building", "1号楼", 48, "吴组长（示例）"),
+            ("building", "2号楼", 36, ""),
+            ("courtyard", "北口胡同7号院", 9, "郑组长（示例）"),
+        ],
+    ),
+    (
+        2,
+        "南片网格",
+        "冯书记（示例）",
+        [("unit", "5号楼1单元", 18, "陈组长（示例）"), ("unit", "5号楼2单元", 18, "")],
+    ),
+    (3, "胡同网格", "", [("courtyard", "东四六条12号院", 11, "")]),
+]
+DEMO_LANES = ["东四北大街（示例）", "东四六条（示例）", "东四七条（示例）"]
 # Whistles the 东四 street raised (示例): item, what, where. Each department they summon
 # gets a liaison account (13900000201…), so the 部门报到 side can be tried too.
 DEMO_WHISTLES = [
@@ -161,12 +187,59 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
     helpers.append(neighbour["uid"])
     _served_shifts(first, admin, helpers, at)
     posts += 1
+    _grids(first, users, by_street["dongsi"], at)
     liaisons = _whistles(users["13900000002"], at)
     return {
         "communities": len(communities),
         "accounts": len(users) + 24 + liaisons,
         "posts": posts,
     }
+
+
+def _grids(cid: str, users: dict, dongsi: list, at: datetime) -> None:
+    """Grids and buildings of the first community, 王建国 placed in one, a grid need,
+    and one volunteer in each appointed role (网格员, 小巷管家, 社区专员)."""
+    admin = users["13900000003"]["uid"]
+    street_admin = users["13900000002"]["uid"]
+    first_grid = first_building = None
+    for number, name, secretary, buildings in DEMO_GRIDS:
+        grid = store.add_grid(cid, number, name, secretary, admin, at=at)
+        first_grid = first_grid or grid
+        for kind, bname, households, leader in buildings:
+            building = store.add_building(cid, grid["id"], kind, bname, households, leader, admin)
+            first_building = first_building or building
+    assert first_grid is not None and first_building is not None
+    member = users["13900000004"]["uid"]
+    active = store.current_report_state(member)["active"]
+    store.place_member(cid, active["id"], None, first_building["id"], admin, at=at)
+    store.create_need(
+        cid,
+        category=next(iter(kbdata.need_category_choices()))[0],
+        description="1号楼楼道声控灯坏了，晚上上下楼看不见（示例）",
+        raised_by="resident",
+        building_id=first_building["id"],
+        at=at,
+    )
+    store.appoint(
+        "community", cid, users["13900000006"]["uid"], "grid_worker", [first_grid["id"]], admin
+    )
+    lanes = [store.add_lane("dongsi", name, street_admin) for name in DEMO_LANES]
+    store.appoint(
+        "street",
+        "dongsi",
+        users["13900000007"]["uid"],
+        "lane_steward",
+        [lane["id"] for lane in lanes[:2]],
+        street_admin,
+    )
+    store.appoint(
+        "street",
+        "dongsi",
+        users["13900000008"]["uid"],
+        "community_liaison",
+        [c["id"] for c in dongsi[:2]],
+        street_admin,
+    )
 
 
 def _served_shifts(cid: str, admin: str, uids: list[str], at: datetime) -> None:

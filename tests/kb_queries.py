@@ -183,6 +183,10 @@ QUERIES: list[tuple[str, str]] = [
     ("1500 余家驻区成员单位", "policy/co-governance/"),
     ("组织引领", "policy/co-governance/"),
     ("随手拍 微网格", "policy/co-governance/"),
+    # guide/grids
+    ("怎么导入网格和楼门院", "guide/grids/"),
+    ("网格员 网格内办结", "guide/grids/"),
+    ("党员 编入网格", "guide/grids/"),
     # policy/precise-service
     ("精准服务", "policy/precise-service/"),
     ("什么是接诉即办", "policy/precise-service/"),

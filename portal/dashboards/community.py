@@ -27,4 +27,7 @@ def dashboard(cid: str):
         users=store.users_by_ids(r["uid"] for r in pending[:5]),
         members=len(store.community_member_ids(cid)),
         posts=store.list_posts(cid),
+        coverage=store.grid_coverage(cid),
+        grids=len(store.grid_structure(cid)["grids"]),
+        routing=store.grid_routing_figures(community, store.now().strftime("%Y-%m")),
     )
