@@ -109,6 +109,9 @@ class Objects(World):
         self.grid_appointment = store.appoint(
             "community", "ca", self.grid_worker["uid"], "grid_worker", [self.grid["id"]], uid
         )
+        store.appoint(
+            "community", "ca", self.grid_worker["uid"], "building_head", [self.building["id"]], uid
+        )
         self.steward_appointment = store.appoint(
             "street", "dongsi", self.steward["uid"], "lane_steward", [self.lane["id"]], uid
         )
@@ -437,6 +440,18 @@ def _routes(o: Objects) -> dict:
         "grids_admin.import_page": ("GET", f"{c}/grids/import", ADMINS_OF_A),
         "grids_admin.import_confirm": ("POST", f"{c}/grids/import/confirm", ADMINS_OF_A),
         "grid_work.index": ("GET", "/portal/grid/", {"grid_worker"}),
+        # the grid worker is also 楼门院长 of the building
+        "building_head.index": ("GET", "/portal/building/", {"grid_worker"}),
+        "building_head.raise_need": (
+            "POST",
+            f"/portal/building/c/ca/{o.building['id']}/need",
+            {"grid_worker"},
+        ),
+        "building_head.notice": (
+            "POST",
+            f"/portal/building/c/ca/{o.building['id']}/notice",
+            {"grid_worker"},
+        ),
         "grid_work.close": (
             "POST",
             f"/portal/grid/c/ca/needs/{o.grid_need['id']}/close",

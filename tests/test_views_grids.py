@@ -183,3 +183,27 @@ def test_members_and_residents_name_their_building(client, auth, world):
     )
     [need] = [n for n in store.list_needs("ca") if n["description"] == "门口积水"]
     assert need["level"] == "grid" and need["grid_id"] == grid["id"]
+
+
+def test_the_building_head_raises_needs_and_notifies_the_building(client, auth, world):
+    grid, building = _grid_with_building(world)
+    other = store.add_building("ca", grid["id"], "楼", "6号楼")
+    report = store.submit_report_in(world.member["uid"], "ca", building_id=building["id"])
+    store.confirm_report_in("ca", report["id"], world.admin_a["uid"])
+    head = make_user("13811115555", "volunteer")
+    store.appoint("community", "ca", head["uid"], "building_head", [building["id"]], "admin")
+    auth.login(head["phone"])
+    page = client.get("/portal/building/").get_data(as_text=True)
+    assert "第一网格 · 5号楼" in page and world.member["name"] in page
+    assert world.member["phone"] not in page  # masked
+    url = f"/portal/building/c/ca/{building['id']}"
+    auth.post(f"{url}/need", {"category": "legal", "description": "王奶奶家水管漏水"})
+    [need] = store.list_needs("ca")
+    assert need["raised_by"] == "building_head" and need["level"] == "grid"
+    empty = auth.post(f"{url}/need", {"category": "legal", "description": ""}, follow=True)
+    assert "请填写需求描述" in empty.get_data(as_text=True) and len(store.list_needs("ca")) == 1
+    auth.post(f"{url}/notice", {"text": "周六上午清理楼道杂物"})
+    assert "清理楼道杂物" in store.inbox(world.member["uid"])[0]["text"]
+    assert (
+        auth.post(f"/portal/building/c/ca/{other['id']}/notice", {"text": "x"}).status_code == 404
+    )
