@@ -17,6 +17,13 @@ ROLE_NAMES = {
     "street_admin": "街道管理员",
     "district_admin": "区级管理员",
     "dept_liaison": "部门联络员",
+    # Appointed roles (任命, on top of a member's or volunteer's own role): the name an
+    # audit entry or a timeline shows when someone acts in that capacity.
+    "grid_worker": "网格员",
+    "grid_leader": "网格长",
+    "building_head": "楼门院长",
+    "lane_steward": "小巷管家",
+    "community_liaison": "社区专员",
 }
 
 
