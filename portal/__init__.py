@@ -14,7 +14,9 @@ from . import (
     health,
     inbox,
     kb_site,
+    liaison,
     lists,
+    patrols,
     posts,
     public,
     records,
@@ -41,6 +43,8 @@ FEATURES = (
     grids,
     worker,
     health,
+    patrols,
+    liaison,
     kb_site,
 )
 

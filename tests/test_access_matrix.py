@@ -118,6 +118,11 @@ class Objects(World):
         self.liaison_appointment = store.appoint(
             "street", "dongsi", self.liaison["uid"], "community_liaison", ["ca"], uid
         )
+        # 小巷管家: a patrol of the steward's lane, under way, with one finding (no photo).
+        self.patrol = store.start_patrol("dongsi", self.lane["id"], self.steward["uid"])
+        self.finding = store.add_patrol_finding(
+            "dongsi", self.patrol["id"], self.steward["uid"], category="facilities", note="井盖松动"
+        )
 
 
 def _routes(o: Objects) -> dict:
@@ -406,9 +411,81 @@ def _routes(o: Objects) -> dict:
             set(),
         ),
         "departments.act": ("POST", f"/portal/dept/w/dongsi/{o.whistle['id']}/acknowledge", set()),
+        # 小巷管家: the street admin's lanes, stewards and figures; the steward's patrol log
+        "patrols_admin.index": ("GET", "/portal/admin/lanes/", {"street"}),
+        "patrols_admin.figures": ("GET", "/portal/admin/lanes/figures?month=2026-03", {"street"}),
+        "patrols_admin.add_lane": ("POST", "/portal/admin/lanes/add", {"street"}),
+        "patrols_admin.rename_lane": (
+            "POST",
+            f"/portal/admin/lanes/{o.lane['id']}/rename",
+            {"street"},
+        ),
+        "patrols_admin.appoint": ("POST", "/portal/admin/lanes/stewards", {"street"}),
+        "patrols_admin.change_steward": (
+            "POST",
+            f"/portal/admin/lanes/stewards/{o.steward_appointment['id']}/lanes",
+            {"street"},
+        ),
+        "patrols_admin.revoke_steward": (
+            "POST",
+            f"/portal/admin/lanes/stewards/{o.steward_appointment['id']}/revoke",
+            {"street"},
+        ),
+        "patrols.index": ("GET", "/portal/patrols/", {"steward"}),
+        "patrols.start": ("POST", "/portal/patrols/s/dongsi/start", {"steward"}),
+        "patrols.patrol": ("GET", f"/portal/patrols/s/dongsi/{o.patrol['id']}", {"steward"}),
+        "patrols.add_finding": (
+            "POST",
+            f"/portal/patrols/s/dongsi/{o.patrol['id']}/findings",
+            {"steward"},
+        ),
+        "patrols.end": ("POST", f"/portal/patrols/s/dongsi/{o.patrol['id']}/end", {"steward"}),
+        "patrols.photo": (
+            "GET",
+            f"/portal/patrols/s/dongsi/{o.patrol['id']}/findings/{o.finding['id']}/photo",
+            set(),
+        ),  # the finding has no photo: 404 for everyone
+        "patrols.to_need": (
+            "GET",
+            f"/portal/patrols/s/dongsi/{o.patrol['id']}/findings/{o.finding['id']}/need",
+            {"steward"},
+        ),
         # scheduled jobs and the e-mail outbox: district admins
         "worker.index": ("GET", "/portal/admin/worker/", {"district"}),
         "worker.retry": ("POST", "/portal/admin/worker/outbox/x/retry", {"district"}),
+        # 社区专员: the street admin appoints them; they see their communities (read-only)
+        # and decide those communities' requests to whistle as the street's liaison
+        "liaison_admin.index": ("GET", "/portal/admin/community-liaisons/", {"street"}),
+        "liaison_admin.change": (
+            "POST",
+            f"/portal/admin/community-liaisons/{o.liaison_appointment['id']}/change",
+            {"street"},
+        ),
+        "liaison_admin.revoke": (
+            "POST",
+            f"/portal/admin/community-liaisons/{o.liaison_appointment['id']}/revoke",
+            {"street"},
+        ),
+        "liaison.home": ("GET", "/portal/liaison/", {"liaison"}),
+        "liaison.community": ("GET", "/portal/liaison/c/ca", {"liaison"}),
+        "liaison.need": ("GET", f"/portal/liaison/c/ca/needs/{o.need['id']}", {"liaison"}),
+        "liaison.whistle": ("GET", f"/portal/liaison/w/dongsi/{o.whistle['id']}", {"liaison"}),
+        "liaison.whistle_photo": (
+            "GET",
+            f"/portal/liaison/w/dongsi/{o.whistle['id']}/photo/none.jpg",
+            set(),
+        ),  # no such photo: 404 for everyone
+        "liaison.requests": ("GET", "/portal/liaison/requests", {"liaison"}),
+        "liaison.raise_whistle": (
+            "GET",
+            f"/portal/liaison/requests/dongsi/{o.whistle_request['id']}/whistle",
+            {"liaison"},
+        ),
+        "liaison.decline": (
+            "POST",
+            f"/portal/liaison/requests/dongsi/{o.whistle_request['id']}/decline",
+            {"liaison"},
+        ),
         # 网格 and 楼门院 of A: its admins; the grid worker's own page
         "grids_admin.index": ("GET", f"{c}/grids/", ADMINS_OF_A),
         "grids_admin.add_grid": ("POST", f"{c}/grids/new", ADMINS_OF_A),
@@ -553,6 +630,8 @@ def _stub_objects() -> Objects:
         "grid_appointment",
         "steward_appointment",
         "liaison_appointment",
+        "patrol",
+        "finding",
     ):
         setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
     o.ical = "t"

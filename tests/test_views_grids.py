@@ -207,3 +207,14 @@ def test_the_building_head_raises_needs_and_notifies_the_building(client, auth, 
     assert (
         auth.post(f"/portal/building/c/ca/{other['id']}/notice", {"text": "x"}).status_code == 404
     )
+
+
+def test_the_member_home_links_each_appointed_role(client, auth, world):
+    grid, building = _grid_with_building(world)
+    auth.login(world.volunteer["phone"])
+    home = client.get("/portal/me").get_data(as_text=True)
+    assert "我的网格" not in home and "我的楼门院" not in home
+    store.appoint("community", "ca", world.volunteer["uid"], "grid_worker", [grid["id"]], "a")
+    store.appoint("community", "ca", world.volunteer["uid"], "building_head", [building["id"]], "a")
+    home = client.get("/portal/me").get_data(as_text=True)
+    assert "/portal/grid/" in home and "/portal/building/" in home

@@ -26,6 +26,18 @@ def _mine() -> dict[str, set[str]]:
     return grids
 
 
+@bp.app_template_global("appointed_roles")
+def appointed_roles() -> set[str]:
+    """The roles the signed-in member or volunteer is appointed to now (for the links of
+    the member home); read once per request."""
+    user = g.get("user")
+    if not user or user["role"] not in ("member", "volunteer"):
+        return set()
+    if "appointed_roles" not in g:
+        g.appointed_roles = {row["role"] for row in store.appointments_of(user["uid"])}
+    return g.appointed_roles
+
+
 @bp.before_request
 @auth.login_required
 def _gate():

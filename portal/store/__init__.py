@@ -24,6 +24,7 @@ one module or subpackage per feature, beside the shared parts:
     whistles/      街道吹哨、部门报到: the list, raising, the flow, requests, figures
     grids.py, grid_members.py, grid_import.py   网格 and 楼门院: structure, placement, import
     appointments.py  appointed roles (网格员, 楼门院长, 小巷管家, 社区专员)   lanes.py 街巷
+    patrols.py     小巷管家巡查: patrols of lanes, findings, a finding turned into a need
 
 Documents by key (the file backend keeps ``<key>.json`` in the data folder;
 PostgreSQL one row per key)::
@@ -40,6 +41,7 @@ PostgreSQL one row per key)::
     notifications/<0-f>/<uid>        each person's inbox
     whistles/<street>/<YYYY-MM>      whistles raised by a street that month (吹哨)
     whistles/<street>/open           the street's open whistles; requests: communities' requests
+    streets/<sid>/patrols-<YYYY-MM>  小巷管家 patrols started that month, with their findings
     resets                           hashed one-time password reset codes
     outbox/queue, sent-<YYYY-MM>     e-mail waiting (or failed) and sent
     jobs/runs, workers               the scheduled jobs' runs, the workers' heartbeats
@@ -92,6 +94,36 @@ from .grids import (
 )
 from .grids import structure as grid_structure
 from .lanes import add_lane, get_lane, list_lanes, rename_lane
+from .patrols import categories as patrol_categories
+from .patrols import add_finding as add_patrol_finding
+from .patrols import finding_to_need as patrol_finding_to_need
+from .patrols import get_finding as get_patrol_finding
+from .patrols import (
+    delete_patrol_photo,
+    end_patrol,
+    get_patrol,
+    list_patrols,
+    open_patrol,
+    own_patrol,
+    patrol_months,
+    patrol_photo,
+    patrol_stats,
+    save_patrol_photo,
+    start_patrol,
+    steward_lane_ids,
+    steward_streets,
+)
+from .liaison import OVERDUE_NEED_DAYS
+from .liaison import community_overview as liaison_community_overview
+from .liaison import guides as guides_community
+from .liaison import (
+    liaison_communities,
+    liaison_overview,
+    liaison_request,
+    liaison_requests,
+    liaison_whistle,
+    overdue_needs,
+)
 from .lists.grid_needs import LEVEL_NAMES as NEED_LEVEL_NAMES
 from .lists.grid_needs import close_in_grid as close_need_in_grid
 from .lists.grid_needs import grid_needs, pass_up as pass_need_up
@@ -540,6 +572,32 @@ __all__ = [
     "get_lane",
     "list_lanes",
     "rename_lane",
+    "patrol_categories",
+    "add_patrol_finding",
+    "patrol_finding_to_need",
+    "get_patrol_finding",
+    "delete_patrol_photo",
+    "end_patrol",
+    "get_patrol",
+    "list_patrols",
+    "open_patrol",
+    "own_patrol",
+    "patrol_months",
+    "patrol_photo",
+    "patrol_stats",
+    "save_patrol_photo",
+    "start_patrol",
+    "steward_lane_ids",
+    "steward_streets",
+    "OVERDUE_NEED_DAYS",
+    "liaison_community_overview",
+    "guides_community",
+    "liaison_communities",
+    "liaison_overview",
+    "liaison_request",
+    "liaison_requests",
+    "liaison_whistle",
+    "overdue_needs",
     "copy_store",
     "store_digests",
     "close_backends",

@@ -1,0 +1,138 @@
+"""The 社区专员's own pages: the home over their communities and read-only detail (one
+community, one of its needs, one of its whistles and the whistle's photos).
+
+Only a member or volunteer holding an active ``community_liaison`` appointment gets in
+(anybody else: 403); a community, need or whistle outside their communities is a 404.
+Names of members are masked (王*国) and residents' names and phones are not shown: a
+社区专员 is not the community's admin.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template
+
+from .. import auth, store
+from ..whistles.scope import labels, send_photo
+
+bp = Blueprint("liaison", __name__, template_folder="templates", url_prefix="/portal/liaison")
+
+ROLE = "community_liaison"
+# The capacity a 社区专员 acts in, as the whistle timelines and the audit log name it.
+CAPACITY = store.APPOINTMENT_ROLE_NAMES[ROLE]
+
+
+@bp.before_request
+@auth.roles_required("member", "volunteer")
+def _gate():
+    """Only a 社区专员 (an active appointment) gets past here; their communities are kept."""
+    g.liaison_communities = store.liaison_communities(g.user["uid"])
+    if not g.liaison_communities:
+        abort(403)
+
+
+def communities() -> list[dict]:
+    """The communities the current 社区专员 guides (set by the gate)."""
+    return g.liaison_communities
+
+
+def community_or_404(cid: str) -> dict:
+    for community in communities():
+        if community["id"] == cid:
+            return community
+    abort(404)
+
+
+def acting_user() -> dict:
+    """The current user in their capacity of 社区专员, for the store and the audit log."""
+    return dict(g.user, role=ROLE)
+
+
+def _names(uids) -> dict[str, str]:
+    """uid -> masked name (王*国); unknown accounts are left out."""
+    return {uid: store.mask_name(u["name"]) for uid, u in store.users_by_ids(uids).items()}
+
+
+def _page_names() -> dict:
+    """What every page of the blueprint shows: the street names and the overdue rule."""
+    return {
+        "street_names": {s["id"]: s["name"] for s in store.list_streets()},
+        "overdue_days": store.OVERDUE_NEED_DAYS,
+        "urgencies": store.NEED_URGENCIES,
+        "capacity": CAPACITY,
+    }
+
+
+@bp.route("/")
+def home():
+    """One page over the communities: report-ins, overdue needs and whistles, grid coverage."""
+    at = store.now()
+    rows = [store.liaison_community_overview(c["id"], at) for c in communities()]
+    return render_template(
+        "liaison/home.html",
+        rows=rows,
+        pending_requests=sum(len(r["pending_requests"]) for r in rows),
+        **_page_names(),
+    )
+
+
+@bp.route("/c/<cid>")
+def community(cid: str):
+    """One community in detail, read-only: the lists behind the home's figures."""
+    community = community_or_404(cid)
+    overview = store.liaison_community_overview(cid)
+    uids = [r["uid"] for r in overview["pending_report_ins"]]
+    uids += [r["uid"] for r in overview["coverage"]["unplaced"]]
+    return render_template(
+        "liaison/community.html",
+        community=community,
+        o=overview,
+        names=_names(uids),
+        tree=store.grid_tree(cid),
+        items=store.whistle_data()["item_by_id"],
+        **_page_names(),
+    )
+
+
+@bp.route("/c/<cid>/needs/<nid>")
+def need(cid: str, nid: str):
+    """A need of one of the communities, read-only, without the resident's name and phone."""
+    community = community_or_404(cid)
+    need = store.get_need(cid, nid)
+    overdue = {n["id"]: n["due_at"] for n in store.overdue_needs(cid)}
+    return render_template(
+        "liaison/need.html",
+        community=community,
+        need=need,
+        overdue_since=overdue.get(nid),
+        requests=store.need_requests(cid, nid),
+        raisers=store.NEED_RAISERS,
+        **_page_names(),
+    )
+
+
+def whistle_or_404(sid: str, wid: str) -> dict:
+    try:
+        return store.liaison_whistle(g.user["uid"], sid, wid)
+    except store.NotFound:
+        abort(404)
+
+
+@bp.route("/w/<sid>/<wid>")
+def whistle(sid: str, wid: str):
+    """A whistle that came from one of the communities, read-only: progress and timeline."""
+    w = whistle_or_404(sid, wid)
+    return render_template(
+        "liaison/whistle.html",
+        w=w,
+        overdue=store.overdue_steps(w),
+        guided_ids=[c["id"] for c in communities()],
+        # The timeline names each actor's capacity; a 社区专员's is not an account role.
+        whistle_role_names=dict(auth.ROLE_NAMES, **{ROLE: CAPACITY}),
+        **labels(),
+    )
+
+
+@bp.route("/w/<sid>/<wid>/photo/<name>")
+def whistle_photo(sid: str, wid: str, name: str):
+    """A photo of a whistle the 社区专员 may see."""
+    return send_photo(whistle_or_404(sid, wid), name)
