@@ -141,6 +141,13 @@ class ProfileForm(ProfileFields):
     email = StringField(
         "电子邮箱（选填）", validators=[Length(max=120, message="电子邮箱不能超过 120 个字符。")]
     )
+    # 驻区单位 (members only; the view removes it for others): choosing one is the
+    # member's consent to be seen by that unit. Choices are set by the view.
+    unit_id = SelectField("所在驻区单位（选填）", validate_choice=False)
+
+    def validate_unit_id(self, field):
+        if field.data and field.data not in self._valid_values(field):
+            raise ValidationError("请从列表中选择驻区单位。")
 
     def validate_email(self, field):
         field.data = (field.data or "").strip()

@@ -9,6 +9,7 @@ from . import auth, errors, security, store, templating
 from .config import DEFAULTS, database_url, default_data_dir, load_secret_key, proxy_hops
 from . import (
     accounts,
+    area_lists,
     dashboards,
     grids,
     health,
@@ -22,6 +23,7 @@ from . import (
     records,
     reports,
     signups,
+    units,
     whistles,
     worker,
 )
@@ -45,6 +47,8 @@ FEATURES = (
     health,
     patrols,
     liaison,
+    area_lists,
+    units,
     kb_site,
 )
 

@@ -123,12 +123,45 @@ class Objects(World):
         self.finding = store.add_patrol_finding(
             "dongsi", self.patrol["id"], self.steward["uid"], category="facilities", note="井盖松动"
         )
+        # 三级清单: a need and a resource of A's street, a project of the district.
+        self.area_need = store.create_area_need(
+            "street",
+            "dongsi",
+            self.street["uid"],
+            category="legal",
+            description="街道需求",
+            raised_by="worker",
+        )
+        self.area_resource = store.create_area_resource(
+            "street",
+            "dongsi",
+            self.street["uid"],
+            name="街道活动中心",
+            kind="venue",
+            provider="东四街道",
+            provider_type="organisation",
+            contact="010-1",
+        )
+        self.area_project = store.create_area_project(
+            "district", "district", self.district["uid"], name="区级项目"
+        )
+        # 驻区单位: a unit of A's street whose contact is the steward (a volunteer), so the
+        # steward is the matrix's unit contact (it acts on A's project and need below).
+        self.unit = store.register_unit(
+            name="东四测试单位",
+            level="street",
+            street_id="dongsi",
+            phone="13600000003",
+            by=self.street["uid"],
+        )
+        store.appoint_unit_contact(self.unit["id"], self.steward["uid"], self.street["uid"])
 
 
 def _routes(o: Objects) -> dict:
     """endpoint -> (method, url, roles let in)."""
     c, sid, past = "/portal/admin/c/ca", o.shift["id"], o.past["id"]
     lists = f"{c}/lists"
+    area, district = "/portal/admin/area-lists/dongsi", "/portal/admin/area-lists/district"
     return {
         # public
         "public.index": ("GET", "/portal/", EVERYONE),
@@ -539,6 +572,66 @@ def _routes(o: Objects) -> dict:
             f"/portal/grid/c/ca/needs/{o.grid_need['id']}/pass-up",
             {"grid_worker"},
         ),
+        # 三级清单: a street's lists (its admin manages them; its communities' admins and the
+        # district read them) and the district's (its admins manage them; street admins read)
+        "area_lists.index": ("GET", "/portal/admin/area-lists/", ADMINS),
+        "area_lists.needs": ("GET", f"{area}/needs", ADMINS),
+        "area_lists.new_need": ("GET", f"{area}/needs/new", {"street"}),
+        "area_lists.need": ("GET", f"{area}/needs/{o.area_need['id']}", ADMINS),
+        "area_lists.edit_need": ("GET", f"{area}/needs/{o.area_need['id']}/edit", {"street"}),
+        "area_lists.match": ("POST", f"{area}/needs/{o.area_need['id']}/match", {"street"}),
+        "area_lists.unmatch": ("POST", f"{area}/needs/{o.area_need['id']}/unmatch", {"street"}),
+        "area_lists.resources": ("GET", f"{area}/resources", ADMINS),
+        "area_lists.new_resource": ("GET", f"{area}/resources/new", {"street"}),
+        "area_lists.edit_resource": (
+            "GET",
+            f"{area}/resources/{o.area_resource['id']}/edit",
+            {"street"},
+        ),
+        "area_lists.export": ("GET", f"{area}/export/needs.csv", ADMINS),
+        "area_lists.projects": ("GET", f"{district}/projects", AREA),
+        "area_lists.new_project": ("GET", f"{district}/projects/new", {"district"}),
+        "area_lists.project": ("GET", f"{district}/projects/{o.area_project['id']}", AREA),
+        "area_lists.link": (
+            "POST",
+            f"{district}/projects/{o.area_project['id']}/link/need",
+            {"district"},
+        ),
+        "area_lists.unlink": (
+            "POST",
+            f"{district}/projects/{o.area_project['id']}/unlink/need",
+            {"district"},
+        ),
+        "area_lists.project_status": (
+            "POST",
+            f"{district}/projects/{o.area_project['id']}/status/finished",
+            {"district"},
+        ),
+        # 驻区单位: street and district admins register units and appoint their contact; the
+        # contact (the steward here) opens the unit's page and acts for it
+        "units_admin.index": ("GET", "/portal/admin/units/", AREA),
+        "units_admin.new": ("GET", "/portal/admin/units/new", AREA),
+        "units_admin.unit": ("GET", f"/portal/admin/units/{o.unit['id']}", AREA),
+        "units_admin.appoint": ("POST", f"/portal/admin/units/{o.unit['id']}/contact", AREA),
+        "units_admin.revoke": (
+            "POST",
+            f"/portal/admin/units/{o.unit['id']}/contact/revoke",
+            AREA,
+        ),
+        "unit.index": ("GET", "/portal/unit/", {"steward"}),
+        "unit.page": ("GET", f"/portal/unit/{o.unit['id']}/", {"steward"}),
+        "unit.letter": ("GET", f"/portal/unit/{o.unit['id']}/letter", {"steward"}),
+        "unit.pledge": ("POST", f"/portal/unit/{o.unit['id']}/pledge", {"steward"}),
+        "unit.join": (
+            "POST",
+            f"/portal/unit/{o.unit['id']}/projects/ca/{o.project['id']}/join",
+            {"steward"},
+        ),
+        "unit.take": (
+            "POST",
+            f"/portal/unit/{o.unit['id']}/needs/ca/{o.need['id']}/take",
+            {"steward"},
+        ),
     }
 
 
@@ -632,6 +725,10 @@ def _stub_objects() -> Objects:
         "liaison_appointment",
         "patrol",
         "finding",
+        "area_need",
+        "area_resource",
+        "area_project",
+        "unit",
     ):
         setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
     o.ical = "t"

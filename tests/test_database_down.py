@@ -92,7 +92,7 @@ def test_start_up_refuses_a_database_without_the_schema_or_with_a_newer_one(pg_u
     config = {"DATABASE_URL": pg_url, "DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40}
     with pytest.raises(store.SchemaError, match="init-db"):
         create_app(config)
-    assert store.init_database(pg_url) == [1]
+    assert store.init_database(pg_url) == [1, 2]  # every migration, in order
     assert store.init_database(pg_url) == []  # idempotent
     backend = store.open_store(pg_url)
     assert backend.kind == "postgresql"
@@ -100,7 +100,7 @@ def test_start_up_refuses_a_database_without_the_schema_or_with_a_newer_one(pg_u
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("INSERT INTO portal_schema (version) VALUES (99)")
-    with pytest.raises(store.SchemaError, match="比本程序支持的版本 1 新"):
+    with pytest.raises(store.SchemaError, match="比本程序支持的版本 2 新"):
         create_app(config)
     with pytest.raises(store.SchemaError, match="新"):
         store.init_database(pg_url)

@@ -179,6 +179,13 @@ def profile():
         form.requires_unit = g.user["role"] == "member"
         form.home_cid.choices = community_choices()
         form.skills.choices = skill_choices()
+    member = g.user["role"] == "member"
+    if member:  # 驻区单位: the member's own choice is their consent to be seen by the unit
+        form.unit_id.choices = store.unit_choices()
+        if request.method == "GET":
+            form.unit_id.data = store.chosen_unit(g.user["uid"]) or ""
+    else:
+        delattr(form, "unit_id")
     if form.validate_on_submit():
         fields = {"name": form.name.data.strip(), "email": form.email.data or ""}
         if not admin:
@@ -189,6 +196,12 @@ def profile():
                 skills=form.skills.data,
                 availability=form.availability.data,
             )
+        if member:
+            try:
+                store.choose_unit(g.user["uid"], form.unit_id.data or None)
+            except store.StoreError as exc:
+                form.unit_id.errors.append(str(exc))
+                return render_template("account/profile.html", form=form)
         store.update_profile(g.user["uid"], **fields)
         flash("个人资料已保存。", "success")
         return redirect(url_for("account.profile"))

@@ -34,7 +34,10 @@ def appointed_roles() -> set[str]:
     if not user or user["role"] not in ("member", "volunteer"):
         return set()
     if "appointed_roles" not in g:
-        g.appointed_roles = {row["role"] for row in store.appointments_of(user["uid"])}
+        roles = {row["role"] for row in store.appointments_of(user["uid"])}
+        if store.units_of_contact(user["uid"]):
+            roles.add("unit_contact")  # 驻区单位的联系人
+        g.appointed_roles = roles
     return g.appointed_roles
 
 

@@ -20,11 +20,13 @@ one module or subpackage per feature, beside the shared parts:
     accounts/      users, reset codes, personal data (export, deletion)
     signups/       sign-up with a waiting list, shift changes, open lists, 为我推荐
     records/       attendance and hours, certificates and quarterly summaries
-    lists/         三个清单: needs (and their figures), resources, projects
+    lists/         三个清单: needs (and their figures), resources, projects; levels.py: the
+                   street's and the district's lists (三级平台)
     whistles/      街道吹哨、部门报到: the list, raising, the flow, requests, figures
     grids.py, grid_members.py, grid_import.py   网格 and 楼门院: structure, placement, import
     appointments.py  appointed roles (网格员, 楼门院长, 小巷管家, 社区专员)   lanes.py 街巷
     patrols.py     小巷管家巡查: patrols of lanes, findings, a finding turned into a need
+    units.py       驻区单位: the registry, contacts, pledges, projects, needs, members
 
 Documents by key (the file backend keeps ``<key>.json`` in the data folder;
 PostgreSQL one row per key)::
@@ -42,6 +44,8 @@ PostgreSQL one row per key)::
     whistles/<street>/<YYYY-MM>      whistles raised by a street that month (吹哨)
     whistles/<street>/open           the street's open whistles; requests: communities' requests
     streets/<sid>/patrols-<YYYY-MM>  小巷管家 patrols started that month, with their findings
+    streets/<sid>/lists, district/lists   the street's and the district's 三个清单 (街道级, 区级)
+    units/registry, units/<id>/main   驻区单位 and their contacts; what each unit did
     resets                           hashed one-time password reset codes
     outbox/queue, sent-<YYYY-MM>     e-mail waiting (or failed) and sent
     jobs/runs, workers               the scheduled jobs' runs, the workers' heartbeats
@@ -312,6 +316,50 @@ from .skill_requests import (
 )
 from .accounts.resets import erase_reset_codes, issue_reset_code, redeem_reset_code
 from .lists.resources import create_resource, get_resource, list_resources, update_resource
+from .units import LEVELS as UNIT_LEVELS
+from .units import appoint_contact as appoint_unit_contact
+from .units import contact_history as unit_contact_history
+from .units import join_project as unit_join_project
+from .units import pledge_resource as unit_pledge_resource
+from .units import pledge_targets as unit_pledge_targets
+from .units import revoke_contact as revoke_unit_contact
+from .units import take_need as unit_take_need
+from .units import (
+    choose_unit,
+    chosen_unit,
+    get_unit,
+    list_units,
+    register_unit,
+    unit_activity,
+    unit_choices,
+    unit_communities,
+    unit_contact,
+    unit_member_hours,
+    unit_quarter_letter,
+    units_of_contact,
+)
+from .lists.levels import LEVEL_NAMES as AREA_LEVEL_NAMES
+from .lists.levels import (
+    area_entries,
+    area_scope_name,
+    create_area_need,
+    create_area_project,
+    create_area_resource,
+    get_area_need,
+    get_area_project,
+    get_area_resource,
+    link_area_project,
+    list_area_needs,
+    list_area_projects,
+    list_area_resources,
+    match_area_need,
+    resolve_area_ref,
+    set_area_project_status,
+    unlink_area_project,
+    unmatch_area_need,
+    update_area_need,
+    update_area_resource,
+)
 from .signups.shift_changes import (
     cancel_shift,
     cancelled_shifts,
@@ -790,6 +838,46 @@ __all__ = [
     "WHISTLE_STATUSES",
     "WHISTLE_STEPS",
     "withdraw_report_in",
+    "AREA_LEVEL_NAMES",
+    "area_entries",
+    "area_scope_name",
+    "create_area_need",
+    "create_area_project",
+    "create_area_resource",
+    "get_area_need",
+    "get_area_project",
+    "get_area_resource",
+    "link_area_project",
+    "list_area_needs",
+    "list_area_projects",
+    "list_area_resources",
+    "match_area_need",
+    "resolve_area_ref",
+    "set_area_project_status",
+    "unlink_area_project",
+    "unmatch_area_need",
+    "update_area_need",
+    "update_area_resource",
+    "UNIT_LEVELS",
+    "appoint_unit_contact",
+    "unit_contact_history",
+    "unit_join_project",
+    "unit_pledge_resource",
+    "unit_pledge_targets",
+    "revoke_unit_contact",
+    "unit_take_need",
+    "choose_unit",
+    "chosen_unit",
+    "get_unit",
+    "list_units",
+    "register_unit",
+    "unit_activity",
+    "unit_choices",
+    "unit_communities",
+    "unit_contact",
+    "unit_member_hours",
+    "unit_quarter_letter",
+    "units_of_contact",
 ]
 
 

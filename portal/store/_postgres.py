@@ -54,6 +54,8 @@ from .backend import (
 MAX_CACHED_BYTES = 48 * 1024 * 1024
 _DOCUMENT_LOCKS, _NAMED_LOCKS = 1, 2  # advisory lock namespaces
 _DISTRICT = "\0district"  # the scope's entry for district_version (no key looks like it)
+_STAMP = "\0stamp"  # the scope's store-wide change stamp
+MAX_MISSING = 20000
 POOL_TIMEOUT = 5.0  # seconds a request waits for a connection before it is a 503
 _orphans: list = []  # pools inherited over fork: kept referenced, never used or closed
 
@@ -64,11 +66,14 @@ def _lock_id(namespace: int, name: str) -> tuple[int, int]:
 
 
 class _Entry:
-    __slots__ = ("version", "tables", "views", "size")
+    __slots__ = ("version", "tables", "views", "size", "stamp")
 
     def __init__(self, version: int, tables: dict, size: int):
         self.version, self.tables, self.size = version, tables, size
         self.views: dict[str, object] = {}
+        # The store-wide change stamp read before this entry was last checked: while the
+        # stamp is still the same, no commit has happened since, and the entry is current.
+        self.stamp: tuple | None = None
 
 
 def _parsed(rows: dict[str, str], key: str) -> dict:
@@ -94,6 +99,7 @@ class PostgresBackend(Backend):
         # that outlive one backend (tests open many).
         self._token = secrets.token_hex(4)
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
+        self._missing: dict[str, tuple] = {}  # key -> the stamp at which it did not exist
         self._cached_bytes = 0
         self._cache_lock = threading.Lock()
 
@@ -159,13 +165,44 @@ class PostgresBackend(Backend):
             return None
         return getattr(self._local, "scope", None)
 
+    def _store_stamp(self, scope: dict) -> tuple:
+        """The store-wide change stamp, read once per request (count, min and max id of
+        ``changes``: every commit that writes a document adds a row)."""
+        stamp = scope.get(_STAMP)
+        if stamp is None:
+            rows = self._query("SELECT count(*), min(id), max(id) FROM changes")
+            stamp = scope[_STAMP] = tuple(rows[0])
+        return stamp
+
     def _entry(self, key: str) -> _Entry | None:
         scope = self._scoped()
-        if scope is not None and key in scope:
+        if scope is None:
+            return self._lookup(key)
+        if key in scope:
             return scope[key]
+        # Nothing was committed anywhere since this entry (or this document's absence)
+        # was checked: it is current without asking about it (one query per request,
+        # not one per document, while the store does not change).
+        stamp = self._store_stamp(scope)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            missing = self._missing.get(key)
+        if hit is not None and hit.stamp == stamp:
+            scope[key] = hit
+            return hit
+        if hit is None and missing == stamp:
+            scope[key] = None
+            return None
         entry = self._lookup(key)
-        if scope is not None:
-            scope[key] = entry
+        with self._cache_lock:
+            if entry is None:
+                if len(self._missing) > MAX_MISSING:
+                    self._missing.clear()
+                self._missing[key] = stamp
+            else:
+                entry.stamp = stamp
+                self._missing.pop(key, None)
+        scope[key] = entry
         return entry
 
     def _lookup(self, key: str) -> _Entry | None:
@@ -259,6 +296,8 @@ class PostgresBackend(Backend):
                         " version = nextval('document_versions')",
                         (key, dumps(tables)),
                     )
+                if writes:
+                    self._note_change(conn)
                 if any(touches_district(k) for k, _ in writes):
                     self._note_district_change(conn)
             self._drop_from_scope([k for k, _ in writes])
@@ -268,12 +307,19 @@ class PostgresBackend(Backend):
             self._local.conn = outer
 
     def _drop_from_scope(self, keys: list[str]) -> None:
-        scope = self._scoped()
+        scope = getattr(self._local, "scope", None)  # also right after a commit
         if scope is not None and keys:
+            scope.pop(_STAMP, None)  # this commit changed it: the rest of the request checks
             for key in keys:
                 scope.pop(key, None)
             if any(touches_district(k) for k in keys):
                 scope.pop(_DISTRICT, None)
+
+    def _note_change(self, conn) -> None:
+        row = conn.execute("INSERT INTO changes DEFAULT VALUES RETURNING id").fetchone()
+        new_id = row[0] if row else 0
+        if new_id % 512 == 0:  # keep the table small: it is counted on every request
+            conn.execute("DELETE FROM changes WHERE id < %s", (new_id - 256,))
 
     def _note_district_change(self, conn) -> None:
         row = conn.execute("INSERT INTO district_changes DEFAULT VALUES RETURNING id").fetchone()
@@ -290,6 +336,7 @@ class PostgresBackend(Backend):
         with self.transaction(key):
             conn = self._local_conn_for_write()
             conn.execute("DELETE FROM documents WHERE key = %s", (key,))
+            self._note_change(conn)
             if touches_district(key):
                 self._note_district_change(conn)
         self._forget(key)
@@ -409,6 +456,7 @@ class PostgresBackend(Backend):
                 for key, lines in snapshot.lines():
                     for line in lines:
                         copy.write_row((key, line))
+            self._note_change(conn)
             self._note_district_change(conn)
         self.forget_caches()
 
@@ -437,6 +485,7 @@ class PostgresBackend(Backend):
     def forget_caches(self) -> None:
         with self._cache_lock:
             self._cache.clear()
+            self._missing.clear()
             self._cached_bytes = 0
 
     def close(self) -> None:

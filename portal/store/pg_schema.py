@@ -42,6 +42,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE TABLE district_changes (id bigserial PRIMARY KEY);
         """,
     ),
+    (
+        2,
+        """
+        -- One row per committed transaction that wrote a document: while its count, min
+        -- and max id stay the same, nothing changed, and a server trusts its cache.
+        CREATE TABLE changes (id bigserial PRIMARY KEY);
+        """,
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 _MIGRATION_LOCK = (7, 1)  # advisory lock (namespace 7: the schema)
