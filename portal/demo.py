@@ -240,6 +240,27 @@ def _grids(cid: str, users: dict, dongsi: list, at: datetime) -> None:
         [c["id"] for c in dongsi[:2]],
         street_admin,
     )
+    # A 驻区单位 of the street, its contact (the member 王建国), and a resource it pledged
+    # to the street-level list (区域化党建, 示例).
+    unit = store.register_unit(
+        name="东四示例驻区单位",
+        level="street",
+        street_id="dongsi",
+        phone="13900000004",
+        by=street_admin,
+        description="示例单位：可提供会议室和法律志愿者",
+    )
+    store.appoint_unit_contact(unit["id"], member, street_admin)
+    store.unit_pledge_resource(
+        unit["id"],
+        member,
+        level="street",
+        scope="dongsi",
+        name="单位会议室（示例）",
+        kind="venue",
+        description="周末可借用，容纳 40 人",
+        availability="周末",
+    )
 
 
 def _served_shifts(cid: str, admin: str, uids: list[str], at: datetime) -> None:
