@@ -218,3 +218,16 @@ def test_the_member_home_links_each_appointed_role(client, auth, world):
     store.appoint("community", "ca", world.volunteer["uid"], "building_head", [building["id"]], "a")
     home = client.get("/portal/me").get_data(as_text=True)
     assert "/portal/grid/" in home and "/portal/building/" in home
+
+
+def test_the_admin_places_a_member_when_confirming(client, auth, world):
+    grid, building = _grid_with_building(world)
+    report = store.submit_report_in(world.member["uid"], "ca")
+    auth.login(world.admin_a["phone"])
+    queue = client.get("/portal/admin/c/ca/report-ins").get_data(as_text=True)
+    assert "编入网格 / 楼门院" in queue and "第一网格 · 5号楼" in queue
+    auth.post(
+        f"/portal/admin/c/ca/report-ins/{report['id']}/confirm", {"place": f"b:{building['id']}"}
+    )
+    active = store.current_report_state(world.member["uid"])["active"]
+    assert active["building_id"] == building["id"] and active["grid_id"] == grid["id"]

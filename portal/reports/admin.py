@@ -7,13 +7,14 @@ Every view takes the community from the URL and goes through
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from forms.posts import ActionForm, ConfirmSkillsForm, DeclineSkillForm, ReturnReportForm
 from kb import data as kbdata
 
 from .. import admin as _admin
 from .. import auth, mail, store
+from ..grids.admin import parse_place, place_form
 from ..templating import skill_name
 
 bp = _admin.community_blueprint("reports_admin", __name__)
@@ -25,10 +26,14 @@ def report_ins(cid: str):
     community = auth.admin_community_or_404(cid)
     rows = store.list_report_ins(cid)
     users = store.users_by_ids(r["uid"] for r in rows)
+    pending = [r for r in rows if r["status"] == "待确认"]
+    has_grids = bool(store.grid_structure(cid)["grids"])
     return render_template(
         "reports/report_ins.html",
         community=community,
-        pending=[r for r in rows if r["status"] == "待确认"],
+        pending=pending,
+        # Where each member goes on confirmation (their own choice preselected).
+        places={r["id"]: place_form(cid, r) for r in pending} if has_grids else {},
         decided=[r for r in reversed(rows) if r["status"] != "待确认"][:50],
         users=users,
         action=ActionForm(),
@@ -43,6 +48,9 @@ def confirm_report_in(cid: str, rid: str):
     store.get_report_in(cid, rid)
     if ActionForm().validate_on_submit():
         try:
+            if "place" in request.form:  # the grid / building chosen beside the button
+                grid_id, building_id = parse_place(request.form["place"])
+                store.place_member(cid, rid, grid_id, building_id, g.user["uid"])
             report = store.confirm_report_in(cid, rid, g.user["uid"])
             _admin.audit(
                 community, "确认报到", f"报到 {rid}（成员 {report['uid']}）", "待确认", "已报到"
