@@ -122,3 +122,27 @@ def test_corrupt_store_names_the_newest_backup(world, data_dir):
     result = _run("--data-dir", str(data_dir), "--port", "1", "--no-demo")
     assert result.returncode == 1
     assert shard.name in result.stderr and str(archive) in result.stderr
+
+
+def _snapshot_with_few_descriptors(folder: str, dest: str) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+    backend = store.open_store(folder)
+    for n in range(400):  # far more documents than descriptors
+        with backend.transaction(f"people/xx/p{n:04d}") as (db,):
+            db.table("pointers").insert({"kind": "signups", "at": ["ca", "2026-12"]})
+    store.backup.snapshot(Path(dest), backend)
+
+
+def test_a_snapshot_does_not_need_a_descriptor_per_document(tmp_path):
+    """The file store's snapshot holds one store-wide gate, not a lock per file (a district
+    has tens of thousands of documents; a process may open far fewer files)."""
+    ctx = multiprocessing.get_context("fork")
+    dest = tmp_path / "many.tar.gz"
+    proc = ctx.Process(target=_snapshot_with_few_descriptors, args=(str(tmp_path / "d"), str(dest)))
+    proc.start()
+    proc.join(120)
+    assert proc.exitcode == 0
+    with tarfile.open(dest) as tar:
+        assert len([m for m in tar.getnames() if m.startswith("people/")]) == 400

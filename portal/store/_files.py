@@ -58,6 +58,7 @@ def _after_fork_in_child() -> None:
     global _registry_lock, _cache_lock, _cached_bytes
     _registry_lock, _cache_lock = threading.Lock(), threading.Lock()
     _thread_locks.clear()
+    _gates.clear()  # the parent's shared holds are the parent's (the child holds none)
     _cache.clear()
     _cached_bytes = 0
 
@@ -240,6 +241,62 @@ def touch_district_stamp(folder: Path) -> None:
         os.utime(path, ns=(stamp, stamp))
     except FileNotFoundError:
         path.touch()
+
+
+class _Gate:
+    """The store-wide gate of one data folder: every transaction of this process holds it
+    shared (one ``flock(LOCK_SH)`` on one descriptor, however many threads are inside),
+    a snapshot holds it exclusive. So a snapshot waits until no transaction of any process
+    is running, and none starts until it is done — with one descriptor, not one per file
+    (a district has tens of thousands of documents; a process may open far fewer files)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = threading.Lock()
+        self.count = 0
+        self.fd: int | None = None
+
+    @contextlib.contextmanager
+    def shared(self):
+        with self.lock:
+            if self.count == 0:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a snapshot is being taken
+                self.fd = fd
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.count -= 1
+                if self.count == 0 and self.fd is not None:
+                    os.close(self.fd)  # closing releases the shared flock
+                    self.fd = None
+
+
+_gates: dict[str, _Gate] = {}
+
+
+def gate(folder: Path) -> _Gate:
+    with _registry_lock:
+        found = _gates.get(str(folder))
+        if found is None:
+            found = _gates[str(folder)] = _Gate(Path(folder) / "locks" / "store.gate")
+        return found
+
+
+@contextlib.contextmanager
+def exclusive_gate(folder: Path):
+    """Hold the data folder's gate alone (a snapshot): no transaction runs meanwhile."""
+    path = Path(folder) / "locks" / "store.gate"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _thread_lock(path: Path) -> threading.Lock:

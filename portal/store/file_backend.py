@@ -66,6 +66,7 @@ class FileBackend(Backend):
     def transaction(self, *keys: str):
         paths = [self.path(k) for k in keys]
         with contextlib.ExitStack() as stack:
+            stack.enter_context(_files.gate(self.folder).shared())
             for path in sorted(set(paths)):
                 stack.enter_context(_files.file_lock(_files.lock_path(path)))
             dbs = tuple(document_handle(functools.partial(_files.load, p)) for p in paths)
@@ -89,7 +90,7 @@ class FileBackend(Backend):
 
     def delete(self, key: str) -> None:
         path = self.path(key)
-        with _files.file_lock(_files.lock_path(path)):
+        with _files.gate(self.folder).shared(), _files.file_lock(_files.lock_path(path)):
             path.unlink(missing_ok=True)
             _files.forget(path)
 
@@ -167,11 +168,10 @@ class FileBackend(Backend):
 
     @contextlib.contextmanager
     def snapshot(self):
-        # Every document's lock, in sorted order, while it is read: writers wait a
-        # moment, no write is half in it. Writers take locks in the same order.
-        with contextlib.ExitStack() as stack:
-            for path in sorted(p for p in self._files() if p.suffix == ".json"):
-                stack.enter_context(_files.file_lock(_files.lock_path(path)))
+        # The store-wide gate, exclusive, while everything is read: no transaction runs
+        # meanwhile (writers wait a moment; readers are not disturbed), so no write is
+        # half in it.
+        with _files.exclusive_gate(self.folder):
             yield _FileSnapshot(self.folder, self._files())
 
     def load(self, snapshot: Snapshot, replace: bool = False) -> None:
