@@ -44,9 +44,10 @@ test: lint
 test-fast: $(DEV_STAMP)
 	TMPDIR=/dev/shm $(BIN)/python -m pytest -n 2 -m "not browser and not fuzz and not processes and not slow"
 
-## bench: district-scale benchmarks, results in bench/RESULTS.md
+## bench: district-scale benchmarks on both stores (files and a private PostgreSQL), results in bench/RESULTS.md
 bench: $(DEV_STAMP)
-	$(BIN)/python -m bench
+	@bash .ci/postgres-deps.sh
+	$(BIN)/python -m bench --backend both
 
 clean:
 	rm -rf site .pytest_cache

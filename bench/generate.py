@@ -5,11 +5,14 @@ written once by the store's real functions into a scratch folder; the raw
 documents read back from there are the templates that the bulk rows copy, so
 a field another engineer adds to ``create_user`` or ``sign_up`` appears in the
 generated rows too, with the value the real function gives it. The bulk path
-then builds each file's tables in memory and writes it once with
-``portal.store._files.write_atomic`` in TinyDB's JSON layout
-(``{"table": {"1": {...}, "2": {...}}}``). ``check()`` finally calls real store
-functions (user_signups, roster, sign_up, cancel_signup, recommend_shifts) on
-the generated store and compares the row shapes with what ``sign_up`` writes.
+then builds each document's tables in memory and writes it once, as the file
+backend keeps it (key K in ``<folder>/K.json``, written with
+``portal.store._files.write_atomic``), in TinyDB's JSON layout
+(``{"table": {"1": {...}, "2": {...}}}``). Other backends get a copy of this
+folder (``store.copy_store``), as a deployment would migrate. ``check()``
+finally calls real store functions (user_signups, roster, sign_up,
+cancel_signup, recommend_shifts) on the generated store and compares the row
+shapes with what ``sign_up`` writes.
 
     python -m bench.generate DIR [--small] [--signups N]
 """
@@ -60,12 +63,12 @@ SMALL = Sizes(
 def real_templates() -> dict:
     """Raw documents written by the store's own functions in a scratch store."""
     from portal import store
-    from portal.store import base as _common, _files
+    from portal.store import base as _common
     from kb import data as kbdata
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-templates-"))
     try:
-        store.open_store(scratch)
+        backend = store.open_store(scratch)
         street = store.list_streets()[0]["id"]
         store.add_community(street, "模板社区", cid="tpl")
         admin = store.create_user(
@@ -105,23 +108,23 @@ def real_templates() -> dict:
         shift = store.post_shifts("tpl", post["id"])[0]
         store.sign_up("tpl", shift["id"], member["uid"])
 
-        def raw(path, table, **match):
-            rows = _files._load(path).get(table, {}).values()
+        def raw(key, table, **match):
+            rows = backend.read(key).get(table, {}).values()
             return next(r for r in rows if all(r.get(k) == v for k, v in match.items()))
 
         month = day[:7]
         return {
             "pw_hash": member["pw_hash"],
-            "user": raw(_common.account_path(member["uid"][0]), "users", uid=member["uid"]),
-            "admin": raw(_common.account_path(admin["uid"][0]), "users", uid=admin["uid"]),
-            "report": raw(_common.community_path("tpl"), "reports", id=report["id"]),
-            "post": raw(_common.community_path("tpl"), "posts", id=post["id"]),
-            "shift": raw(_common.community_path("tpl"), "shifts", id=shift["id"]),
-            "signup": raw(_common.signups_path("tpl", month), "signups", shift_id=shift["id"]),
+            "user": raw(_common.account_key(member["uid"][0]), "users", uid=member["uid"]),
+            "admin": raw(_common.account_key(admin["uid"][0]), "users", uid=admin["uid"]),
+            "report": raw(_common.community_key("tpl"), "reports", id=report["id"]),
+            "post": raw(_common.community_key("tpl"), "posts", id=post["id"]),
+            "shift": raw(_common.community_key("tpl"), "shifts", id=shift["id"]),
+            "signup": raw(_common.signups_key("tpl", month), "signups", shift_id=shift["id"]),
             "ids": {"admin": admin["uid"], "member": member["uid"]},
         }
     finally:
-        _files.forget_caches()
+        store.current_backend().forget_caches()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -514,7 +517,7 @@ def build_signups(
 
 
 def _tables(**tables) -> str:
-    """TinyDB's JSON layout, serialised as _files._AtomicStorage.write does."""
+    """TinyDB's JSON layout, serialised as the store writes it (``backend.dumps``)."""
     data = {name: {str(n): row for n, row in enumerate(rows, 1)} for name, rows in tables.items()}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -536,30 +539,38 @@ def write_store(
     if folder.exists() and any(folder.iterdir()):
         raise SystemExit(f"not empty: {folder}")
     files, parts = build_signups(d, signups_total, cancel_targets=cancel_targets)
-    store.open_store(folder)
-    _files.write_atomic(_common.places_path(), _tables(communities=d.communities))
+    backend = store.open_store(folder)
+    if not isinstance(backend, store.FileBackend):
+        raise SystemExit(f"not a data folder: {folder}")
+
+    def write(key: str, text: str) -> None:
+        _files.write_atomic(backend.path(key), text)
+
+    write(_common.places_key(), _tables(communities=d.communities))
     shards: dict[str, list] = {s: [] for s in SHARDS}
     for user in d.users:
         shards[user["uid"][0]].append(user)
         pointers = [{"kind": "reports", "at": list(p)} for p in d.report_ptrs.get(user["uid"], [])]
         pointers += [{"kind": "signups", "at": list(p)} for p in parts.get(user["uid"], [])]
         if pointers:
-            _files.write_atomic(_common.person_path(user["uid"]), _tables(pointers=pointers))
+            write(_common.person_key(user["uid"]), _tables(pointers=pointers))
     for shard, rows in shards.items():
         if rows:
-            _files.write_atomic(_common.account_path(shard), _tables(users=rows))
+            write(_common.account_key(shard), _tables(users=rows))
     for c in d.communities:
         cid = c["id"]
-        _files.write_atomic(
-            _common.community_path(cid),
+        write(
+            _common.community_key(cid),
             _tables(reports=d.reports[cid], posts=d.posts[cid], shifts=d.shifts[cid]),
         )
     for (cid, month), rows in files.items():
-        _files.write_atomic(_common.signups_path(cid, month), _tables(signups=rows))
+        write(_common.signups_key(cid, month), _tables(signups=rows))
     if secret_key:
         (folder / "secret_key").write_text(secret_key)
         (folder / "secret_key").chmod(0o600)
-    _files.forget_caches()
+    # Readers of district-wide lists watch this stamp; the files above bypassed commit().
+    _files.touch_district_stamp(backend.folder)
+    backend.forget_caches()
     return {
         "streets": len({c["street_id"] for c in d.communities}),
         "communities": len(d.communities),
@@ -584,9 +595,8 @@ def write_store(
 def check(d: District, folder: Path) -> None:
     """Open the generated store and use it through the store's own functions."""
     from portal import store
-    from portal.store import _files
 
-    store.open_store(folder)  # every file parses as the store's JSON
+    backend = store.open_store(folder)  # every file parses as the store's JSON
     at = store.now()
     members = [u for u in d.users if u["role"] in ("member", "volunteer")]
     probe = members[:40] + [u for u in members if u["uid"] in set(d.bench_uids)][:10]
@@ -618,13 +628,13 @@ def check(d: District, folder: Path) -> None:
     assert stored == expected, (
         f"sign-up row shape differs: real {sorted(stored)} generated {sorted(expected)}"
     )
-    raw = _files._load(store.base.signups_path(cid, shift["date"][:7]))["signups"]
+    raw = backend.read(store.base.signups_key(cid, shift["date"][:7]))["signups"]
     assert set(next(r for r in raw.values() if r["id"] == row["id"])) == expected
     assert len(store.user_signups(uid)) == before + 1
     store.cancel_signup(cid, shift["id"], uid)
     assert len(store.user_signups(uid)) == before
     assert store.recommend_shifts(uid), "为我推荐 is empty on the generated store"
-    _files.forget_caches()
+    backend.forget_caches()
 
 
 def main(argv=None) -> int:

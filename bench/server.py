@@ -1,7 +1,8 @@
 """The production server as documented in portal/wsgi.py: gunicorn, 2 sync workers, 127.0.0.1.
 
 The only difference is the module: ``bench.wsgi:app`` is ``portal.wsgi:app`` with the
-bare ``/bench/hello`` added, so every path is served by the same workers.
+bare ``/bench/hello`` added, so every path is served by the same workers. The store is
+a data folder (``PORTAL_DATA_DIR``) or a ``postgresql://`` URL (``PORTAL_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -33,8 +34,12 @@ def gunicorn_version() -> str:
 
 
 class Server:
-    def __init__(self, data_dir: Path, log: Path, workers: int = 2):
-        self.data_dir, self.log, self.workers = Path(data_dir), Path(log), workers
+    def __init__(self, target: Path | str, log: Path, workers: int = 2):
+        """``target``: the data folder, or a PostgreSQL URL (then the data folder and the
+        backups are scratch folders beside the log: nothing of the store is on disk)."""
+        self.log, self.workers = Path(log), workers
+        self.database_url = target if isinstance(target, str) else None
+        self.data_dir = self.log.parent / "data" if self.database_url else Path(target)
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.command = [
@@ -55,6 +60,11 @@ class Server:
 
     def start(self, timeout: float = 120) -> None:
         env = dict(os.environ, PORTAL_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
+        env.pop("PORTAL_DATABASE_URL", None)
+        if self.database_url:
+            env["PORTAL_DATABASE_URL"] = self.database_url
+            env["PORTAL_BACKUP_DIR"] = str(self.log.parent / "backups")
+            self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
         self.proc = subprocess.Popen(
