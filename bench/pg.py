@@ -13,7 +13,6 @@ migration round trip on the bench store.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -130,31 +129,12 @@ def _documents(folder: Path) -> int:
 
 
 def folder_backend(folder: Path, documents: int | None = None):
-    """The file backend of ``folder`` for ``copy_store`` and ``store_digests``.
-
-    ``FileBackend.snapshot`` opens the lock file of every document and holds them all
-    while it reads: one descriptor per document. When the folder has more documents than
-    this process may open (the full bench store does), the copy fails with EMFILE
-    ("Too many open files"); the bench then reads the folder without those locks, which
-    is safe only because no server runs on it during the copy. ``documents``: how many the
-    folder will hold (a copy's target), else counted. Returns (backend, whether the
-    snapshot is the product's own)."""
-    import resource
-
+    """The file backend of ``folder`` for ``copy_store`` and ``store_digests``, with the
+    product's own snapshot (one store-wide gate, whatever the number of documents).
+    Returns (backend, True); ``documents`` is accepted for the callers' sake."""
     from portal import store
-    from portal.store import file_backend
 
-    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    backend = store.open_backend(folder)
-    if (_documents(folder) if documents is None else documents) + 512 < limit:
-        return backend, True
-
-    class OfflineFolder(file_backend.FileBackend):
-        @contextlib.contextmanager
-        def snapshot(self):
-            yield file_backend._FileSnapshot(self.folder, self._files())
-
-    return OfflineFolder(folder), False
+    return store.open_backend(folder), True
 
 
 def migrate(folder: Path, url: str) -> dict:
