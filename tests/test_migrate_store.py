@@ -118,3 +118,28 @@ def test_a_backup_of_the_file_store_restores_into_postgresql(demo_folder, pg_url
     assert after["documents"] == before["documents"] and after["lines"] == before["lines"]
     assert after["blobs"] == before["blobs"]
     store.close_backends()
+
+
+def test_sessions_survive_a_migration_to_postgresql(demo_folder, pg_url, tmp_path):
+    """The folder's secret key travels with the data: a session signed before the
+    migration is still valid on the database."""
+    folder_app = create_app(
+        {"TESTING": True, "DATA_DIR": str(demo_folder), "SITE_DIR": str(tmp_path / "s")}
+    )
+    client = folder_app.test_client()
+    assert AuthActions(client).login("13900000004", "demo1234").status_code == 302
+    cookie = client.get_cookie("portal_session").value
+    assert _run("migrate-store", "--data-dir", str(demo_folder), "--to", pg_url).returncode == 0
+    db_app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": pg_url,
+            "DATA_DIR": str(tmp_path / "x"),
+            "SITE_DIR": str(tmp_path / "s"),
+        }
+    )
+    assert db_app.config["SECRET_KEY"] == folder_app.config["SECRET_KEY"]
+    other = db_app.test_client()
+    other.set_cookie("portal_session", cookie)
+    assert other.get("/portal/me").status_code == 200
+    store.close_backends()
