@@ -82,3 +82,13 @@ def test_pages_count_posts(client, auth, world, monkeypatch):
     assert len(set(titles)) == 5
     assert 'rel="next"' not in client.get("/portal/recommend?page=3").get_data(as_text=True)
     assert 'rel="next"' in client.get("/portal/recommend?page=1").get_data(as_text=True)
+
+
+def test_a_post_shows_its_first_three_shifts_and_links_the_rest(client, auth, world):
+    days = ["2099-01-05", "2099-01-06", "2099-01-07", "2099-01-08", "2099-01-09"]
+    post, shifts = _post_with_shifts(world, "每日巡逻", days)
+    auth.login(world.volunteer["phone"])
+    page = client.get("/portal/recommend").get_data(as_text=True)
+    buttons = [s["id"] for s in shifts if f"/shifts/{s['id']}/signup" in page]
+    assert buttons == [s["id"] for s in shifts[:3]]
+    assert "还有 2 个班次，查看全部" in page and f"/posts/{post['id']}" in page
