@@ -228,7 +228,7 @@ def test_retention_deletes_old_photos_and_codes_and_audits_it(app, world):
     store.issue_reset_code(world.member["uid"], world.admin_a["uid"], at=at - timedelta(days=9))
 
     result = run(app, "retention", at)["result"]
-    assert result == {"需求照片": 1, "吹哨照片": 1, "重置码": 1}
+    assert result == {"需求照片": 1, "吹哨照片": 1, "巡查照片": 0, "重置码": 1}
     assert store.get_need("ca", old["id"])["photo"] is None
     assert stored_photo("ca", old_photo) is None
     assert store.need_photo(store.get_need("ca", recent["id"]))
@@ -246,6 +246,7 @@ def test_retention_deletes_old_photos_and_codes_and_audits_it(app, world):
     assert run(app, "retention", at + timedelta(days=1))["result"] == {
         "需求照片": 0,
         "吹哨照片": 0,
+        "巡查照片": 0,
         "重置码": 1,
     }
 
@@ -370,3 +371,32 @@ def test_retention_deletes_every_photo_of_a_need(app, world):
     after = store.get_need("ca", need["id"])
     assert after["photos"] == [] and after["photo"] is None
     assert not any(stored_photo("ca", name) for name in names)
+
+
+def test_retention_deletes_the_photos_of_old_patrols(app, world):
+    at = datetime(2031, 3, 12, 3, 30)
+    lane = store.add_lane("dongsi", "东四北大街")
+    steward = make_user("13866667777", "volunteer")
+    store.appoint("street", "dongsi", steward["uid"], "lane_steward", [lane["id"]], "a")
+    photos = []
+    for ended in (at - timedelta(days=400), at - timedelta(days=10)):
+        patrol = store.start_patrol("dongsi", lane["id"], steward["uid"], at=ended)
+        name = store.save_patrol_photo("dongsi", _jpeg())
+        category = store.patrol_categories()[0]["id"]
+        store.add_patrol_finding(
+            "dongsi",
+            patrol["id"],
+            steward["uid"],
+            category=category,
+            note="占道",
+            photo=name,
+            at=ended,
+        )
+        store.end_patrol("dongsi", patrol["id"], steward["uid"], at=ended)
+        photos.append(name)
+    assert run(app, "retention", at)["result"]["巡查照片"] == 1
+    assert stored_photo("p-dongsi", photos[0]) is None
+    assert stored_photo("p-dongsi", photos[1]) is not None
+    assert "按保存期限删除巡查照片" in [
+        e["action"] for m in store.audit_months() for e in store.list_audit(m)
+    ]

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 
 from portal import store
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 
 def _served_shift(world):
@@ -153,3 +153,20 @@ def test_new_consent_version_asks_again(client, auth, world):
     auth.logout()
     auth.login(world.admin_a["phone"])
     assert client.get("/portal/admin/c/ca/").status_code == 200
+
+
+def test_deleting_an_account_ends_its_appointed_roles_and_unit_links(world):
+    grid = store.add_grid("ca", 1, "第一网格")
+    helper = make_user("13855556666", "member", home_cid="ca")
+    store.appoint("community", "ca", helper["uid"], "grid_worker", [grid["id"]], "admin")
+    unit = store.register_unit(
+        name="某驻区单位", level="street", street_id="dongsi", phone="13855556666", by="a"
+    )
+    store.appoint_unit_contact(unit["id"], helper["uid"], "a")
+    store.choose_unit(helper["uid"], unit["id"])
+    data = store.personal_data(helper["uid"])
+    assert [a["role"] for a in data["appointments"]] == ["grid_worker"]
+    assert data["unit"] == unit["id"] and data["unit_contact_of"] == ["某驻区单位"]
+    store.delete_account(helper["uid"])
+    assert store.appointments_of(helper["uid"]) == []
+    assert store.units_of_contact(helper["uid"]) == [] and store.chosen_unit(helper["uid"]) is None

@@ -102,6 +102,7 @@ from .patrols import categories as patrol_categories
 from .patrols import add_finding as add_patrol_finding
 from .patrols import finding_to_need as patrol_finding_to_need
 from .patrols import get_finding as get_patrol_finding
+from .patrols import purge_patrol_photos
 from .patrols import (
     delete_patrol_photo,
     end_patrol,
@@ -584,6 +585,7 @@ __all__ = [
     "current_backend",
     "FileBackend",
     "open_backend",
+    "purge_patrol_photos",
     "NEED_LEVEL_NAMES",
     "close_need_in_grid",
     "grid_needs",

@@ -418,3 +418,39 @@ def patrol_stats(sid: str, month: str) -> dict:
         ),
         "total": total,
     }
+
+
+# ---------------------------------------------------------------- retention
+
+
+def purge_patrol_photos(before: datetime, at: datetime) -> list[dict]:
+    """Remove the photos of findings of patrols that ended at or before ``before`` (a photo
+    turned into a need lives on as the need's own copy, under the need's retention).
+    Returns [{street_id, patrol_id, photos}] of the patrols whose photos went."""
+    removed = []
+    cutoff = stamp(before)
+    for street in places.list_streets():
+        sid = street["id"]
+        for month in patrol_months(sid):
+            if month > cutoff[:7]:
+                continue
+            with docs.transaction_one(_month_key(sid, month)) as db:
+                table = db.table("patrols")
+                for row in table.all():
+                    if not row.get("ended_at") or row["ended_at"] > cutoff:
+                        continue
+                    names = [f["photo"] for f in row["findings"] if f.get("photo")]
+                    if not names:
+                        continue
+                    findings = [dict(f, photo=None) for f in row["findings"]]
+                    table.update(
+                        {"findings": findings, "photos_removed_at": stamp(at)},
+                        doc_ids=[row.doc_id],
+                    )
+                    removed.append({"street_id": sid, "patrol_id": row["id"], "photos": names})
+            # The rows no longer name them: now the files can go (a crash in between
+            # leaves an unnamed photo, never a name without its photo).
+    for entry in removed:
+        for name in entry["photos"]:
+            delete_patrol_photo(entry["street_id"], name)
+    return [dict(e, photos=len(e["photos"])) for e in removed]

@@ -252,7 +252,8 @@ def backup(at: datetime) -> dict:
 
 
 def retention(at: datetime) -> dict:
-    """Photos of needs and whistles closed longer ago than PHOTO_RETENTION_DAYS, reset
+    """Photos of needs and whistles closed (and of patrols ended) longer ago than
+    PHOTO_RETENTION_DAYS, reset
     codes expired longer ago than RESET_CODE_RETENTION_DAYS, and sent-mail records of
     past months are deleted; each deletion goes in the audit log (by 系统)."""
     cfg = current_app.config
@@ -277,11 +278,25 @@ def retention(at: datetime) -> dict:
             target=f"吹哨 {w['whistle_id']}（{w['photos']} 张）",
             at=at,
         )
+    patrols = store.purge_patrol_photos(photo_cut, at)
+    for entry in patrols:
+        store.record_audit(
+            SYSTEM,
+            "按保存期限删除巡查照片",
+            street_id=entry["street_id"],
+            target=f"巡查 {entry['patrol_id']}（{entry['photos']} 张）",
+            at=at,
+        )
     codes = store.purge_reset_codes(at - timedelta(days=int(cfg["RESET_CODE_RETENTION_DAYS"])))
     if codes:
         store.record_audit(SYSTEM, "按保存期限删除过期重置码", target=f"{codes} 个", at=at)
     store.prune_sent_mail(at)
-    return {"需求照片": len(needs), "吹哨照片": sum(w["photos"] for w in whistles), "重置码": codes}
+    return {
+        "需求照片": len(needs),
+        "吹哨照片": sum(w["photos"] for w in whistles),
+        "巡查照片": sum(e["photos"] for e in patrols),
+        "重置码": codes,
+    }
 
 
 def send_mail(at: datetime) -> dict:

@@ -2,13 +2,15 @@
 
 Deletion erases or anonymises the person's data but keeps the uid on their
 sign-up rows, so served hours still count in certificates and statistics
-without saying who served; admins see the account as "已注销成员".
+without saying who served; admins see the account as "已注销成员". Appointed roles
+(网格员, 小巷管家 …) and a unit's contact end with the account, and the member's choice
+of a 驻区单位 is withdrawn (the unit no longer sees them).
 """
 
 from __future__ import annotations
 
 from . import users as accounts, resets
-from .. import notifications, people, places, posts, reports
+from .. import appointments, notifications, people, places, posts, reports, units
 from ..signups import shift_changes, signup as signups
 from ..lists import needs
 from ..records import certificates
@@ -99,6 +101,9 @@ def personal_data(uid: str, at=None) -> dict:
         "notification_settings": notifications.notification_settings(uid),
         "needs": _needs_raised(user),
         "certificates": _certificates(uid),
+        "appointments": appointments.appointments_of(uid),
+        "unit": units.chosen_unit(uid),
+        "unit_contact_of": [u["name"] for u in units.units_of_contact(uid)],
     }
 
 
@@ -125,6 +130,12 @@ def delete_account(uid: str, at=None) -> dict:
             result = signups.cancel_signup(cid, row["shift_id"], uid, at=at, deadline_hours=0)
             if result["promoted"]:
                 promoted.append((cid, result["promoted"]))
+    for row in appointments.appointments_of(uid):
+        appointments.revoke(row["scope"], row["scope_id"], row["id"], "system", at=at)
+    for unit in units.units_of_contact(uid):
+        units.revoke_contact(unit["id"], "system", at=at)
+    if units.chosen_unit(uid):
+        units.choose_unit(uid, None, at=at)
     done = accounts.anonymise_user(uid, at=at)
     notifications.erase_inbox(uid)
     resets.erase_reset_codes(uid)
