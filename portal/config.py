@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,13 +87,20 @@ def load_secret_key(data_dir: Path) -> str:
     path = Path(data_dir) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under another name, then linked into place: a worker starting at
+        # the same moment sees no file or the whole key, never an empty one, and the
+        # first link wins (os.link refuses an existing name).
+        fd, tmp = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another worker made it first: use theirs
-        else:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            with contextlib.suppress(FileExistsError):  # another worker made it first
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     key = path.read_text().strip()
     if len(key) < 32:
         raise RuntimeError(f"密钥文件 {path} 内容无效，请删除后重新启动以生成新密钥。")

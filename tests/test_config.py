@@ -34,3 +34,27 @@ def test_session_cookie_flags(app, world):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     app.config["SESSION_COOKIE_SECURE"] = True
     assert "Secure" in _login_cookie(app, world.member["phone"])
+
+
+def test_workers_starting_together_share_one_whole_secret_key(tmp_path):
+    """Several processes create the key at the same moment: all read the same, whole key."""
+    import multiprocessing
+
+    from portal.config import load_secret_key
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.SimpleQueue()
+    barrier = ctx.Barrier(6)
+
+    def start():
+        barrier.wait()
+        queue.put(load_secret_key(tmp_path / "data"))
+
+    procs = [ctx.Process(target=start) for _ in range(6)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    keys = {queue.get() for _ in procs}
+    assert len(keys) == 1 and len(keys.pop()) == 64
