@@ -8,7 +8,7 @@ ids are 404; every change is audited.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from forms.grids import AppointForm, BuildingForm, GridForm, PlaceForm
 from forms.posts import ActionForm
@@ -110,7 +110,8 @@ def add_grid(cid: str):
 def edit_grid(cid: str, gid: str):
     community = auth.admin_community_or_404(cid)
     grid = store.get_grid(cid, gid)
-    form = GridForm(data=grid if not GridForm().is_submitted() else None)
+    # The stored values on the first view; what was typed when the form comes back.
+    form = GridForm(data=grid if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             after = store.update_grid(
@@ -163,7 +164,7 @@ def edit_building(cid: str, bid: str):
     building = store.get_building(cid, bid)
     data = (
         None
-        if BuildingForm().is_submitted()
+        if request.method != "GET"
         else dict(
             building,
             households="" if building["households"] is None else str(building["households"]),

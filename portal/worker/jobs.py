@@ -251,42 +251,42 @@ def backup(at: datetime) -> dict:
     return {"备份": path.name, "删除旧备份": len(gone)}
 
 
+def _audit_removed(action: str, rows: list[dict], target, at: datetime) -> None:
+    """One audit entry (by 系统) per thing whose photos retention removed."""
+    for row in rows:
+        store.record_audit(
+            SYSTEM,
+            action,
+            community_id=row.get("community_id"),
+            street_id=row["street_id"],
+            target=target(row),
+            at=at,
+        )
+
+
 def retention(at: datetime) -> dict:
     """Photos of needs and whistles closed (and of patrols ended) longer ago than
-    PHOTO_RETENTION_DAYS, reset
-    codes expired longer ago than RESET_CODE_RETENTION_DAYS, and sent-mail records of
-    past months are deleted; each deletion goes in the audit log (by 系统)."""
+    PHOTO_RETENTION_DAYS, reset codes expired longer ago than RESET_CODE_RETENTION_DAYS,
+    and sent-mail records of past months are deleted; each deletion goes in the audit log
+    (by 系统)."""
     cfg = current_app.config
     photo_cut = at - timedelta(days=int(cfg["PHOTO_RETENTION_DAYS"]))
     needs = store.purge_need_photos(photo_cut, at)
-    for n in needs:
-        store.record_audit(
-            SYSTEM,
-            "按保存期限删除需求照片",
-            community_id=n["community_id"],
-            street_id=n["street_id"],
-            target=f"需求 {n['need_id']}",
-            at=at,
-        )
+    _audit_removed("按保存期限删除需求照片", needs, lambda n: f"需求 {n['need_id']}", at)
     whistles = store.purge_whistle_photos(photo_cut, at)
-    for w in whistles:
-        store.record_audit(
-            SYSTEM,
-            "按保存期限删除吹哨照片",
-            community_id=w["community_id"],
-            street_id=w["street_id"],
-            target=f"吹哨 {w['whistle_id']}（{w['photos']} 张）",
-            at=at,
-        )
+    _audit_removed(
+        "按保存期限删除吹哨照片",
+        whistles,
+        lambda w: f"吹哨 {w['whistle_id']}（{w['photos']} 张）",
+        at,
+    )
     patrols = store.purge_patrol_photos(photo_cut, at)
-    for entry in patrols:
-        store.record_audit(
-            SYSTEM,
-            "按保存期限删除巡查照片",
-            street_id=entry["street_id"],
-            target=f"巡查 {entry['patrol_id']}（{entry['photos']} 张）",
-            at=at,
-        )
+    _audit_removed(
+        "按保存期限删除巡查照片",
+        patrols,
+        lambda e: f"巡查 {e['patrol_id']}（{e['photos']} 张）",
+        at,
+    )
     codes = store.purge_reset_codes(at - timedelta(days=int(cfg["RESET_CODE_RETENTION_DAYS"])))
     if codes:
         store.record_audit(SYSTEM, "按保存期限删除过期重置码", target=f"{codes} 个", at=at)
