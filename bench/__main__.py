@@ -65,6 +65,24 @@ def _parser() -> argparse.ArgumentParser:
         "or both, side by side in one run",
     )
     p.add_argument("--skip-kb", action="store_true")
+    p.add_argument(
+        "--grids",
+        action="store_true",
+        help="only the grid pages (grid dashboard, 社区专员 home) on a district store with "
+        "grids and buildings added (bench/grids.py)",
+    )
+    p.add_argument(
+        "--hotline",
+        action="store_true",
+        help="only 接诉即办: a year of work orders (20,000 a month), the order list, an order "
+        "page and the 三率 page, and a 5,000-row import (bench/hotline.py)",
+    )
+    p.add_argument(
+        "--council",
+        action="store_true",
+        help="only the 议事厅: the vote POST and the hall pages on a district store with "
+        "grids, residents, proposals, meetings and votes added (bench/council.py)",
+    )
     p.add_argument("--keep", type=Path, help="keep the generated stores in this folder")
     p.add_argument(
         "--results",
@@ -456,6 +474,18 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.grids:
+        from bench import grids
+
+        return grids.main(args)
+    if args.hotline:
+        from bench import hotline
+
+        return hotline.main(args)
+    if args.council:
+        from bench import council
+
+        return council.main(args)
     from bench import generate, pg, report
 
     backends = BACKENDS[args.backend]

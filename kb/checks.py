@@ -111,7 +111,8 @@ def check_whistles(data: dict, file: str = "whistles.yml") -> dict:
 
 
 def check_glossary(data: dict, file: str = "glossary.yml") -> dict:
-    """术语表: unique terms, each with an explanation and the page that treats it."""
+    """术语表: unique terms, each with an explanation and the page that treats it; a term
+    whose role or tool the portal has may name the guide page (``guide``) as well."""
     terms = _need(file, "terms", data, "terms", list)
     if not terms:
         raise DataError(file, "terms", "术语表不能为空")
@@ -125,6 +126,10 @@ def check_glossary(data: dict, file: str = "glossary.yml") -> dict:
         page = _need(file, term, item, "page")
         if not page.split("#")[0].endswith(".md"):
             raise DataError(file, term, f"page 必须指向 .md 页面，而不是 {page}")
+        if "guide" in item:
+            guide = _need(file, term, item, "guide")
+            if not guide.split("#")[0].endswith(".md"):
+                raise DataError(file, term, f"guide 必须指向 .md 页面，而不是 {guide}")
     if "search_words" in data:
         _need_strings(file, "search_words", data, "search_words")
     return data
@@ -187,4 +192,118 @@ def check_problems(data: dict, file: str = "problems.yml") -> dict:
             _need(file, ident, item, "post_category")
     if PROBLEM_OTHER not in {p["id"] for p in problems}:
         raise DataError(file, PROBLEM_OTHER, "缺少“其他”分类（id 为 other）")
+    return data
+
+
+COUNCIL_LEVELS = ("building", "grid", "community")
+COUNCIL_VOTE_MODES = ("household", "person")
+
+
+def check_council(data: dict, file: str = "council.yml") -> dict:
+    """议事厅 rules: the three levels (support threshold, default vote mode), the vote's
+    quorum and pass share in percent, the windows in days and minutes, the roles a
+    meeting may invite; every number flagged 示例 or not."""
+    levels = _need(file, "levels", data, "levels", dict)
+    for level in COUNCIL_LEVELS:
+        item = _need(file, "levels", levels, level, dict)
+        _need(file, level, item, "name")
+        _need_int(file, level, item, "support", 1, 1000)
+        if item.get("vote_mode") not in COUNCIL_VOTE_MODES:
+            raise DataError(file, level, "字段 vote_mode 应为 household 或 person")
+        _need_bool(file, level, item)
+    vote = _need(file, "vote", data, "vote", dict)
+    _need_int(file, "vote", vote, "quorum_percent", 0, 100)
+    _need_int(file, "vote", vote, "pass_percent", 0, 99)
+    most = _need_int(file, "vote", vote, "max_days", 1, 365)
+    _need_int(file, "vote", vote, "default_days", 1, most)
+    _need_bool(file, "vote", vote)
+    _need_int(file, "rating_days", data, "rating_days", 1, 365)
+    _need_bool(file, "rating_days", data, "rating_example")
+    meeting = _need(file, "meeting", data, "meeting", dict)
+    _need_int(file, "meeting", meeting, "before_minutes", 0, 24 * 60)
+    _need_int(file, "meeting", meeting, "after_minutes", 1, 24 * 60)
+    _need_bool(file, "meeting", meeting)
+    roles = _unique_ids(file, _need(file, "invited_roles", data, "invited_roles", list), "角色")
+    for ident, item in roles.items():
+        _need(file, ident, item, "name")
+        _need_bool(file, ident, item)
+    return data
+
+
+HOTLINE_LEVELS = ("community", "street", "department")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+
+
+def check_hotline(data: dict, file: str = "hotline.yml") -> dict:
+    """接诉即办: channels, the three handling levels, categories with their time limits
+    (签收 ≤ 首次联系 ≤ 办结), the reopen window and the hot-spot threshold. Whether the
+    problem, whistle, duty and department ids exist is checked in ``kb.data``."""
+    channels = _need(file, "channels", data, "channels", list)
+    for ident, item in _unique_ids(file, channels, "渠道").items():
+        if not _ID.match(ident):
+            raise DataError(file, ident, "id 只能由小写字母、数字和连字符组成")
+        _need(file, ident, item, "name")
+        _need_bool(file, ident, item, "manual")
+    levels = _unique_ids(file, _need(file, "levels", data, "levels", list), "层级")
+    if sorted(levels) != sorted(HOTLINE_LEVELS):
+        raise DataError(file, "levels", "必须恰好是 community、street、department 三个层级")
+    for ident, item in levels.items():
+        _need(file, ident, item, "name")
+    _need_int(file, "reopen_days", data, "reopen_days", 1, 60)
+    _need_bool(file, "reopen_example", data, "reopen_example")
+    hotspot = _need(file, "hotspot", data, "hotspot", dict)
+    _need_int(file, "hotspot", hotspot, "days", 1, 365)
+    _need_int(file, "hotspot", hotspot, "count", 2)
+    _need_bool(file, "hotspot", hotspot)
+    categories = _need(file, "categories", data, "categories", list)
+    if not categories:
+        raise DataError(file, "categories", "至少要有一个诉求类别")
+    names = set()
+    for ident, item in _unique_ids(file, categories, "类别").items():
+        if not _ID.match(ident):
+            raise DataError(file, ident, "id 只能由小写字母、数字和连字符组成")
+        name = _need(file, ident, item, "name")
+        if name in names:
+            raise DataError(file, ident, f"类别名称 {name} 重复")
+        names.add(name)
+        level = _need(file, ident, item, "level")
+        if level not in HOTLINE_LEVELS:
+            raise DataError(
+                file, ident, f"未知的办理层级 {level}（应为 {'、'.join(HOTLINE_LEVELS)}）"
+            )
+        if level == "department":
+            _need(file, ident, item, "department")
+        whistles = _need(file, ident, item, "whistles", list)
+        if not all(isinstance(w, str) for w in whistles):
+            raise DataError(file, ident, "字段 whistles 必须是吹哨事项 id 的列表")
+        _need_strings(file, ident, item, "duties")
+        needs = item.get("needs", [])
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+            raise DataError(file, ident, "字段 needs 必须是需求类别 id 的列表")
+        sign = _need_int(file, ident, item, "sign_hours", 1, 72)
+        contact = _need_int(file, ident, item, "contact_hours", 1, 240)
+        close = _need_int(file, ident, item, "close_days", 1, 90)
+        if not sign <= contact <= close * 24:
+            raise DataError(file, ident, "时限应满足 签收 ≤ 首次联系 ≤ 办结")
+        _need_bool(file, ident, item)
+    if "other" not in {c["id"] for c in categories}:
+        raise DataError(file, "other", "缺少“其他”类别（id 为 other）")
+    return data
+
+
+NEED_URGENCIES = ("critical", "urgent", "normal")  # most pressing first
+
+
+def check_grids(data: dict, file: str = "grids.yml") -> dict:
+    """网格的运行参数: the days an open need may stay before it is overdue, for each of
+    the three urgencies (紧急 ≤ 较急 ≤ 一般), every number flagged 示例 or not."""
+    days = _need(file, "overdue_need_days", data, "overdue_need_days", dict)
+    if sorted(days) != sorted(NEED_URGENCIES):
+        raise DataError(file, "overdue_need_days", "必须恰好是 critical、urgent、normal 三档")
+    previous = 1
+    for urgency in NEED_URGENCIES:
+        item = _need(file, "overdue_need_days", days, urgency, dict)
+        value = _need_int(file, urgency, item, "days", previous, 90)
+        _need_bool(file, urgency, item)
+        previous = value
     return data

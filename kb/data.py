@@ -16,9 +16,12 @@ import yaml
 from ._schema import DataError, _need, _unique_ids
 from .checks import (
     PROBLEM_OTHER,
+    check_council,
     check_departments,
     check_duties,
     check_glossary,
+    check_grids,
+    check_hotline,
     check_organisation,
     check_problems,
     check_three_lists,
@@ -107,12 +110,72 @@ def _check_problems_across(result: dict) -> None:
                 )
 
 
+def _check_hotline_across(result: dict) -> None:
+    """hotline.yml against the other files: its problems, whistle items, duty items and
+    departments exist where they are named."""
+    file = "hotline.yml"
+    known = {
+        "problem": ("problems", lambda d: {p["id"] for p in d["problems"]}),
+        "whistles": (
+            "whistles",
+            lambda d: {i["id"] for c in d["categories"] for i in c["items"]},
+        ),
+        "duties": ("duties", lambda d: {i["id"] for i in d["items"]}),
+        "department": ("departments", lambda d: {x["id"] for x in d["departments"]}),
+    }
+    for field, (source, ids_of) in known.items():
+        if source not in result:
+            continue
+        ids = ids_of(result[source])
+        for category in result["hotline"]["categories"]:
+            value = category.get(field)
+            for ident in value if isinstance(value, list) else [value] if value else []:
+                if ident not in ids:
+                    raise DataError(
+                        file, category["id"], f"{field} 中的 {ident} 不在 {source}.yml 中"
+                    )
+
+
+def _check_hotline_topics(result: dict) -> None:
+    """每月一题 counts orders, needs and whistles under one hotline category: every need
+    category named in ``needs`` exists, and no need category or whistle item belongs to
+    two hotline categories (it would be counted twice)."""
+    file = "hotline.yml"
+    if "problems" in result and "taxonomy" in result:
+        known = {p["id"] for p in result["problems"]["problems"]}
+        known |= {c["id"] for c in result["taxonomy"]["categories"]}
+        for category in result["hotline"]["categories"]:
+            for need in category.get("needs", []):
+                if need not in known:
+                    raise DataError(
+                        file, category["id"], f"needs 中的 {need} 不是需求清单的需求类别"
+                    )
+    for field in ("needs", "whistles"):
+        owner: dict[str, str] = {}
+        for category in result["hotline"]["categories"]:
+            named = list(category.get(field, []))
+            if field == "needs" and category.get("problem"):
+                named.append(category["problem"])
+            for ident in named:
+                if ident in owner and owner[ident] != category["id"]:
+                    raise DataError(
+                        file,
+                        category["id"],
+                        f"{ident} 已归入类别 {owner[ident]}，同一项只能归入一个诉求类别",
+                    )
+                owner[ident] = category["id"]
+
+
 def _check_across(result: dict) -> None:
     """Links between files: every duty sits under an office of organisation.yml, every
-    department named by whistles.yml is listed in departments.yml, and problems.yml
-    names existing whistle items and post categories."""
+    department named by whistles.yml is listed in departments.yml, problems.yml
+    names existing whistle items and post categories, and hotline.yml existing problems,
+    whistle items, duties and departments."""
     if "problems" in result:
         _check_problems_across(result)
+    if "hotline" in result:
+        _check_hotline_across(result)
+        _check_hotline_topics(result)
     if "whistles" in result and "departments" in result:
         known = {d["name"] for d in result["departments"]["departments"]}
         for cat in result["whistles"]["categories"]:
@@ -148,6 +211,9 @@ CHECKS = {
     "three_lists.yml": check_three_lists,
     "departments.yml": check_departments,
     "problems.yml": check_problems,
+    "council.yml": check_council,
+    "grids.yml": check_grids,
+    "hotline.yml": check_hotline,
 }
 
 
@@ -170,6 +236,20 @@ def taxonomy() -> dict:
     data["category_by_id"] = {c["id"]: c for c in data["categories"]}
     data["skill_by_id"] = {s["id"]: s for s in data["skills"]}
     return data
+
+
+@functools.cache
+def overdue_need_days() -> dict[str, int]:
+    """Days an open need may stay before it is overdue, by urgency (``grids.yml``, 示例)."""
+    data = check_grids(_read(DATA_DIR / "grids.yml"))
+    return {urgency: item["days"] for urgency, item in data["overdue_need_days"].items()}
+
+
+@functools.cache
+def council_rules() -> dict:
+    """The checked 议事厅 rules (``council.yml``), with ``role_by_id`` for invited roles."""
+    data = check_council(_read(DATA_DIR / "council.yml"))
+    return dict(data, role_by_id={r["id"]: r for r in data["invited_roles"]})
 
 
 @functools.cache
@@ -205,6 +285,32 @@ def whistle_list() -> dict:
         "department_by_id": {d["id"]: d for d in depts},
         "department_by_name": by_name,
     }
+
+
+@functools.cache
+def hotline() -> dict:
+    """The checked 接诉即办 configuration (hotline.yml), checked against the problem, whistle,
+    duty and department lists, with lookup maps: ``category_by_id``, ``channel_by_id``,
+    ``level_by_id``."""
+    data = check_hotline(_read(DATA_DIR / "hotline.yml"))
+    duties = check_duties(_read(DATA_DIR / "duties.yml"))
+    whistles = whistle_list()
+    _check_across(
+        {
+            "hotline": data,
+            "problems": {"problems": problem_categories()},
+            "whistles": {"categories": whistles["categories"]},
+            "duties": duties,
+            "departments": {"departments": whistles["departments"]},
+        }
+    )
+    return dict(
+        data,
+        category_by_id={c["id"]: c for c in data["categories"]},
+        channel_by_id={c["id"]: c for c in data["channels"]},
+        level_by_id={lv["id"]: lv for lv in data["levels"]},
+        duty_by_id={d["id"]: d for d in duties["items"]},
+    )
 
 
 @functools.cache

@@ -198,6 +198,67 @@ def problems(data: dict, src: str) -> str:
     )
 
 
+def hotline(data: dict, src: str) -> str:
+    """接诉即办 categories: level, the whistle items and duty items each belongs to, limits."""
+    here = posixpath.dirname(src)
+    whistle_page = posixpath.relpath("lists/whistles.md", here or ".")
+    hot = data["hotline"]
+    levels = {lv["id"]: lv["name"] for lv in hot["levels"]}
+    depts = {d["id"]: d["name"] for d in data["departments"]["departments"]}
+    duties = {d["id"]: d["name"] for d in data["duties"]["items"]}
+    rows = []
+    for c in hot["categories"]:
+        level = levels[c["level"]]
+        if c["level"] == "department":
+            level += f"（{depts[c['department']]}）"
+        whistles = "、".join(f"[{i}]({whistle_page}#{i})" for i in c["whistles"]) or "—"
+        rows.append(
+            [
+                f'<span id="hotline-{c["id"]}">{c["name"]}</span>',
+                level,
+                whistles,
+                "、".join(f"{d} {duties[d]}" for d in c["duties"]),
+                f"{c['sign_hours']} 小时",
+                f"{c['contact_hours']} 小时",
+                f"{c['close_days']} 天",
+                _flag(c),
+            ]
+        )
+    header = [
+        "诉求类别",
+        "默认办理",
+        "对应吹哨事项",
+        "对应街道职责",
+        "签收",
+        "首次联系",
+        "办结",
+        "来源",
+    ]
+    return _table("hotline", header, rows)
+
+
+# The portal's public page of 接诉即办: counts and 三率 per street, no personal data.
+PORTAL_HOTLINE = "/portal/hotline-figures/public/"
+
+
+def hotline_channels(data: dict, src: str) -> str:
+    hot = data["hotline"]
+    rows = [
+        [c["name"], "区、街道工作人员手工录入" if c["manual"] else "导入或由门户转入"]
+        for c in hot["channels"]
+    ]
+    table = _table("hotline-channels", ["渠道", "怎样进入门户"], rows)
+    spot = hot["hotspot"]
+    note = (
+        f"\n\n- 重办期限：答复后 {hot['reopen_days']} 天内居民评价“不满意”，工单重办一次"
+        f"{' ' + EXAMPLE if hot['reopen_example'] else ''}\n"
+        f"- 未诉先办热点：同一网格或地址、同一类别 {spot['days']} 天内达到 {spot['count']} 件"
+        f"{' ' + EXAMPLE if spot['example'] else ''}\n"
+        f"- 各街道的工单件数和三率（响应率、解决率、满意率）：[接诉即办公开数据]({PORTAL_HOTLINE})\n"
+    )
+    return table + note
+
+
 def streets(data: dict, src: str) -> str:
     rows = [[n, s["name"]] for n, s in enumerate(data["streets"]["streets"], 1)]
     return _table("streets", ["序号", "街道"], rows)
@@ -209,7 +270,12 @@ def glossary(data: dict, src: str) -> str:
     for t in data["glossary"]["terms"]:
         # Relative link so that MkDocs checks it in strict mode and rewrites it per page.
         target = posixpath.relpath(t["page"], here or ".")
-        rows.append([t["term"], t["explain"], f"[查看]({target})"])
+        links = f"[查看]({target})"
+        # The page explains the term; the guide (when the portal has the role or tool)
+        # says what to do there. Search still ranks the page first (kb.search).
+        if t.get("guide"):
+            links += f"<br>[在门户里怎么做]({posixpath.relpath(t['guide'], here or '.')})"
+        rows.append([t["term"], t["explain"], links])
     return _table("glossary", ["术语", "解释", "详见"], rows)
 
 
@@ -234,5 +300,7 @@ RENDERERS = {
     "skills": skills,
     "streets": streets,
     "problems": problems,
+    "hotline": hotline,
+    "hotline-channels": hotline_channels,
     "glossary": glossary,
 }

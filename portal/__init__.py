@@ -10,9 +10,12 @@ from .config import DEFAULTS, database_url, default_data_dir, load_secret_key, p
 from . import (
     accounts,
     area_lists,
+    council,
     dashboards,
     grids,
     health,
+    hotline,
+    hotline_figures,
     inbox,
     kb_site,
     liaison,
@@ -49,6 +52,9 @@ FEATURES = (
     liaison,
     area_lists,
     units,
+    council,
+    hotline,
+    hotline_figures,
     kb_site,
 )
 

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 from kb import data as kbdata
 
-from . import store
+from . import demo_council, demo_hotline, store
 from .config import DEFAULTS
 
 CONSENT = str(DEFAULTS["CONSENT_VERSION"])
@@ -189,10 +189,14 @@ def seed(at=None, rng: random.Random | None = None) -> dict:
     posts += 1
     _grids(first, users, by_street["dongsi"], at)
     liaisons = _whistles(users["13900000002"], at)
+    hotline = demo_hotline.seed_orders(users, at)  # after the grids, lanes and whistles
+    council = demo_council.seed_matters(first, users, at)  # 议事厅 matters, after the grids
     return {
         "communities": len(communities),
         "accounts": len(users) + 24 + liaisons,
         "posts": posts,
+        "hotline_orders": hotline["orders"],
+        "council_matters": council,
     }
 
 

@@ -43,6 +43,7 @@ BOTH_BACKENDS = (
     "test_production_server",
     "test_admin_races",
     "test_concurrency",
+    "test_hotline_races",
 )
 
 

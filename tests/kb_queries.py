@@ -174,7 +174,6 @@ QUERIES: list[tuple[str, str]] = [
     ("多元参与", "policy/co-governance/"),
     ("商会自治", "policy/co-governance/"),
     ("微网格", "policy/co-governance/"),
-    ("议事厅", "policy/co-governance/"),
     ("什么是五民工作法", "policy/co-governance/"),
     ("小巷管家是什么", "policy/co-governance/"),
     ("楼门院长 是做什么的", "policy/co-governance/"),
@@ -187,6 +186,22 @@ QUERIES: list[tuple[str, str]] = [
     ("怎么导入网格和楼门院", "guide/grids/"),
     ("网格员 网格内办结", "guide/grids/"),
     ("党员 编入网格", "guide/grids/"),
+    # guide/council: the guide titled 议事厅 explains the three levels and how to take part;
+    # the policy page's section (五民工作法, 小院/网格议事厅) links to it.
+    ("议事厅", "guide/council/"),
+    ("议事厅怎么投票", "guide/council/"),
+    ("怎么提议", "guide/council/"),
+    ("附议人数", "guide/council/"),
+    ("一户一票", "guide/council/"),
+    ("议事会 签到", "guide/council/"),
+    # guide/hotline-resident and guide/hotline-staff (工单), lists/hotline
+    ("工单查询链接", "guide/hotline-resident/"),
+    ("不满意 重办", "guide/hotline-resident/"),
+    ("民评", "guide/hotline-resident/"),
+    ("工单办理", "guide/hotline-staff/"),
+    ("怎么导入热线工单", "guide/hotline-staff/"),
+    ("响应率 解决率 满意率", "guide/hotline-staff/"),
+    ("诉求类别 签收时限", "lists/hotline/"),
     # policy/precise-service
     ("精准服务", "policy/precise-service/"),
     ("什么是接诉即办", "policy/precise-service/"),

@@ -155,6 +155,42 @@ class Objects(World):
             by=self.street["uid"],
         )
         store.appoint_unit_contact(self.unit["id"], self.steward["uid"], self.street["uid"])
+        # 接诉即办: an order entered by the district, routed down to A's first grid
+        self.hotline_order, self.hotline_token = _hotline_order(self)
+        # 未诉先办: three orders of one class at one address today, and a task on them
+        self.proactive_task = _proactive_task(self)
+        # 议事厅: the volunteer lives in 5号楼 (confirmed), the member's home waits for the
+        # 楼门院长 (the grid worker); a proposal collecting support, one whose vote is open
+        # (three more neighbours put it on the agenda), a comment and a meeting.
+        bid, admin = self.building["id"], self.admin_a["uid"]
+        self.council_hall = f"b-{bid}"
+        store.register_home("ca", self.volunteer["uid"], bid, "101")
+        store.confirm_resident("ca", self.volunteer["uid"], admin)
+        store.register_home("ca", self.member["uid"], bid, "102")
+        self.proposal = store.propose(
+            "ca", self.council_hall, self.volunteer["uid"], title="加装扶手", description="d"
+        )
+        self.council_comment = store.comment_proposal(
+            "ca", self.proposal["id"], self.volunteer["uid"], "同意"
+        )
+        self.voting = store.propose(
+            "ca", self.council_hall, self.volunteer["uid"], title="修车棚", description="d"
+        )
+        for n in range(3):
+            neighbour = make_user(f"1380000004{n}", "volunteer", home_cid="ca")
+            store.register_home("ca", neighbour["uid"], bid, f"20{n}")
+            store.confirm_resident("ca", neighbour["uid"], admin)
+            store.support_proposal("ca", self.voting["id"], neighbour["uid"])
+        store.open_vote("ca", self.voting["id"], admin, 7)
+        self.meeting = store.schedule_meeting(
+            "ca",
+            self.council_hall,
+            starts_at=datetime.now() + timedelta(hours=1),
+            place="小院",
+            proposal_ids=[self.voting["id"]],
+            roles=["building_head"],
+            by=admin,
+        )
 
 
 def _routes(o: Objects) -> dict:
@@ -339,6 +375,16 @@ def _routes(o: Objects) -> dict:
         "community_lists.need_project": (
             "POST",
             f"{lists}/needs/{o.need['id']}/project",
+            ADMINS_OF_A,
+        ),
+        "community_lists.match_need": (
+            "POST",
+            f"{lists}/needs/{o.need['id']}/match",
+            ADMINS_OF_A,
+        ),
+        "community_lists.unmatch_need": (
+            "POST",
+            f"{lists}/needs/{o.need['id']}/unmatch",
             ADMINS_OF_A,
         ),
         "community_lists.need_photo": (
@@ -632,6 +678,197 @@ def _routes(o: Objects) -> dict:
             f"/portal/unit/{o.unit['id']}/needs/ca/{o.need['id']}/take",
             {"steward"},
         ),
+        # 议事厅: public pages for everyone; residents in scope (the volunteer) act on the
+        # building's matters, anyone else gets 404; the 楼门院长 (the grid worker) proposes
+        # and confirms homes; A's admins do the staff work
+        **_council_routes(o),
+        **_hotline_routes(o),
+        # 接诉即办 figures: 三率 of a unit in scope (A's admins; B → 404), area admins'
+        # exports and 每月一题, staff's 未诉先办, and the public page
+        **_hotline_figures_routes(o),
+    }
+
+
+def _proactive_task(o: Objects) -> dict:
+    at = datetime.now() - timedelta(hours=1)
+    district = {"uid": o.district["uid"], "name": "区", "role": "district_admin"}
+    street = {"uid": o.street["uid"], "name": "街道", "role": "street_admin"}
+    rows = [
+        {
+            "工单编号": f"PT-{n}",
+            "受理时间": at.strftime("%Y-%m-%d %H:%M"),
+            "诉求人": "",
+            "联系电话": "",
+            "诉求内容": "路灯不亮",
+            "诉求类别": "路灯照明",
+            "地址": "东四三条 1 号",
+            "所属街道": "东四街道",
+            "所属社区": "测试甲社区",
+            "办理时限": "",
+        }
+        for n in range(3)
+    ]
+    store.apply_hotline_import(rows, "district", district, at=at)
+    spot = store.hotline_hotspots("dongsi", "ca")[0]
+    return store.open_proactive_task(
+        "dongsi", None, spot["category"], spot["kind"], spot["place"], "检修", street
+    )
+
+
+def _hotline_figures_routes(o: Objects) -> dict:
+    f, task = "/portal/hotline-figures", o.proactive_task["id"]
+    a = "unit=community:ca"
+    return {
+        "hotline_figures.index": ("GET", f"{f}/?{a}", ADMINS_OF_A),
+        "hotline_figures.report": ("GET", f"{f}/report?{a}", ADMINS_OF_A),
+        "hotline_figures.export": ("GET", f"{f}/export/communities.xlsx", AREA),
+        "hotline_proactive.index": ("GET", f"{f}/proactive/?{a}", ADMINS_OF_A),
+        "hotline_proactive.open_task": ("POST", f"{f}/proactive/open?{a}", {"admin_a", "street"}),
+        "hotline_proactive.result": (
+            "POST",
+            f"{f}/proactive/t/dongsi/{task}/result?{a}",
+            {"admin_a", "street"},
+        ),
+        "hotline_topics.index": ("GET", f"{f}/topics/?scope=dongsi", AREA),
+        "hotline_topics.save": ("POST", f"{f}/topics/save?scope=dongsi", AREA),
+        "hotline_topics.result": ("POST", f"{f}/topics/result?scope=dongsi", AREA),
+        "hotline_figures_public.index": ("GET", f"{f}/public/", EVERYONE),
+    }
+
+
+def _hotline_order(o: Objects) -> tuple[dict, str]:
+    """An order of A (its caller's number the member's) at A's first grid, signed there."""
+    people = [
+        {"uid": u["uid"], "name": u["name"], "role": u["role"]}
+        for u in (o.district, o.street, o.admin_a)
+    ]
+    order, token = store.create_hotline_order(
+        "district",
+        people[0],
+        channel="reception",
+        category="streetlight",
+        caller="张",
+        phone=o.member["phone"],
+        content="路灯不亮",
+    )
+    oid = order["id"]
+    store.dispatch_hotline_order(oid, "district", people[0], "street:dongsi")
+    store.sign_hotline_order(oid, "street:dongsi", people[1])
+    store.dispatch_hotline_order(oid, "street:dongsi", people[1], "community:ca")
+    store.sign_hotline_order(oid, "community:ca", people[2])
+    store.dispatch_hotline_order(oid, "community:ca", people[2], f"grid:ca:{o.grid['id']}")
+    return order, token
+
+
+def _hotline_routes(o: Objects) -> dict:
+    """接诉即办: handlers of a unit get the lists; the order's page and steps are for the
+    units it is routed to (A, its street, the district, the grid worker of its grid), a
+    404 for A's neighbour; import for the district; the resident's link for whoever holds
+    it; a steward turns their own finding into an order."""
+    h, oid = "/portal/hotline", o.hotline_order["id"]
+    seen_by = {"admin_a", "street", "district", "grid_worker"}
+    steps = ("dispatch", "sign", "contact", "answer", "return", "extension", "whistle")
+    routes = {
+        f"hotline.{'return_order' if s == 'return' else s}": ("POST", f"{h}/o/{oid}/{s}", seen_by)
+        for s in steps
+    }
+    return routes | {
+        "hotline.index": (
+            "GET",
+            f"{h}/",
+            {"admin_a", "admin_b", "street", "district", "grid_worker"},
+        ),
+        "hotline.order": ("GET", f"{h}/o/{oid}", seen_by),
+        "hotline.decide": ("POST", f"{h}/o/{oid}/extension/decide", seen_by),
+        "hotline.followup": ("POST", f"{h}/o/{oid}/followup", seen_by),
+        "hotline.close": ("POST", f"{h}/o/{oid}/close", seen_by),
+        "hotline.link": ("POST", f"{h}/o/{oid}/link", seen_by),
+        "hotline.phone": ("POST", f"{h}/o/{oid}/phone", seen_by),
+        "hotline.template": ("GET", f"{h}/template.xlsx", {"district"}),
+        "hotline.dispatch_suggested": ("POST", f"{h}/dispatch-suggested", AREA),
+        "hotline.import_page": ("GET", f"{h}/import", {"district"}),
+        "hotline.import_confirm": ("POST", f"{h}/import/confirm", {"district"}),
+        "hotline.new": ("GET", f"{h}/new", {"street", "district"}),
+        "hotline.from_need": ("POST", f"{h}/from-need/ca/{o.need['id']}", ADMINS_OF_A),
+        "hotline.from_finding": (
+            "POST",
+            f"{h}/from-finding/dongsi/{o.patrol['id']}/{o.finding['id']}",
+            {"steward"},
+        ),
+        "hotline_public.status": ("GET", f"{h}/s/{o.hotline_token}", EVERYONE),
+        "hotline_public.rate": ("POST", f"{h}/s/{o.hotline_token}/rate", EVERYONE),
+    }
+
+
+def _council_routes(o: Objects) -> dict:
+    pub, adm = "/portal/council/c/ca", "/portal/admin/c/ca/council"
+    p, v, mt, hall = o.proposal["id"], o.voting["id"], o.meeting["id"], o.council_hall
+    resident = {"volunteer"}
+    return {
+        "council.halls": ("GET", f"{pub}/", EVERYONE),
+        "council.hall": ("GET", f"{pub}/h/{hall}/", EVERYONE),
+        "council.proposal": ("GET", f"{pub}/p/{p}", EVERYONE),
+        "council.photo": ("GET", f"{pub}/p/{p}/photo", set()),  # no photo: 404 for all
+        "council.recount": ("GET", f"{pub}/p/{v}/recount", EVERYONE),
+        "council.meeting": ("GET", f"{pub}/m/{mt}", EVERYONE),
+        "council_me.home": ("GET", "/portal/council/", PARTICIPANTS),
+        "council_me.register_home": ("GET", f"{pub}/home", PARTICIPANTS),
+        "council_me.confirm": (
+            "POST",
+            f"{pub}/residents/{o.member['uid']}/confirm",
+            {"grid_worker"},
+        ),
+        "council_me.propose": ("GET", f"{pub}/h/{hall}/propose", resident | {"grid_worker"}),
+        "council_me.support": ("POST", f"{pub}/p/{v}/support", resident),
+        "council_me.comment": ("POST", f"{pub}/p/{p}/comment", resident),
+        "council_me.vote": ("POST", f"{pub}/p/{v}/vote", resident),
+        "council_me.rate": ("POST", f"{pub}/p/{p}/rate", resident),
+        "council_me.sign_in": ("GET", f"{pub}/m/{mt}/sign-in", PARTICIPANTS),
+        # the grid worker holds the meetings of the grid's halls
+        "council_grid.index": ("GET", "/portal/council/grid/c/ca/", {"grid_worker"}),
+        "council_grid.new_meeting": (
+            "GET",
+            "/portal/council/grid/c/ca/meetings/new",
+            {"grid_worker"},
+        ),
+        "council_grid.meeting": ("GET", f"/portal/council/grid/c/ca/m/{mt}", {"grid_worker"}),
+        "council_grid.meeting_qr": (
+            "GET",
+            f"/portal/council/grid/c/ca/m/{mt}/qr.svg",
+            {"grid_worker"},
+        ),
+        "council_grid.minutes": (
+            "POST",
+            f"/portal/council/grid/c/ca/m/{mt}/minutes",
+            {"grid_worker"},
+        ),
+        "council_admin.index": ("GET", f"{adm}/", ADMINS_OF_A),
+        "council_admin.confirm_resident": (
+            "POST",
+            f"{adm}/residents/{o.member['uid']}/confirm",
+            ADMINS_OF_A,
+        ),
+        "council_admin.remove_resident": (
+            "POST",
+            f"{adm}/residents/{o.member['uid']}/remove",
+            ADMINS_OF_A,
+        ),
+        "council_admin.set_mode": ("POST", f"{adm}/h/{hall}/mode", ADMINS_OF_A),
+        "council_admin.merge": ("POST", f"{adm}/p/{p}/merge", ADMINS_OF_A),
+        "council_admin.decline": ("POST", f"{adm}/p/{p}/decline", ADMINS_OF_A),
+        "council_admin.hide_comment": (
+            "POST",
+            f"{adm}/comments/{o.council_comment['id']}/hide",
+            ADMINS_OF_A,
+        ),
+        "council_admin.new_meeting": ("GET", f"{adm}/meetings/new", ADMINS_OF_A),
+        "council_admin.meeting": ("GET", f"{adm}/m/{mt}", ADMINS_OF_A),
+        "council_admin.meeting_qr": ("GET", f"{adm}/m/{mt}/qr.svg", ADMINS_OF_A),
+        "council_admin.minutes": ("POST", f"{adm}/m/{mt}/minutes", ADMINS_OF_A),
+        "council_admin.open_vote": ("POST", f"{adm}/p/{p}/vote/open", ADMINS_OF_A),
+        "council_admin.close_vote": ("POST", f"{adm}/p/{v}/vote/close", ADMINS_OF_A),
+        "council_admin.start_project": ("POST", f"{adm}/p/{v}/project", ADMINS_OF_A),
+        "council_admin.progress": ("POST", f"{adm}/p/{v}/progress", ADMINS_OF_A),
     }
 
 
@@ -731,7 +968,12 @@ def _stub_objects() -> Objects:
         "unit",
     ):
         setattr(o, name, {"id": "x", "serial": "s", "status_token": "t"})
+    for name in ("proposal", "voting", "meeting", "council_comment"):
+        setattr(o, name, {"id": "x"})
+    o.council_hall = "community"
     o.ical = "t"
+    o.hotline_order, o.hotline_token = {"id": "x"}, "t"
+    o.proactive_task = {"id": "x"}
     return o
 
 

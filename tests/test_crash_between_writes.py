@@ -44,8 +44,9 @@ def _run_killed_after(data_dir, k, operation) -> bool:
     return proc.exitcode == -signal.SIGKILL
 
 
-def _each_kill_point(data_dir, setup, operation, check):
-    """For every k: fresh setup, kill after write k, reopen, check(); returns writes seen."""
+def _each_kill_point(data_dir, setup, operation, check, most_writes=20):
+    """For every k: fresh setup, kill after write k, reopen, check(); returns writes seen.
+    most_writes bounds the loop: an operation writing more files than that is a bug."""
     k = 0
     while True:
         k += 1
@@ -55,7 +56,7 @@ def _each_kill_point(data_dir, setup, operation, check):
         check(state)
         if not killed:
             return k - 1
-        assert k < 20
+        assert k < most_writes
 
 
 def _shift(world, capacity):

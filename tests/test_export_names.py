@@ -126,6 +126,7 @@ def test_every_export_opens_whatever_the_names(app, world, client, auth, name):
         "attendance_admin.export_members",
         "attendance_admin.export_quarterly",
         "whistles.export",
+        "hotline_figures.export",
         "area_lists.export",
         "privacy.export_json",
     }, "a new export route: add it here (who may download it) and check it below"
@@ -141,7 +142,7 @@ def test_every_export_opens_whatever_the_names(app, world, client, auth, name):
                 _check_download(url, client.get(url))
                 checked += 1
         auth.logout()
-    assert checked == 3 * 2 + 2 * 2 + 2 * 3 * 2 + 1
+    assert checked == 3 * 2 + 2 * 2 + 2 * 2 + 2 * 3 * 2 + 1
 
 
 def test_the_roster_of_a_post_named_with_a_slash(world, client, auth):

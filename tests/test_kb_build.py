@@ -242,6 +242,13 @@ def test_other_list_tables(site, data):
     assert len(_rows(_page(site, "reference/glossary"), "glossary")) == len(
         data["glossary"]["terms"]
     )
+    # A term the portal has a role for links its page and the guide to the role.
+    glossary = _rows(_page(site, "reference/glossary"), "glossary")
+    row = next(r for r in glossary if r.split("</td>")[0].endswith(">社区专员</abbr>"))
+    assert 'href="../../policy/governance-system/"' in row
+    assert 'href="../../guide/grids/#社区专员">在门户里怎么做</a>' in row
+    guided = [t for t in data["glossary"]["terms"] if t.get("guide")]
+    assert sum("在门户里怎么做" in r for r in glossary) == len(guided) >= 5
 
 
 def test_no_unreplaced_markers_and_abbreviations_applied(site):

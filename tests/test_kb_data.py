@@ -106,8 +106,15 @@ def test_glossary_has_the_required_terms():
 
 
 def test_glossary_pages_exist():
-    for term in load_all()["glossary"]["terms"]:
+    terms = load_all()["glossary"]["terms"]
+    for term in terms:
         assert (ROOT / "content" / term["page"].split("#")[0]).is_file(), term
+        if "guide" in term:
+            assert (ROOT / "content" / term["guide"].split("#")[0]).is_file(), term
+    # The roles the portal has: the term explains, the guide says what to do there.
+    guides = {t["term"]: t.get("guide", "") for t in terms}
+    for role in ("社区专员", "小巷管家", "楼门院长制", "驻区单位"):
+        assert guides[role].startswith("guide/grids.md#"), role
 
 
 def _level_4(c):
@@ -154,6 +161,10 @@ def _glossary_duplicate(c):
     c["terms"].append(dict(c["terms"][0]))
 
 
+def _glossary_guide_not_a_page(c):
+    next(t for t in c["terms"] if t["term"] == "社区专员")["guide"] = "/portal/liaison"
+
+
 def _five_offices(c):
     c["units"] = [u for u in c["units"] if u["id"] != "minsheng"]
 
@@ -175,6 +186,7 @@ BROKEN = [
     ("duties.yml", _duty_without_flag, ["duties.yml", "ZB-04", "example"]),
     ("glossary.yml", _glossary_no_explain, ["glossary.yml", "小巷管家", "explain"]),
     ("glossary.yml", _glossary_duplicate, ["glossary.yml", "街道吹哨部门报到", "重复"]),
+    ("glossary.yml", _glossary_guide_not_a_page, ["glossary.yml", "社区专员", "guide"]),
     ("organisation.yml", _five_offices, ["organisation.yml", "office", "6"]),
     ("three_lists.yml", _list_without_purpose, ["three_lists.yml", "needs", "purpose"]),
 ]
@@ -216,3 +228,114 @@ def test_abbreviations_come_from_the_glossary():
     assert len(lines) == len(result["glossary"]["terms"])
     assert "*[小巷管家]: " in render.abbreviations(result)
     assert all(line.startswith("*[") and "]: " in line for line in lines)
+
+
+def _hotline_unknown_whistle(c):
+    c["categories"][0]["whistles"] = ["W99-9"]
+
+
+def _hotline_unknown_duty(c):
+    c["categories"][1]["duties"] = ["XX-01"]
+
+
+def _hotline_limits_backwards(c):
+    c["categories"][2]["sign_hours"] = 48
+    c["categories"][2]["contact_hours"] = 24
+
+
+def _hotline_department_missing(c):
+    next(x for x in c["categories"] if x["level"] == "department").pop("department")
+
+
+def _hotline_unknown_problem(c):
+    c["categories"][0]["problem"] = "ufo"
+
+
+def _hotline_no_flag(c):
+    del c["categories"][3]["example"]
+
+
+HOTLINE_BROKEN = [
+    (_hotline_unknown_whistle, ["hotline.yml", "streetlight", "W99-9"]),
+    (_hotline_unknown_duty, ["hotline.yml", "parking", "XX-01"]),
+    (_hotline_limits_backwards, ["hotline.yml", "facilities", "签收"]),
+    (_hotline_department_missing, ["hotline.yml", "trees", "department"]),
+    (_hotline_unknown_problem, ["hotline.yml", "streetlight", "ufo"]),
+    (_hotline_no_flag, ["hotline.yml", "sanitation", "example"]),
+]
+
+
+@pytest.mark.parametrize(
+    "change,words", HOTLINE_BROKEN, ids=[c[0].__name__.strip("_") for c in HOTLINE_BROKEN]
+)
+def test_broken_hotline_file_is_refused(data_copy, change, words):
+    _edit(data_copy, "hotline.yml", change)
+    with pytest.raises(DataError) as info:
+        load_all(data_copy)
+    for word in words:
+        assert word in str(info.value), str(info.value)
+    assert info.value.file == "hotline.yml"
+
+
+def test_hotline_file_gives_channels_limits_and_the_reopen_window():
+    hot = data.hotline()
+    assert [c["name"] for c in hot["channels"]] == [
+        "热线",
+        "随手拍",
+        "网格巡查",
+        "接待日",
+        "民情日记",
+        "其他",
+    ]
+    assert hot["reopen_days"] == 7
+    # The seed gives no category or time limit: every category is flagged 示例.
+    assert all(c["example"] for c in hot["categories"])
+    assert "other" in hot["category_by_id"]
+    page = render.hotline(load_all(), "lists/hotline.md")
+    assert page.count('<span id="hotline-') == len(hot["categories"])
+
+
+# 每月一题 across channels: hotline.yml maps need categories and whistle items to its own.
+def _topic_unknown_need(c):
+    c["categories"][0]["needs"] = ["ufo-need"]
+
+
+def _topic_need_twice(c):
+    c["categories"][0]["needs"] = ["mediation"]  # neighbours already covers mediation
+
+
+def _topic_whistle_twice(c):
+    c["categories"][0]["whistles"] = ["W11-3", "W05-1"]  # W05-1 is 停车与通行's
+
+
+def _topic_needs_not_a_list(c):
+    c["categories"][0]["needs"] = "legal"
+
+
+TOPIC_BROKEN = [
+    (_topic_unknown_need, ["hotline.yml", "streetlight", "ufo-need"]),
+    (_topic_need_twice, ["hotline.yml", "mediation", "neighbours"]),
+    (_topic_whistle_twice, ["hotline.yml", "W05-1", "parking"]),
+    (_topic_needs_not_a_list, ["hotline.yml", "streetlight", "needs"]),
+]
+
+
+@pytest.mark.parametrize(
+    "change,words", TOPIC_BROKEN, ids=[c[0].__name__.strip("_") for c in TOPIC_BROKEN]
+)
+def test_broken_topic_mapping_is_refused(data_copy, change, words):
+    _edit(data_copy, "hotline.yml", change)
+    with pytest.raises(DataError) as info:
+        load_all(data_copy)
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+def test_topic_mapping_covers_needs_and_whistles_once():
+    hot = load_all()["hotline"]
+    covered = [n for c in hot["categories"] for n in c.get("needs", [])]
+    covered += [c["problem"] for c in hot["categories"] if c.get("problem")]
+    assert len(covered) == len(set(covered))
+    assert {"legal", "elderly", "environment"} <= set(covered)
+    items = [w for c in hot["categories"] for w in c["whistles"]]
+    assert len(items) == len(set(items))

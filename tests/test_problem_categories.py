@@ -175,13 +175,13 @@ def test_older_and_unknown_category_ids_stay_readable(client, auth, world):
     assert kbdata.need_category_name("removed-long-ago") == "removed-long-ago"
 
 
-def test_top_need_category_counts_problem_categories(world):
+def test_monthly_topic_counts_problem_categories(world):
     from datetime import datetime
 
     at = datetime(2026, 3, 3)
     for category in ("streetlight", "streetlight", "legal"):
         store.create_need("ca", category=category, description="x", raised_by="resident", at=at)
-    top = store.top_need_category(["ca"], "2026-03")
+    top = store.top_monthly_topic("dongsi", "2026-03")
     assert top["category"] == "streetlight" and top["count"] == 2
 
 

@@ -184,12 +184,19 @@ def test_street_need_matches_resources_of_its_street_only(world):
         ("community", "ca", of_ca["id"]),
         ("street", "dongsi", of_street["id"]),
     ]
+    # Another street's row (its own list or one of its communities'): outside the scope.
     for ref in [
         ("community", "cc", of_cc["id"]),
         ("street", "jingshan", of_other_street["id"]),
-        ("district", "district", of_district["id"]),
     ]:
-        _refused(lambda ref=ref: store.match_area_need(*S, need["id"], ref, "u1"), "本街道")
+        with pytest.raises(store.NotFound):
+            store.match_area_need(*S, need["id"], ref, "u1")
+    _refused(
+        lambda: store.match_area_need(
+            *S, need["id"], ("district", "district", of_district["id"]), "u1"
+        ),
+        "本街道",
+    )
     _refused(
         lambda: store.match_area_need(*S, need["id"], ("community", "ca", of_ca["id"]), "u1"),
         "已经匹配过",
@@ -307,12 +314,8 @@ def test_street_project_gathers_its_own_street_only(world):
     of_ca = store.create_need("ca", category="legal", description="甲", raised_by="resident")
     of_cc = store.create_need("cc", category="legal", description="丙", raised_by="resident")
     store.link_area_project(*S, project["id"], "need", ("community", "ca", of_ca["id"]), "u1")
-    _refused(
-        lambda: store.link_area_project(
-            *S, project["id"], "need", ("community", "cc", of_cc["id"]), "u1"
-        ),
-        "只能汇集本街道",
-    )
+    with pytest.raises(store.NotFound):
+        store.link_area_project(*S, project["id"], "need", ("community", "cc", of_cc["id"]), "u1")
     district_need = _need(D)
     _refused(
         lambda: store.link_area_project(
@@ -354,3 +357,104 @@ def test_area_entries_show_levels(world):
         ("street", "dongsi"),
         ("community", "ca"),
     }
+
+
+def _unit_pledge(level: str, scope: str, name: str = "法律服务"):
+    unit = store.register_unit(
+        name=f"单位{level}{scope}", level="district", street_id=None, phone="13600000009", by="u9"
+    )
+    return store.unit_pledge_resource(
+        unit["id"], "u9", level=level, scope=scope, name=name, kind="expertise"
+    )
+
+
+def test_street_need_takes_a_district_units_pledge(world):
+    need = _need()
+    pledge = _unit_pledge("district", "district")
+    matched = store.match_area_need(*S, need["id"], ("district", "district", pledge["id"]), "u1")
+    assert [(m["level"], m["id"]) for m in matched["matches"]] == [("district", pledge["id"])]
+
+
+def test_community_need_matches_its_street_and_district_resources(world):
+    need = store.create_need("ca", category="legal", description="法律咨询", raised_by="resident")
+    own = _community_resource("ca")
+    street_pledge = _unit_pledge("street", "dongsi", "街道级认领")
+    district = _resource(D, name="区级资源")
+    of_cb = _community_resource("cb", "乙社区活动室")
+    other_street = _resource(("street", "jingshan"), name="景山资源")
+    of_cc = _community_resource("cc", "丙社区活动室")
+    offered = store.need_match_candidates("ca", need["id"])
+    assert [(e["level"], e["item"]["name"]) for e in offered] == [
+        ("community", "社区活动室"),
+        ("street", "街道级认领"),
+        ("district", "区级资源"),
+    ]
+    for ref in [
+        ("street", "dongsi", street_pledge["id"]),
+        ("community", "ca", own["id"]),
+        ("district", "district", district["id"]),
+    ]:
+        matched = store.match_community_need("ca", need["id"], ref, "u3")
+    assert [m["level"] for m in matched["matches"]] == ["street", "community", "district"]
+    assert store.need_match_candidates("ca", need["id"]) == []
+    (first, *_rest) = store.need_matches("ca", need["id"])
+    assert (first["level_name"], first["scope_name"], first["item"]["provider"]) == (
+        "街道级",
+        "东四街道",
+        street_pledge["provider"],
+    )
+    _refused(
+        lambda: store.match_community_need(
+            "ca", need["id"], ("street", "dongsi", street_pledge["id"]), "u3"
+        ),
+        "已经匹配过",
+    )
+    # Outside the community's reach: another community, another street, a made-up row.
+    before = store.get_need("ca", need["id"])
+    for ref in [
+        ("community", "cb", of_cb["id"]),
+        ("street", "jingshan", other_street["id"]),
+        ("community", "cc", of_cc["id"]),
+        ("street", "dongsi", "nothere"),
+        ("community", "ca", of_cb["id"]),
+    ]:
+        with pytest.raises(store.NotFound):
+            store.match_community_need("ca", need["id"], ref, "u3")
+    assert store.get_need("ca", need["id"]) == before
+    left = store.unmatch_community_need("ca", need["id"], ("community", "ca", own["id"]))
+    assert [m["level"] for m in left["matches"]] == ["street", "district"]
+    _refused(
+        lambda: store.unmatch_community_need("ca", need["id"], ("community", "ca", own["id"])),
+        "没有关联",
+    )
+
+
+def test_community_need_match_refuses_paused_resources_and_closed_needs(world):
+    need = store.create_need("ca", category="legal", description="法律咨询", raised_by="resident")
+    paused = _resource(name="暂停的资源")
+    store.update_area_resource(
+        *S,
+        paused["id"],
+        name="暂停的资源",
+        kind="venue",
+        provider="p",
+        provider_type="other",
+        contact="c",
+        active=False,
+    )
+    _refused(
+        lambda: store.match_community_need(
+            "ca", need["id"], ("street", "dongsi", paused["id"]), "u3"
+        ),
+        "已暂停",
+    )
+    usable = _resource()
+    store.start_need("ca", need["id"], "u3")
+    store.close_need("ca", need["id"], "u3", "已处理")
+    _refused(
+        lambda: store.match_community_need(
+            "ca", need["id"], ("street", "dongsi", usable["id"]), "u3"
+        ),
+        "已办结",
+    )
+    assert store.get_need("ca", need["id"]).get("matches") in (None, [])

@@ -4,7 +4,6 @@ from datetime import datetime
 
 import pytest
 
-from kb import data as kbdata
 from portal import store
 
 T0 = datetime(2026, 3, 2, 9, 0)
@@ -21,10 +20,6 @@ def _need(cid="ca", at=T0, category="elderly", **extra):
     }
     fields.update(extra)
     return store.create_need(cid, at=at, **fields)
-
-
-def _categories():
-    return [c["id"] for c in kbdata.taxonomy()["categories"]]
 
 
 def test_create_need_pending_with_private_token(world):
@@ -281,9 +276,12 @@ def test_needs_stats_empty(world):
     }
 
 
-def test_top_need_category(dataset):
-    top = store.top_need_category(["ca", "cb"], "2026-03")
-    assert top["category"] == "legal" and top["count"] == 2
+def test_monthly_topic_counts_needs_under_hotline_categories(dataset):
+    # 每月一题 is cross-channel now: needs count under the hotline category that covers
+    # them (hotline.yml: 邻里纠纷 covers 法律 and 调解, 养老助残 covers 为老服务).
+    top = store.top_monthly_topic("dongsi", "2026-03")
+    assert top["category"] == "neighbours" and top["count"] == 2
+    assert top["by_channel"] == {"orders": 0, "needs": 2, "whistles": 0, "total": 2}
     assert top["trend"] == [
         ("2025-10", 0),
         ("2025-11", 0),
@@ -292,19 +290,20 @@ def test_top_need_category(dataset):
         ("2026-02", 1),
         ("2026-03", 2),
     ]
-    assert [n["id"] for n in top["needs"]] == [dataset["mar_legal1"], dataset["mar_legal2"]]
-    # with cc counted, elderly ties legal (2 each): the taxonomy's order decides
-    tied = store.top_need_category(["ca", "cb", "cc"], "2026-03")
-    order = _categories()
-    assert tied["category"] == min(("legal", "elderly"), key=order.index)
-    assert store.top_need_category(["ca"], "2026-02")["count"] == 1
-    assert store.top_need_category(["ca", "cb"], "2025-12") is None
+    assert top["ranking"][1][0] == "elderly" and top["ranking"][1][1]["needs"] == 1
+    # the district counts cc too: elderly ties neighbours (2 each), hotline.yml's order decides
+    cats = [c["id"] for c in store.hotline_config()["categories"]]
+    tied = store.top_monthly_topic("district", "2026-03")
+    assert tied["category"] == min(("neighbours", "elderly"), key=cats.index)
+    assert store.top_monthly_topic("jingshan", "2026-03")["category"] == "elderly"
+    assert store.top_monthly_topic("dongsi", "2026-02")["count"] == 1
+    assert store.top_monthly_topic("dongsi", "2025-12") is None
 
 
-def test_top_need_category_trend_crosses_year(world):
+def test_monthly_topic_trend_crosses_year(world):
     _need(at=datetime(2025, 11, 3), category="legal")
     _need(at=datetime(2026, 1, 3), category="legal")
-    top = store.top_need_category(["ca"], "2026-01")
+    top = store.top_monthly_topic("dongsi", "2026-01")
     assert top["trend"] == [
         ("2025-08", 0),
         ("2025-09", 0),
@@ -314,4 +313,4 @@ def test_top_need_category_trend_crosses_year(world):
         ("2026-01", 1),
     ]
     with pytest.raises(store.StoreError):
-        store.top_need_category(["ca"], "2026-13")
+        store.top_monthly_topic("dongsi", "2026-13")

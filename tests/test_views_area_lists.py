@@ -1,7 +1,8 @@
 """The street's and the district's lists through the client: forms with Chinese errors,
 refusals that change nothing, who may read and who may change (404 outside the scope, 403
 for a reader), the level column of the export, and the match of a street's need with a
-resource of one of its communities (another street's refused)."""
+resource of one of its communities (another street's: 404) or a district-level unit's
+pledge."""
 
 from __future__ import annotations
 
@@ -118,10 +119,9 @@ def test_street_need_matches_a_resource_of_its_community(world, client, auth):
     (match,) = store.get_area_need(*S, need["id"])["matches"]
     assert (match["level"], match["scope"], match["id"]) == ("community", "ca", of_ca["id"])
     assert "甲社区活动室" in _audit("需求匹配资源")[0]["after"]
-    # Another street's resource, posted by hand: refused in Chinese, nothing changes.
+    # Another street's resource, posted by hand: outside the scope (404), nothing changes.
     before = store.get_area_need(*S, need["id"])
-    page = auth.post(url, {"ref": f"community:cc:{of_cc['id']}"}, follow=True)
-    assert "街道级需求只能匹配本街道的资源" in page.get_data(as_text=True)
+    assert auth.post(url, {"ref": f"community:cc:{of_cc['id']}"}).status_code == 404
     for value, words in [("", "请选择一项。"), ("garbage", "请选择一项。")]:
         page = auth.post(url, {"ref": value}, follow=True)
         assert words in page.get_data(as_text=True)
@@ -308,9 +308,65 @@ def test_street_project_refuses_another_streets_need(world, client, auth):
     cc_need = store.create_need("cc", category="legal", description="丙", raised_by="resident")
     auth.login(world.street["phone"])
     url = f"{BASE}/dongsi/projects/{project['id']}"
-    page = auth.post(f"{url}/link/need", {"need-ref": f"community:cc:{cc_need['id']}"}, True)
+    page = auth.post(f"{url}/link/need", {"need-ref": f"community:cc:{cc_need['id']}"})
+    assert page.status_code == 404
+    district_need = store.create_area_need(
+        *D, "u9", category="legal", description="区级", raised_by="worker"
+    )
+    page = auth.post(
+        f"{url}/link/need", {"need-ref": f"district:district:{district_need['id']}"}, True
+    )
     assert "只能汇集本街道" in page.get_data(as_text=True)
     assert store.get_area_project(*S, project["id"])["need_refs"] == []
     empty = auth.post(f"{BASE}/dongsi/projects/new", {"name": ""})
     assert "请填写项目名称。" in empty.get_data(as_text=True)
     assert len(store.list_area_projects(*S)) == 1
+
+
+def test_community_admin_matches_a_street_units_pledge_with_a_need(world, client, auth):
+    unit = store.register_unit(
+        name="东四共建单位", level="street", street_id="dongsi", phone="13600000009", by="u1"
+    )
+    pledge = store.unit_pledge_resource(
+        unit["id"], "u1", level="street", scope="dongsi", name="法律咨询志愿服务", kind="expertise"
+    )
+    other = store.create_area_resource(
+        "street",
+        "jingshan",
+        "u1",
+        name="景山街道活动室",
+        kind="venue",
+        provider="景山街道",
+        provider_type="organisation",
+        contact="010-64000000",
+    )
+    need = store.create_need("ca", category="legal", description="法律咨询", raised_by="resident")
+    lists = f"/portal/admin/c/ca/lists/needs/{need['id']}"
+    auth.login(world.admin_a["phone"])
+    page = client.get(lists).get_data(as_text=True)
+    assert "【街道级】东四街道 · 法律咨询志愿服务（东四共建单位）" in page
+    assert "景山街道活动室" not in page
+    response = auth.post(f"{lists}/match", {"ref": f"street:dongsi:{pledge['id']}"}, True)
+    page = response.get_data(as_text=True)
+    assert "已匹配资源：法律咨询志愿服务。" in page
+    (match,) = store.get_need("ca", need["id"])["matches"]
+    assert (match["level"], match["scope"], match["id"]) == ("street", "dongsi", pledge["id"])
+    month = store.now().strftime("%Y-%m")
+    (entry,) = [e for e in store.list_audit(month, "dongsi") if e["action"] == "需求匹配资源"]
+    assert "法律咨询志愿服务" in entry["after"]
+    # Another street's resource named by hand: 404, nothing changes; bad input in Chinese.
+    before = store.get_need("ca", need["id"])
+    assert auth.post(f"{lists}/match", {"ref": f"street:jingshan:{other['id']}"}).status_code == 404
+    page = auth.post(f"{lists}/match", {"ref": "garbage"}, True).get_data(as_text=True)
+    assert "请选择一项。" in page
+    assert store.get_need("ca", need["id"]) == before
+    # The match shows on the need's page and can be taken off again.
+    page = client.get(lists).get_data(as_text=True)
+    assert "匹配的资源（1）" in page and "东四共建单位" in page
+    auth.post(f"{lists}/unmatch", {"ref": f"street:dongsi:{pledge['id']}"})
+    assert store.get_need("ca", need["id"])["matches"] == []
+    # Another community's admin: the need is outside their scope.
+    auth.logout()
+    auth.login(world.admin_b["phone"])
+    assert client.get(lists).status_code == 404
+    assert auth.post(f"{lists}/match", {"ref": f"street:dongsi:{pledge['id']}"}).status_code == 404

@@ -231,3 +231,59 @@ def test_the_admin_places_a_member_when_confirming(client, auth, world):
     )
     active = store.current_report_state(world.member["uid"])["active"]
     assert active["building_id"] == building["id"] and active["grid_id"] == grid["id"]
+
+
+def test_a_patrol_finding_goes_to_a_grid_and_its_worker_closes_it(client, auth, world):
+    grid, _building = _grid_with_building(world)
+    other = store.add_grid("cb", 1, "乙社区第一网格")
+    lane = store.add_lane("dongsi", "东四北大街")
+    steward = make_user("13811115555", "volunteer")
+    store.appoint("street", "dongsi", steward["uid"], "lane_steward", [lane["id"]], "admin")
+    worker = make_user("13811116666", "volunteer")
+    store.appoint("community", "ca", worker["uid"], "grid_worker", [grid["id"]], "admin")
+    patrol = store.start_patrol("dongsi", lane["id"], steward["uid"])
+    finding = store.add_patrol_finding(
+        "dongsi", patrol["id"], steward["uid"], category="parking", note="车堵住胡同", place="3号院"
+    )
+    url = f"/portal/patrols/s/dongsi/{patrol['id']}/findings/{finding['id']}/need"
+    auth.login(steward["phone"])
+    page = client.get(url).get_data(as_text=True)
+    assert "测试甲社区 · 第一网格（先交网格处理）" in page
+    # A grid of another community under this community's name: refused, no need.
+    forged = {"community": f"ca/{other['id']}", "urgency": "normal", "description": "x"}
+    assert "请选择交给哪个社区" in auth.post(url, forged).get_data(as_text=True)
+    assert store.list_needs("ca") == [] and store.list_needs("cb") == []
+    data = {"community": f"ca/{grid['id']}", "urgency": "normal", "description": "胡同被堵"}
+    assert "已转为测试甲社区的需求" in auth.post(url, data, follow=True).get_data(as_text=True)
+    (need,) = store.list_needs("ca")
+    assert (need["grid_id"], need["level"]) == (grid["id"], "grid")
+    auth.logout()
+    auth.login(worker["phone"])
+    assert "胡同被堵" in client.get("/portal/grid/").get_data(as_text=True)
+    auth.post(f"/portal/grid/c/ca/needs/{need['id']}/close", {"note": "已联系车主挪车"})
+    closed = store.get_need("ca", need["id"])
+    assert (closed["status"], closed["closed_level"]) == ("已办结", "grid")
+    # The 社区专员 of the community sees it on their home: closed in the grid this month.
+    liaison = make_user("13811117777", "volunteer")
+    store.appoint("street", "dongsi", liaison["uid"], "community_liaison", ["ca"], "admin")
+    auth.logout()
+    auth.login(liaison["phone"])
+    page = client.get("/portal/liaison/").get_data(as_text=True)
+    card = page[page.index('data-community="ca"') :]
+    figure = card[card.index('data-figure="closed-in-grid"') :]
+    assert figure[figure.index("<strong>") + 8 : figure.index("</strong>")] == "1"
+
+
+def test_the_grid_page_shows_every_change_of_the_tree_it_keeps(client, auth, world):
+    grid, building = _grid_with_building(world)
+    auth.login(world.admin_a["phone"])
+    page = client.get(f"{ADMIN}/").get_data(as_text=True)
+    assert "5号楼" in page and "党员 0 名" in page
+    # A new building (the structure changes) and a member placed (the community's
+    # document changes): the page rendered before is not shown again.
+    store.add_building("ca", grid["id"], "楼", "6号楼", 20)
+    assert "6号楼" in client.get(f"{ADMIN}/").get_data(as_text=True)
+    report = store.submit_report_in(world.member["uid"], "ca", building_id=building["id"])
+    store.confirm_report_in("ca", report["id"], world.admin_a["uid"])
+    page = client.get(f"{ADMIN}/").get_data(as_text=True)
+    assert "党员 1 名" in page

@@ -121,3 +121,12 @@ def audit(ctx: dict, action: str, target: str, before=None, after=None) -> None:
         before=before,
         after=after,
     )
+
+
+def or_404(call):
+    """``call()``, with a row outside the admin's scope (the store's NotFound: another
+    street's item named by hand) answered as a 404 rather than flashed as a refusal."""
+    try:
+        return call()
+    except store.NotFound:
+        abort(404)

@@ -120,8 +120,10 @@ def link(area: str, prid: str, what: str):
 
     _admin.form_action(
         form,
-        lambda f: store.link_area_project(
-            ctx["level"], ctx["scope"], prid, what, f.parts(), g.user["uid"]
+        lambda f: access.or_404(
+            lambda: store.link_area_project(
+                ctx["level"], ctx["scope"], prid, what, f.parts(), g.user["uid"]
+            )
         ),
         done,
         f"请选择要关联的{_WHAT[what]}。",

@@ -174,6 +174,13 @@ def need(area: str, nid: str):
             )
             if e["item"]["active"] and e["key"] not in matched
         ]
+        if ctx["level"] == "street":
+            # District-level units serve every street: their pledges may meet its needs.
+            candidates += [
+                e
+                for e in store.area_entries("resource", "district", "district")
+                if e["item"]["active"] and e["item"].get("unit_id") and e["key"] not in matched
+            ]
         pick = RefForm(formdata=None)
         pick.ref.choices = [("", "请选择")] + [(e["key"], entry_label(e)) for e in candidates]
         pick.ref.label.text = "选择资源（仅列出可用的）"
@@ -244,7 +251,9 @@ def match(area: str, nid: str):
 
     _admin.form_action(
         _posted_ref_form(),
-        lambda f: store.match_area_need(ctx["level"], ctx["scope"], nid, f.parts(), g.user["uid"]),
+        lambda f: access.or_404(
+            lambda: store.match_area_need(ctx["level"], ctx["scope"], nid, f.parts(), g.user["uid"])
+        ),
         done,
         "请选择要匹配的资源。",
     )

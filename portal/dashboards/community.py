@@ -20,6 +20,7 @@ def dashboard(cid: str):
     """A community at a glance: pending report-ins, members, open posts."""
     community = auth.admin_community_or_404(cid)
     pending = store.list_report_ins(cid, "待确认")
+    months = store.last_months(6)
     return render_template(
         "community_dashboard/dashboard.html",
         community=community,
@@ -30,4 +31,9 @@ def dashboard(cid: str):
         coverage=store.grid_coverage(cid),
         grids=len(store.grid_structure(cid)["grids"]),
         routing=store.grid_routing_figures(community, store.now().strftime("%Y-%m")),
+        # 小事不出网格 as a figure, month by month: closed in the grid, in the community,
+        # or passed to the street as a whistle.
+        routing_months=store.grid_routing_by_month([community], months)[cid],
+        # 议事厅: matters through the five stages, turnout and the residents' ratings.
+        council=store.council_figures(cid),
     )

@@ -58,19 +58,25 @@ def _sorted(rows: list[dict], sort: str | None, direction: str) -> list[dict]:
     return known + [r for r in rows if r["figures"][sort] is None]
 
 
-def _needs(cids: list[str], months: list[str]) -> dict | None:
-    """Figures from the needs module, or None while it is not available."""
+def _needs(cids: list[str], months: list[str], street: str | None) -> dict | None:
+    """Figures from the needs module, or None while it is not available; ``top`` is
+    每月一题 across orders, needs and whistles of the street (or the district)."""
     stats = getattr(store, "needs_stats", None)
-    top = getattr(store, "top_need_category", None)
-    if stats is None or top is None:
+    if stats is None:
         return None
     figures = stats(cids, months)
     return {
         "stats": figures,
-        "top": top(cids, months[-1]),
+        "top": store.top_monthly_topic(street or "district", months[-1]),
         "opened": sum(figures.get("opened", {}).values()),
         "closed": sum(figures.get("closed", {}).values()),
     }
+
+
+def _topic_name(category: str) -> str:
+    """A hotline category's name (每月一题 counts under hotline.yml's categories)."""
+    found = store.hotline_config()["category_by_id"].get(category)
+    return found["name"] if found else category
 
 
 def _rate(value) -> str:
@@ -95,8 +101,9 @@ def dashboard():
     by_month = store.hours_by_month(hours_table)
     by_category = store.hours_by_category(hours_table)
     label = store.month_label
-    needs = _needs(cids, months)
+    needs = _needs(cids, months, street)
     streets = store.list_streets()
+    routing = _routing(communities, months, street)
     if street is None:
         by_street = store.figures_by_street(communities, by_community)
         empty = store.add_up_figures([])
@@ -132,7 +139,7 @@ def dashboard():
     if needs and needs["top"]:
         charts["top_trend"] = bar_chart(
             [(label(m), n) for m, n in needs["top"]["trend"]],
-            f"“{category_name(needs['top']['category'])}”类需求走势",
+            f"“{_topic_name(needs['top']['category'])}”类工单、需求和吹哨走势",
             "件",
         )
     return render_template(
@@ -148,11 +155,31 @@ def dashboard():
         needs=needs,
         charts=charts,
         rate=_rate,
+        topic_name=_topic_name,
         street=street,
         streets=streets,
         street_names={s["id"]: s["name"] for s in streets},
         community_names={c["id"]: c["name"] for c in communities},
+        routing=routing,
     )
+
+
+def _routing(communities: list[dict], months: list[str], street: str | None) -> dict:
+    """大事不出社区、小事不出网格 as figures: for each month, the needs closed in the grid,
+    in the community, or passed to the street (whistle), per community of an opened street
+    (per street for the district), with the totals of each month."""
+    figures = store.grid_routing_by_month(communities, months)
+    if street is not None:
+        rows = [(c["name"], figures[c["id"]]) for c in communities]
+    else:
+        rows = []
+        for s in store.list_streets():
+            mine = [figures[c["id"]] for c in communities if c["street_id"] == s["id"]]
+            if mine:
+                add = store.add_up_grid_routing
+                rows.append((s["name"], {m: add([f[m] for f in mine]) for m in months}))
+    totals = {m: store.add_up_grid_routing([r[m] for _name, r in rows]) for m in months}
+    return {"rows": rows, "totals": totals}
 
 
 @bp.route("/audit")

@@ -9,6 +9,7 @@ ids are 404; every change is audited.
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from forms.grids import AppointForm, BuildingForm, GridForm, PlaceForm
 from forms.posts import ActionForm
@@ -50,8 +51,8 @@ def parse_place(value: str) -> tuple[str | None, str | None]:
     )
 
 
-def _building_form(data=None) -> BuildingForm:
-    form = BuildingForm(data=data)
+def _building_form(data=None, submitted: bool = True) -> BuildingForm:
+    form = BuildingForm(data=data) if submitted else BuildingForm(formdata=None)
     form.kind.choices = list(store.BUILDING_KINDS.items())
     return form
 
@@ -66,24 +67,45 @@ def _appoint_form(cid: str) -> AppointForm:
     return form
 
 
+# Rendered trees by (backend, community, versions): a community has hundreds of
+# buildings, and the tree only changes when its structure or its members' places do.
+_TREES: dict[tuple, Markup] = {}
+_TREES_KEPT = 400
+
+
+def _tree_html(community: dict) -> Markup:
+    cid = community["id"]
+    key = (id(store.current_backend()), cid, store.grid_tree_version(cid))
+    html = _TREES.get(key)
+    if html is None:
+        tree = store.grid_tree(cid)
+        html = Markup(
+            render_template(
+                "grids_admin/_tree.html", community=community, tree=tree, kinds=store.BUILDING_KINDS
+            )
+        )
+        if len(_TREES) >= _TREES_KEPT:
+            _TREES.clear()
+        _TREES[key] = html
+    return html
+
+
 @bp.route("/")
 def index(cid: str):
     """The party tree: 社区党组织 → 网格党支部 → 楼门院党小组, with members at each node."""
     community = auth.admin_community_or_404(cid)
-    tree = store.grid_tree(cid)
-    names = store.users_by_ids([r["uid"] for r in tree["coverage"]["unplaced"]])
+    coverage = store.grid_coverage(cid)
+    names = store.users_by_ids([r["uid"] for r in coverage["unplaced"]])
     unplaced = [
         {"report": r, "user": names.get(r["uid"]), "form": place_form(cid, r)}
-        for r in tree["coverage"]["unplaced"]
+        for r in coverage["unplaced"]
     ]
     return render_template(
         "grids_admin/index.html",
         community=community,
-        tree=tree,
+        coverage=coverage,
+        tree_html=_tree_html(community),
         unplaced=unplaced,
-        grid_form=GridForm(),
-        building_form=_building_form(),
-        action=ActionForm(),
         kinds=store.BUILDING_KINDS,
         month=store.now().strftime("%Y-%m"),
         routing=store.grid_routing_figures(community, store.now().strftime("%Y-%m")),
@@ -123,7 +145,14 @@ def edit_grid(cid: str, gid: str):
             _admin.audit(community, "修改网格", f"网格 {gid}", grid["name"], after["name"])
             flash("网格已保存。", "success")
             return redirect(url_for(".index", cid=cid))
-    return render_template("grids_admin/grid_form.html", community=community, grid=grid, form=form)
+    return render_template(
+        "grids_admin/grid_form.html",
+        community=community,
+        grid=grid,
+        form=form,
+        building_form=_building_form(submitted=False),
+        action=ActionForm(),
+    )
 
 
 @bp.route("/<gid>/delete", methods=["POST"])

@@ -101,7 +101,7 @@ def close(cid: str, nid: str):
     return _act(
         cid,
         nid,
-        lambda note: store.close_need_in_grid(cid, nid, g.user["uid"], note),
+        lambda note: store.close_need_in_grid(cid, nid, g.user["uid"], note, appointed=True),
         "已在网格内办结，居民可以通过状态链接评价。",
     )
 
@@ -112,6 +112,6 @@ def pass_up(cid: str, nid: str):
     return _act(
         cid,
         nid,
-        lambda note: store.pass_need_up(cid, nid, g.user["uid"], note),
+        lambda note: store.pass_need_up(cid, nid, g.user["uid"], note, appointed=True),
         "已转交社区处理。",
     )

@@ -56,7 +56,7 @@ def _page_names() -> dict:
     """What every page of the blueprint shows: the street names and the overdue rule."""
     return {
         "street_names": {s["id"]: s["name"] for s in store.list_streets()},
-        "overdue_days": store.OVERDUE_NEED_DAYS,
+        "overdue_days": store.overdue_need_days(),
         "urgencies": store.NEED_URGENCIES,
         "capacity": CAPACITY,
     }

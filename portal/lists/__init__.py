@@ -2,7 +2,7 @@
 ``projects``), and the public need form with its status link (``needs_public``).
 """
 
-from . import needs, projects, public
+from . import matching, needs, projects, public
 
 blueprints = (needs.bp, public.bp)
-__all__ = ["needs", "projects", "public", "blueprints"]
+__all__ = ["matching", "needs", "projects", "public", "blueprints"]

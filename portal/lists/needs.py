@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import flash, g, make_response, redirect, render_template, request, url_for
 
+from forms.area_lists import RefForm
 from forms.lists import (
     AdminNeedForm,
     CloseForm,
@@ -157,8 +158,31 @@ def need(cid: str, nid: str):
         category_form=_category_form(need["category"]),
         # The latest request to the street, so the page says where the need stands.
         whistle_request=next(iter(store.need_requests(cid, nid)), None),
+        **_match_context(cid, need),
         **_labels(),
     )
+
+
+def _match_context(cid: str, need: dict) -> dict:
+    """The resources matched with the need and, while it is open, a picker of those of
+    the community's, its street's and the district's lists (``matching`` posts it)."""
+    pick = None
+    if need["status"] != "已办结":
+        pick = RefForm(formdata=None)
+        pick.ref.choices = [("", "请选择")] + [
+            (
+                e["key"],
+                f"【{e['level_name']}】{e['scope_name']} · {e['item']['name']}"
+                f"（{e['item']['provider']}）",
+            )
+            for e in store.need_match_candidates(cid, need["id"])
+        ]
+        pick.ref.label.text = "选择资源（本社区、本街道和区级清单中可用的）"
+    return {
+        "matches": store.need_matches(cid, need["id"]),
+        "match_pick": pick,
+        "unmatch_form": RefForm(formdata=None),
+    }
 
 
 def _recorder_name(evaluation: dict | None) -> str:

@@ -185,6 +185,10 @@ def project(cid: str, prid: str):
         linked=linked,
         picks=picks,
         action=ActionForm(),
+        # A project a 议事厅 proposal became: its residents' ratings (民事民评).
+        ratings=store.rating_summary(cid, project["proposal_id"])
+        if project.get("proposal_id")
+        else None,
         **_labels(),
     )
 

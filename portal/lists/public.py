@@ -218,6 +218,7 @@ def _status_page(token: str, need: dict, form: ResidentRatingForm, status: int =
         urgencies=store.NEED_URGENCIES,
         rating_form=form if _can_rate(need) else None,
         rating_days=_rating_days(),
+        hotline_order=store.hotline_order_of_need(need),
     )
     return page, status
 

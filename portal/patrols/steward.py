@@ -267,9 +267,16 @@ def photo(sid: str, pid: str, fid: str):
 
 def _need_form(sid: str) -> FindingNeedForm:
     form = FindingNeedForm()
-    form.community.choices = [("", "请选择")] + [
-        (c["id"], c["name"]) for c in store.list_communities(sid)
-    ]
+    # A community, or one of its grids: a need whose grid is known goes there first
+    # (小事不出网格); the value is "<cid>" or "<cid>/<grid id>".
+    choices = [("", "请选择")]
+    for c in store.list_communities(sid):
+        choices.append((c["id"], c["name"]))
+        choices += [
+            (f"{c['id']}/{grid['id']}", f"{c['name']} · {grid['name']}（先交网格处理）")
+            for grid in store.grid_structure(c["id"])["grids"]
+        ]
+    form.community.choices = choices
     form.urgency.choices = list(store.NEED_URGENCIES.items())
     return form
 
@@ -294,7 +301,8 @@ def to_need(sid: str, pid: str, fid: str):
                 pid,
                 fid,
                 g.user["uid"],
-                community_id=form.community.data,
+                community_id=form.community.data.partition("/")[0],
+                grid_id=form.community.data.partition("/")[2] or None,
                 description=form.description.data,
                 urgency=form.urgency.data,
             )

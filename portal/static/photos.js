@@ -238,6 +238,14 @@
       var next = xhr.getResponseHeader("X-Location");
       if (xhr.status === 200 && next) {
         showProgress(100, "提交成功，正在打开…");
+        var target = new URL(next, window.location.href);
+        if (target.href.split("#")[0] === window.location.href.split("#")[0]) {
+          // The same page with a fragment (a patrol's #findings): assigning it would only
+          // scroll, so the page is loaded again to show what was just recorded.
+          window.location.replace(target.href);
+          window.location.reload();
+          return;
+        }
         window.location.assign(next);
         return;
       }

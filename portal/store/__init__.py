@@ -25,8 +25,14 @@ one module or subpackage per feature, beside the shared parts:
     whistles/      街道吹哨、部门报到: the list, raising, the flow, requests, figures
     grids.py, grid_members.py, grid_import.py   网格 and 楼门院: structure, placement, import
     appointments.py  appointed roles (网格员, 楼门院长, 小巷管家, 社区专员)   lanes.py 街巷
+    hotline/       接诉即办: work orders (model, counters, orders, flow, escalate, feedback,
+                   intake, importing); docs/HOTLINE.md
+    hotline_rates.py, order_classes.py, proactive.py, monthly_topic.py   接诉即办 三率,
+                   未诉先办 hot spots and tasks, 每月一题 across channels
     patrols.py     小巷管家巡查: patrols of lanes, findings, a finding turned into a need
     units.py       驻区单位: the registry, contacts, pledges, projects, needs, members
+    council/       议事厅 and 五民工作法: halls and residents, proposals, comments and
+                   meetings, votes with their ballots, projects' progress and ratings
 
 Documents by key (the file backend keeps ``<key>.json`` in the data folder;
 PostgreSQL one row per key)::
@@ -43,9 +49,14 @@ PostgreSQL one row per key)::
     notifications/<0-f>/<uid>        each person's inbox
     whistles/<street>/<YYYY-MM>      whistles raised by a street that month (吹哨)
     whistles/<street>/open           the street's open whistles; requests: communities' requests
+    hotline/orders/<YYYY-MM>/<NN>    接诉即办 orders received that month (bucket NN of 64)
+    hotline/queue/<unit>/<NN>, hotline/numbers/<NN>, hotline/counts/<YYYY-MM>/<unit>   lists, 工单编号, figures
+    proactive/<sid>, topics/<YYYY-MM>   主动治理任务 of a street; 每月一题 chosen per scope
     streets/<sid>/patrols-<YYYY-MM>  小巷管家 patrols started that month, with their findings
     streets/<sid>/lists, district/lists   the street's and the district's 三个清单 (街道级, 区级)
     units/registry, units/<id>/main   驻区单位 and their contacts; what each unit did
+    communities/<cid>/council        议事厅: residents, proposals, comments, meetings, votes
+    communities/<cid>/ballots-<vid>-<0-f>  one vote's ballots, in 16 parts by voter digest
     resets                           hashed one-time password reset codes
     outbox/queue, sent-<YYYY-MM>     e-mail waiting (or failed) and sent
     jobs/runs, workers               the scheduled jobs' runs, the workers' heartbeats
@@ -84,6 +95,7 @@ from .grid_import import apply_import as apply_grid_import
 from .grid_import import plan_import as plan_grid_import
 from .grid_members import check_place, grid_tree, place_member
 from .grid_members import coverage as grid_coverage
+from .grid_members import tree_version as grid_tree_version
 from .grids import KINDS as BUILDING_KINDS
 from .grids import (
     add_building,
@@ -98,6 +110,78 @@ from .grids import (
 )
 from .grids import structure as grid_structure
 from .lanes import add_lane, get_lane, list_lanes, rename_lane
+from .hotline.counters import FIELDS as HOTLINE_COUNT_FIELDS
+from .hotline.counters import counted_units as hotline_counted_units
+from .hotline.counters import recount as hotline_recount
+from .hotline.counters import unit_counts as hotline_counts
+from .hotline.escalate import decide_extension as decide_hotline_extension
+from .hotline.escalate import raise_whistle as raise_hotline_whistle
+from .hotline.escalate import request_extension as request_hotline_extension
+from .hotline.escalate import whistle_items as hotline_whistle_items
+from .hotline.feedback import issue_status_link as issue_hotline_link
+from .hotline.feedback import link_issued_at as hotline_link_issued_at
+from .hotline.feedback import may_reveal as may_reveal_hotline_phone
+from .hotline.feedback import order_of_need as hotline_order_of_need
+from .hotline.feedback import public_view as hotline_public_view
+from .hotline.feedback import rate_by_resident as rate_hotline_order
+from .hotline.feedback import record_followup as record_hotline_followup
+from .hotline.feedback import reveal_phone as reveal_hotline_phone
+from .hotline.flow import answer as answer_hotline_order
+from .hotline.flow import close as close_hotline_order
+from .hotline.flow import contact as contact_hotline_caller
+from .hotline.flow import dispatch as dispatch_hotline_order
+from .hotline.flow import dispatch_targets as hotline_dispatch_targets
+from .hotline.flow import dispatch_suggested as dispatch_hotline_suggested
+from .hotline.flow import suggested_target as hotline_suggested_target
+from .hotline.flow import duty_choices as hotline_duty_choices
+from .hotline.flow import return_order as return_hotline_order
+from .hotline.flow import sign as sign_hotline_order
+from .hotline.importing import COLUMNS as HOTLINE_IMPORT_COLUMNS
+from .hotline.importing import apply_import as apply_hotline_import
+from .hotline.importing import plan_import as plan_hotline_import
+from .hotline.importing import drop_staged as drop_staged_hotline_import
+from .hotline.importing import stage_rows as stage_hotline_import
+from .hotline.importing import staged_rows as staged_hotline_import
+from .hotline.intake import create_manual as create_hotline_order
+from .hotline.intake import from_finding as hotline_order_from_finding
+from .hotline.intake import from_need as hotline_order_from_need
+from .hotline.model import RATINGS as HOTLINE_RATINGS
+from .hotline.model import STATES as HOTLINE_STATES
+from .hotline.model import category as hotline_category
+from .hotline.model import config as hotline_config
+from .hotline.model import in_scope as hotline_in_scope
+from .hotline.model import mask_phone as mask_hotline_phone
+from .hotline.model import route_units as hotline_route_units
+from .hotline.model import urgency as hotline_urgency
+from .hotline.orders import get_order as get_hotline_order
+from .hotline.orders import list_open as list_hotline_open
+from .hotline.orders import page_open as page_hotline_open
+from .hotline.orders import order_by_token as hotline_order_by_token
+from .hotline.orders import order_for as hotline_order_for
+from .hotline.orders import order_id_by_number as hotline_order_id_by_number
+from .hotline.orders import order_months as hotline_order_months
+from .hotline.orders import orders_of_month as hotline_orders_of_month
+from .hotline_rates import RANK_RULE as HOTLINE_RANK_RULE
+from .hotline_rates import RATE_DEFINITIONS as HOTLINE_RATE_DEFINITIONS
+from .hotline_rates import community_table as hotline_community_rates
+from .hotline_rates import department_table as hotline_department_rates
+from .hotline_rates import public_figures as hotline_public_figures
+from .hotline_rates import street_table as hotline_street_rates
+from .hotline_rates import trend as hotline_rates_trend
+from .hotline_rates import unit_figures as hotline_unit_rates
+from .monthly_topic import get_topic as get_monthly_topic
+from .monthly_topic import record_topic_result as record_monthly_topic_result
+from .monthly_topic import set_topic as set_monthly_topic
+from .monthly_topic import top_topic as top_monthly_topic
+from .monthly_topic import topic_counts as monthly_topic_counts
+from .monthly_topic import topic_trend as monthly_topic_trend
+from .proactive import get_task as get_proactive_task
+from .proactive import hotspots as hotline_hotspots
+from .proactive import list_tasks as list_proactive_tasks
+from .proactive import open_task as open_proactive_task
+from .proactive import record_result as record_proactive_result
+from .proactive import task_effect as proactive_task_effect
+from .proactive import threshold as hotspot_threshold
 from .patrols import categories as patrol_categories
 from .patrols import add_finding as add_patrol_finding
 from .patrols import finding_to_need as patrol_finding_to_need
@@ -118,7 +202,6 @@ from .patrols import (
     steward_lane_ids,
     steward_streets,
 )
-from .liaison import OVERDUE_NEED_DAYS
 from .liaison import community_overview as liaison_community_overview
 from .liaison import guides as guides_community
 from .liaison import (
@@ -127,12 +210,15 @@ from .liaison import (
     liaison_request,
     liaison_requests,
     liaison_whistle,
+    overdue_need_days,
     overdue_needs,
 )
 from .lists.grid_needs import LEVEL_NAMES as NEED_LEVEL_NAMES
 from .lists.grid_needs import close_in_grid as close_need_in_grid
 from .lists.grid_needs import grid_needs, pass_up as pass_need_up
 from .lists.grid_needs import routing_figures as grid_routing_figures
+from .lists.grid_needs import add_up_routing as add_up_grid_routing
+from .lists.grid_needs import routing_by_month as grid_routing_by_month
 from .migrate import copy_store, digests as store_digests
 from .pg_schema import SchemaError
 from .settings import shared_secret_key
@@ -209,7 +295,7 @@ from .photos import (
     need_photos,
     save_need_photo,
 )
-from .lists.need_stats import needs_stats, top_need_category
+from .lists.need_stats import needs_stats
 from .lists.needs import (
     add_need_note,
     close_need,
@@ -361,6 +447,12 @@ from .lists.levels import (
     update_area_need,
     update_area_resource,
 )
+from .lists.need_matches import (
+    match_community_need,
+    need_match_candidates,
+    need_matches,
+    unmatch_community_need,
+)
 from .signups.shift_changes import (
     cancel_shift,
     cancelled_shifts,
@@ -368,9 +460,9 @@ from .signups.shift_changes import (
     update_series,
     update_shift,
 )
+from .signups.listing import district_open_shifts
 from .signups.signup import (
     cancel_signup,
-    district_open_shifts,
     roster,
     shift_counts,
     sign_up,
@@ -449,6 +541,56 @@ from .whistles.stats import (
     top_whistle_item,
 )
 
+from .council.board import council_figures, hall_board
+from .council.board import board_fragment as council_board_fragment
+from .council.board import hall_counts as council_hall_counts
+from .council.discussion import comment as comment_proposal
+from .council.discussion import (
+    comments_of,
+    find_meeting_by_code,
+    get_meeting,
+    hide_comment,
+    list_meetings,
+    meetings_of_proposal,
+    record_minutes,
+    schedule_meeting,
+    signin_window,
+)
+from .council.discussion import sign_in as meeting_sign_in
+from .council.doing import add_progress as add_project_progress
+from .council.doing import has_rated, progress_of, rating_open, rating_summary
+from .council.doing import rate as rate_project
+from .council.doing import start_project as start_council_project
+from .council.doing import project_posts as council_project_posts
+from .council.halls import CONFIRMED as RESIDENT_CONFIRMED
+from .council.halls import MODES as COUNCIL_VOTE_MODES
+from .council.halls import PENDING as RESIDENT_PENDING
+from .council.halls import confirm_resident, head_covers, heads_buildings, register_home
+from .council.halls import electorate as council_electorate
+from .council.halls import hall_of as council_hall
+from .council.halls import in_scope as council_in_scope
+from .council.halls import scope_of as council_scope_of
+from .council.halls import list_halls as council_halls
+from .council.halls import list_residents as council_residents
+from .council.halls import may_confirm as may_confirm_resident
+from .council.halls import remove_resident
+from .council.halls import resident as council_resident
+from .council.halls import rules as council_rules
+from .council.halls import set_vote_mode as set_council_vote_mode
+from .council.halls import vote_mode as council_vote_mode
+from .council.proposals import STAGES as COUNCIL_STAGES
+from .council.proposals import decline as decline_proposal
+from .council.proposals import get_proposal, list_proposals, proposal_photo, propose
+from .council.proposals import merge as merge_proposal
+from .council.proposals import stage_of as proposal_stage
+from .council.proposals import support as support_proposal
+from .council.proposals import threshold as support_threshold
+from .council.votes import CHOICES as VOTE_CHOICES
+from .council.votes import cast_vote, close_due_votes, close_vote, get_vote, open_vote
+from .council.votes import mode_name as vote_mode_name
+from .council.votes import my_choice as my_vote_choice
+from .council.votes import recount as recount_vote
+from .council.votes import window_over as vote_window_over
 
 # Every backend this process opened, so that ``close_backends`` can let go of their
 # connections (tests open hundreds; a server closes its own at exit).
@@ -500,6 +642,78 @@ def store_health() -> dict:
 
 # The store's interface: views, templates, mail and demo use only these names.
 __all__ = [
+    "HOTLINE_COUNT_FIELDS",
+    "hotline_counted_units",
+    "hotline_recount",
+    "hotline_counts",
+    "decide_hotline_extension",
+    "raise_hotline_whistle",
+    "request_hotline_extension",
+    "hotline_whistle_items",
+    "issue_hotline_link",
+    "hotline_link_issued_at",
+    "may_reveal_hotline_phone",
+    "hotline_order_of_need",
+    "hotline_public_view",
+    "rate_hotline_order",
+    "record_hotline_followup",
+    "reveal_hotline_phone",
+    "answer_hotline_order",
+    "close_hotline_order",
+    "contact_hotline_caller",
+    "dispatch_hotline_order",
+    "hotline_dispatch_targets",
+    "dispatch_hotline_suggested",
+    "hotline_suggested_target",
+    "hotline_duty_choices",
+    "return_hotline_order",
+    "sign_hotline_order",
+    "HOTLINE_IMPORT_COLUMNS",
+    "apply_hotline_import",
+    "plan_hotline_import",
+    "drop_staged_hotline_import",
+    "stage_hotline_import",
+    "staged_hotline_import",
+    "create_hotline_order",
+    "hotline_order_from_finding",
+    "hotline_order_from_need",
+    "HOTLINE_RATINGS",
+    "HOTLINE_STATES",
+    "hotline_category",
+    "hotline_config",
+    "hotline_in_scope",
+    "mask_hotline_phone",
+    "hotline_route_units",
+    "hotline_urgency",
+    "get_hotline_order",
+    "list_hotline_open",
+    "page_hotline_open",
+    "hotline_order_by_token",
+    "hotline_order_for",
+    "HOTLINE_RANK_RULE",
+    "HOTLINE_RATE_DEFINITIONS",
+    "hotline_community_rates",
+    "hotline_department_rates",
+    "hotline_public_figures",
+    "hotline_street_rates",
+    "hotline_rates_trend",
+    "hotline_unit_rates",
+    "get_monthly_topic",
+    "record_monthly_topic_result",
+    "set_monthly_topic",
+    "top_monthly_topic",
+    "monthly_topic_counts",
+    "monthly_topic_trend",
+    "get_proactive_task",
+    "hotline_hotspots",
+    "list_proactive_tasks",
+    "open_proactive_task",
+    "record_proactive_result",
+    "proactive_task_effect",
+    "hotspot_threshold",
+    "hotline_order_id_by_number",
+    "hotline_order_months",
+    "hotline_orders_of_month",
     "ABSENT",
     "acknowledge",
     "approve_certificate",
@@ -590,6 +804,8 @@ __all__ = [
     "close_need_in_grid",
     "grid_needs",
     "pass_need_up",
+    "add_up_grid_routing",
+    "grid_routing_by_month",
     "grid_routing_figures",
     "APPOINTED_COMMUNITY_ROLES",
     "APPOINTMENT_ROLE_NAMES",
@@ -607,6 +823,7 @@ __all__ = [
     "grid_tree",
     "place_member",
     "grid_coverage",
+    "grid_tree_version",
     "BUILDING_KINDS",
     "add_building",
     "add_grid",
@@ -639,7 +856,6 @@ __all__ = [
     "start_patrol",
     "steward_lane_ids",
     "steward_streets",
-    "OVERDUE_NEED_DAYS",
     "liaison_community_overview",
     "guides_community",
     "liaison_communities",
@@ -647,6 +863,7 @@ __all__ = [
     "liaison_request",
     "liaison_requests",
     "liaison_whistle",
+    "overdue_need_days",
     "overdue_needs",
     "copy_store",
     "store_digests",
@@ -817,7 +1034,6 @@ __all__ = [
     "throttle_hit",
     "throttle_settle",
     "throttle_take",
-    "top_need_category",
     "top_whistle_item",
     "unlink_need",
     "unlink_post",
@@ -854,6 +1070,10 @@ __all__ = [
     "list_area_projects",
     "list_area_resources",
     "match_area_need",
+    "match_community_need",
+    "need_match_candidates",
+    "need_matches",
+    "unmatch_community_need",
     "resolve_area_ref",
     "set_area_project_status",
     "unlink_area_project",
@@ -880,6 +1100,69 @@ __all__ = [
     "unit_member_hours",
     "unit_quarter_letter",
     "units_of_contact",
+    # 议事厅 and 五民工作法
+    "council_figures",
+    "council_board_fragment",
+    "hall_board",
+    "council_hall_counts",
+    "comment_proposal",
+    "comments_of",
+    "find_meeting_by_code",
+    "get_meeting",
+    "hide_comment",
+    "list_meetings",
+    "meetings_of_proposal",
+    "record_minutes",
+    "schedule_meeting",
+    "signin_window",
+    "meeting_sign_in",
+    "add_project_progress",
+    "has_rated",
+    "progress_of",
+    "rating_open",
+    "rating_summary",
+    "rate_project",
+    "start_council_project",
+    "council_project_posts",
+    "RESIDENT_CONFIRMED",
+    "COUNCIL_VOTE_MODES",
+    "RESIDENT_PENDING",
+    "confirm_resident",
+    "head_covers",
+    "heads_buildings",
+    "register_home",
+    "council_electorate",
+    "council_hall",
+    "council_in_scope",
+    "council_scope_of",
+    "council_halls",
+    "council_residents",
+    "may_confirm_resident",
+    "remove_resident",
+    "council_resident",
+    "council_rules",
+    "set_council_vote_mode",
+    "council_vote_mode",
+    "COUNCIL_STAGES",
+    "decline_proposal",
+    "get_proposal",
+    "list_proposals",
+    "propose",
+    "proposal_photo",
+    "merge_proposal",
+    "proposal_stage",
+    "support_proposal",
+    "support_threshold",
+    "VOTE_CHOICES",
+    "cast_vote",
+    "close_vote",
+    "close_due_votes",
+    "get_vote",
+    "open_vote",
+    "vote_mode_name",
+    "my_vote_choice",
+    "recount_vote",
+    "vote_window_over",
 ]
 
 

@@ -9,9 +9,9 @@ gunicorn workers (or a crash mid-write) can destroy data. The file backend
   file or the new one, never half of each.
 * ``file_lock`` holds an ``flock`` on ``<file>.lock`` (blocking, so a waiter wakes
   the moment the holder is done) for a whole read-modify-write.
-* ``commit`` writes one file directly and several through a journal in
-  ``journal/``; ``recover`` (at open) finishes a journal a crash left behind, so a
-  change of several files is all or nothing.
+* ``commit`` writes one file directly and several through a journal slot in
+  ``journal/`` (``_journal.py``); ``recover`` (at open) finishes a record a crash
+  left behind, so a change of several files is all or nothing.
 * ``read_tables(path)`` serves plain reads from a per-process cache keyed by the
   file's inode, size and mtime: every write replaces the inode, so a write by
   another process is seen on the next read at the cost of one ``stat``.
@@ -30,6 +30,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from . import _journal
 from .backend import dumps, touches_district
 
 
@@ -163,19 +164,21 @@ def _forget(path: Path) -> None:
             _cached_bytes -= old.key[1]
 
 
-def read_tables(path: Path) -> dict:
-    """All tables of a file (raw dicts), from cache unless the file changed. Do not mutate."""
-    key = stat_key(path)
+def read_tables(path: Path, key=False) -> dict:
+    """All tables of a file (raw dicts), from cache unless the file changed. Do not mutate.
+    ``key``: the file's ``stat_key`` when the caller has it already (None: missing)."""
+    key = stat_key(path) if key is False else key
     return _entry(path, key).tables if key else {}
 
 
-def view(path: Path, name: str, build):
+def view(path: Path, name: str, build, key=False):
     """``build(tables)`` computed once per version of the file and cached per process.
 
-    Costs one ``stat`` when nothing changed. ``build`` may annotate the raw rows it is
-    given (they belong to this cache), but must not remove or change their fields.
+    Costs one ``stat`` when nothing changed (none when the caller gives ``key``, the
+    file's ``stat_key``). ``build`` may annotate the raw rows it is given (they belong
+    to this cache), but must not remove or change their fields.
     """
-    key = stat_key(path)
+    key = stat_key(path) if key is False else key
     if key is None:
         return build({})
     entry = _entry(path, key)
@@ -203,22 +206,77 @@ def _apply(folder: Path, writes: list[tuple[Path, str]]) -> None:
 def commit(folder: Path, writes: list[tuple[Path, dict]]) -> None:
     """Write what a transaction changed: one file directly; several through a journal.
 
-    The journal holds every file's new content and is made durable before the first
-    file is replaced, and removed after the last one, all under the files' locks. A
-    crash in between leaves the journal, and ``recover`` finishes its writes, so an
-    operation on several files is all-or-nothing.
+    For several files the record of every file's new content is made durable in one of
+    this process's journal slots (``_journal``) before the first file is replaced; the
+    files are then replaced and made durable, and the record marked done, all under the
+    files' locks. A crash in between leaves the record, and ``recover`` finishes its
+    writes, so an operation on several files is all-or-nothing.
     """
     texts = [(path, dumps(tables)) for path, tables in writes]
     if len(texts) <= 1:
         _apply(folder, texts)
         return
-    journals = folder / JOURNAL_DIR
     record = {"writes": [[str(path.relative_to(folder)), text] for path, text in texts]}
-    journal = journals / f"{time.time_ns()}-{os.getpid()}-{threading.get_ident()}.json"
-    write_atomic(journal, json.dumps(record, ensure_ascii=False))
-    _apply(folder, texts)
-    os.unlink(journal)
-    _fsync_dir(journals)
+    slot = _journal.take(folder / JOURNAL_DIR)
+    replaced = 0
+    try:
+        slot.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        if after_write is not None:
+            after_write(slot.path)
+        for _path in _replace_all(folder, texts):
+            replaced += 1
+        slot.done()
+    except BaseException:
+        if replaced == 0:
+            # No file was touched: the record must not be replayed later (the caller
+            # reports that nothing was saved). Voided, the slot can serve again.
+            with contextlib.suppress(OSError):
+                slot.done()
+                _journal.give_back(slot)
+        raise
+    _journal.give_back(slot)
+
+
+def _replace_all(folder: Path, texts: list[tuple[Path, str]]):
+    """Replace each file (temp file, rename), then make them all durable: their data,
+    then their folders. Yields each path once it is replaced. Syncing after the renames
+    rather than before each one lets the file system commit them together; the record
+    in the journal covers a crash before the end."""
+    opened: list[int] = []
+    folders: dict[str, Path] = {}
+    district = False
+    try:
+        for path, text in texts:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            opened.append(fd)
+            try:
+                data = text.encode("utf-8")
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
+            finally:
+                _forget(path)
+            folders[str(path.parent)] = path.parent
+            rel = path.relative_to(folder).as_posix()
+            district = district or touches_district(rel.removesuffix(".json"))
+            if after_write is not None:
+                after_write(path)
+            yield path
+        for fd in opened:
+            os.fsync(fd)
+        for parent in folders.values():
+            _fsync_dir(parent)
+    finally:
+        for fd in opened:
+            os.close(fd)
+    if district:
+        touch_district_stamp(folder)
 
 
 JOURNAL_DIR = "journal"
@@ -342,10 +400,18 @@ def try_file_lock(path: Path):
 def recover(folder: Path) -> int:
     """Finish the writes of operations a crash interrupted; remove their temp files.
 
-    Run when the store opens. A journal whose files are still locked belongs to a live
-    process and is left to it. Returns how many journals were finished.
+    Run when the store opens. A journal slot still locked belongs to a live process and
+    is left to it; a dead process's slot with a record not marked done is replayed under
+    the files' locks, then removed. Journal files of the earlier format
+    (``journal/*.json``, one per transaction) are finished the same way. Returns how
+    many records were finished.
     """
     finished = 0
+    with _journal.abandoned(folder / JOURNAL_DIR) as slots:
+        for _path, body in slots:
+            if body is not None:
+                _replay(folder, json.loads(body.decode("utf-8")))
+                finished += 1
     for journal in sorted((folder / JOURNAL_DIR).glob("*.json")):
         try:
             record = json.loads(journal.read_text(encoding="utf-8"))
@@ -353,16 +419,26 @@ def recover(folder: Path) -> int:
             continue  # its owner finished it meanwhile
         except ValueError:
             continue  # never happens: a journal is written atomically
-        writes = [(folder / rel, text) for rel, text in record["writes"]]
-        with contextlib.ExitStack() as stack:
-            for path, _text in sorted(writes):
-                stack.enter_context(file_lock(lock_path(path)))
-            if journal.exists():  # the owner removes it before it lets go of the locks
-                _apply(folder, writes)
-                journal.unlink()
-                finished += 1
+        if _replay(folder, record, journal):
+            finished += 1
     _remove_temp_files(folder)
     return finished
+
+
+def _replay(folder: Path, record: dict, journal: Path | None = None) -> bool:
+    """Write every file of a record under the files' locks; a journal file (the earlier
+    format) only if it is still there once they are held (its owner removes it before
+    letting go of them), and then removed."""
+    writes = [(folder / rel, text) for rel, text in record["writes"]]
+    with contextlib.ExitStack() as stack:
+        for path, _text in sorted(writes):
+            stack.enter_context(file_lock(lock_path(path)))
+        if journal is not None and not journal.exists():
+            return False
+        _apply(folder, writes)
+        if journal is not None:
+            journal.unlink()
+    return True
 
 
 _TEMP_GRACE_SECONDS = 600

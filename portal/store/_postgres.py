@@ -170,9 +170,21 @@ class PostgresBackend(Backend):
         ``changes``: every commit that writes a document adds a row)."""
         stamp = scope.get(_STAMP)
         if stamp is None:
-            rows = self._query("SELECT count(*), min(id), max(id) FROM changes")
-            stamp = scope[_STAMP] = tuple(rows[0])
+            self._read_stamps(scope)
+            stamp = scope[_STAMP]
         return stamp
+
+    def _read_stamps(self, scope: dict) -> None:
+        """Both change stamps of the request in one round trip: the store-wide one and
+        the district's (most pages that need one need the other)."""
+        rows = self._query(
+            "SELECT c.n, c.lo, c.hi, d.n, d.lo, d.hi"
+            " FROM (SELECT count(*) n, min(id) lo, max(id) hi FROM changes) c,"
+            " (SELECT count(*) n, min(id) lo, max(id) hi FROM district_changes) d"
+        )
+        row = rows[0]
+        scope[_STAMP] = tuple(row[:3])
+        scope[_DISTRICT] = (self._token, *row[3:])
 
     def _entry(self, key: str) -> _Entry | None:
         scope = self._scoped()
@@ -216,12 +228,17 @@ class PostgresBackend(Backend):
         if not rows:
             self._forget(key)
             return None
-        version, text = rows[0]
+        return self._remember(key, hit, *rows[0])
+
+    def _remember(self, key: str, hit: _Entry | None, version: int, text: str | None) -> _Entry:
+        """The cache entry for a row just read: the cached one when its version is still
+        the row's (the query returned no body), else a new one."""
         if text is None and hit is not None:
             with self._cache_lock:
                 if key in self._cache:
                     self._cache.move_to_end(key)
             return hit
+        assert text is not None  # no body only when the cached version was current
         entry = _Entry(version, json.loads(text), len(text))
         with self._cache_lock:
             old = self._cache.pop(key, None)
@@ -231,6 +248,47 @@ class PostgresBackend(Backend):
                 _key, evicted = self._cache.popitem(last=False)
                 self._cached_bytes -= evicted.size
         return entry
+
+    def prefetch(self, keys) -> None:
+        """Check every one of ``keys`` this request has not looked up yet in one query
+        (bodies only of those that changed), instead of one query per document later."""
+        scope = self._scoped()
+        if scope is None:
+            return
+        stamp = self._store_stamp(scope)
+        want: dict[str, _Entry | None] = {}
+        with self._cache_lock:
+            for key in keys:
+                if key in scope or key in want:
+                    continue
+                hit = self._cache.get(key)
+                if hit is not None and hit.stamp == stamp:
+                    scope[key] = hit
+                elif hit is None and self._missing.get(key) == stamp:
+                    scope[key] = None
+                else:
+                    want[key] = hit
+        if not want:
+            return
+        rows = self._query(
+            "SELECT d.key, d.version, CASE WHEN d.version = w.v THEN NULL ELSE d.body::text END"
+            " FROM unnest(%s::text[], %s::bigint[]) AS w(k, v) JOIN documents d ON d.key = w.k",
+            (list(want), [hit.version if hit else -1 for hit in want.values()]),
+        )
+        found = {key: self._remember(key, want[key], version, text) for key, version, text in rows}
+        for key in want:
+            entry = found.get(key)
+            if entry is None:
+                self._forget(key)
+            with self._cache_lock:
+                if entry is None:
+                    if len(self._missing) > MAX_MISSING:
+                        self._missing.clear()
+                    self._missing[key] = stamp
+                else:
+                    entry.stamp = stamp
+                    self._missing.pop(key, None)
+            scope[key] = entry
 
     def _forget(self, key: str) -> None:
         with self._cache_lock:
@@ -264,8 +322,13 @@ class PostgresBackend(Backend):
             try:
                 conn = stack.enter_context(self._get_pool().connection())
                 stack.enter_context(conn.transaction())
-                for lock in sorted({_lock_id(_DOCUMENT_LOCKS, k) for k in keys}):
-                    conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", lock)
+                # One statement takes them all: a select list is evaluated left to
+                # right, so the locks are taken in this fixed order.
+                locks = sorted({_lock_id(_DOCUMENT_LOCKS, k) for k in keys})
+                conn.execute(
+                    "SELECT " + ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(locks)),
+                    [part for lock in locks for part in lock],
+                )
                 rows = conn.execute(
                     "SELECT key, body::text FROM documents WHERE key = ANY(%s)",
                     (list(set(keys)),),
@@ -289,17 +352,8 @@ class PostgresBackend(Backend):
                 dbs = tuple(document_handle(functools.partial(_parsed, rows, k)) for k in keys)
                 yield dbs
                 writes = pending_writes(keys, dbs)
-                for key, tables in writes:
-                    conn.execute(
-                        "INSERT INTO documents (key, body) VALUES (%s, %s::jsonb)"
-                        " ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body,"
-                        " version = nextval('document_versions')",
-                        (key, dumps(tables)),
-                    )
                 if writes:
-                    self._note_change(conn)
-                if any(touches_district(k) for k, _ in writes):
-                    self._note_district_change(conn)
+                    self._write_rows(conn, writes)
             self._drop_from_scope([k for k, _ in writes])
         except psycopg.OperationalError as exc:
             raise _unavailable(exc) from exc
@@ -314,6 +368,28 @@ class PostgresBackend(Backend):
                 scope.pop(key, None)
             if any(touches_district(k) for k in keys):
                 scope.pop(_DISTRICT, None)
+
+    def _write_rows(self, conn, writes: list[tuple[str, dict]]) -> None:
+        """Write the changed documents and note the change (and a district change when a
+        community's document is among them) in one statement: one round trip."""
+        bodies = {key: dumps(tables) for key, tables in writes}
+        district = any(touches_district(k) for k in bodies)
+        row = conn.execute(
+            "WITH written AS (INSERT INTO documents (key, body)"
+            " SELECT k, b::jsonb FROM unnest(%s::text[], %s::text[]) AS t(k, b)"
+            " ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body,"
+            " version = nextval('document_versions') RETURNING 1),"
+            " change AS (INSERT INTO changes DEFAULT VALUES RETURNING id),"
+            " district AS (INSERT INTO district_changes SELECT WHERE %s RETURNING id)"
+            " SELECT (SELECT id FROM change), (SELECT id FROM district),"
+            " (SELECT count(*) FROM written)",
+            (list(bodies), list(bodies.values()), district),
+        ).fetchone()
+        change_id, district_id = (row[0], row[1]) if row else (0, None)
+        if change_id % 512 == 0:  # keep the table small: it is counted on every request
+            conn.execute("DELETE FROM changes WHERE id < %s", (change_id - 256,))
+        if district_id is not None and district_id % 512 == 0:
+            conn.execute("DELETE FROM district_changes WHERE id < %s", (district_id - 256,))
 
     def _note_change(self, conn) -> None:
         row = conn.execute("INSERT INTO changes DEFAULT VALUES RETURNING id").fetchone()
@@ -349,13 +425,12 @@ class PostgresBackend(Backend):
 
     def district_version(self) -> Hashable:
         scope = self._scoped()
-        if scope is not None and _DISTRICT in scope:
+        if scope is not None:
+            if _DISTRICT not in scope:
+                self._read_stamps(scope)
             return scope[_DISTRICT]
         rows = self._query("SELECT count(*), min(id), max(id) FROM district_changes")
-        found = (self._token, *rows[0])
-        if scope is not None:
-            scope[_DISTRICT] = found
-        return found
+        return (self._token, *rows[0])
 
     # ------------------------------------------------------------ blobs and lines
     def _write(self, sql: str, params) -> None:

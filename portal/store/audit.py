@@ -27,7 +27,42 @@ def record_audit(
 ) -> dict:
     """Append one entry; community_id/street_id decide which admins may read it."""
     at = at or now()
-    entry = {
+    entry = new_entry(
+        actor,
+        action,
+        community_id=community_id,
+        street_id=street_id,
+        target=target,
+        before=before,
+        after=after,
+        at=at,
+    )
+    with docs.transaction_one(audit_key(at)) as db:
+        db.table("entries").insert(entry)
+    return entry
+
+
+def audit_key(at) -> str:
+    """The document an entry made at ``at`` goes to (for a write that must land in the
+    same transaction as the change it records: insert ``new_entry`` into its table
+    ``entries``)."""
+    return _path(at.strftime("%Y-%m"))
+
+
+def new_entry(
+    actor: dict,
+    action: str,
+    *,
+    community_id: str | None = None,
+    street_id: str | None = None,
+    target: str = "",
+    before=None,
+    after=None,
+    at=None,
+) -> dict:
+    """One entry as ``record_audit`` stores it, not yet written."""
+    at = at or now()
+    return {
         "id": new_id(),
         "at": stamp(at),
         "actor_uid": actor["uid"],
@@ -40,9 +75,6 @@ def record_audit(
         "before": before,
         "after": after,
     }
-    with docs.transaction_one(_path(at.strftime("%Y-%m"))) as db:
-        db.table("entries").insert(entry)
-    return entry
 
 
 def audit_months() -> list[str]:

@@ -200,6 +200,10 @@ class Backend(ABC):
     def health(self) -> dict:
         """Whether the store can be written now, for /portal/health."""
 
+    def prefetch(self, keys: Iterable[str]) -> None:  # noqa: B027 - a stat needs no batch
+        """Within a scope: look up all these documents now, together (one query on
+        PostgreSQL rather than one per document when each is first read)."""
+
     def begin_scope(self) -> None:  # noqa: B027 - reads that cost nothing need no scope
         """From now until ``end_scope`` (one web request), this thread may reuse what it
         has read: each document is looked up at most once, unless this thread writes it."""
@@ -265,6 +269,10 @@ def transaction_one(key: str) -> Iterator[TinyDB]:
     """``transaction`` over one document, for the common case."""
     with current().transaction(key) as (db,):
         yield db
+
+
+def prefetch(keys: Iterable[str]) -> None:
+    current().prefetch(keys)
 
 
 def district_version() -> Hashable:

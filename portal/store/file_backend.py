@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Hashable, Iterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from .backend import Backend, Snapshot, document_handle, pending_writes
 # What a snapshot leaves out: lock files, temp files, backups, the journal.
 _SKIP_DIRS = {"backups", "locks", _files.JOURNAL_DIR}
 PROBE_BYTES = 4096  # at least one block: an empty file can be created on a full disk
+_DISTRICT = "\0district"  # the scope's entry for district_version (no key looks like it)
 
 
 class FileBackend(Backend):
@@ -42,6 +44,7 @@ class FileBackend(Backend):
         self.folder = Path(folder).resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.backup_dir = Path(backup_dir) if backup_dir else self.folder / "backups"
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"FileBackend({str(self.folder)!r})"
@@ -53,14 +56,44 @@ class FileBackend(Backend):
         return self.folder / f"{key}.json"
 
     # ------------------------------------------------------------ documents
+    # A request's scope (begin_scope … end_scope): the stat of each file it has looked
+    # at, so a page that reads a document five times stats it once. What this thread
+    # writes is dropped from it; other processes' writes are seen by the next request.
+    def begin_scope(self) -> None:
+        self._local.scope = {}
+
+    def end_scope(self) -> None:
+        self._local.scope = None
+
+    def _stat(self, key: str):
+        path = self.path(key)
+        scope = getattr(self._local, "scope", None)
+        # Inside a transaction every read is fresh: decisions taken under a lock (a free
+        # place, a shift's capacity) must see what other processes wrote before it.
+        if scope is None or self._local.__dict__.get("depth"):
+            return path, _files.stat_key(path)
+        try:
+            return path, scope[key]
+        except KeyError:
+            found = scope[key] = _files.stat_key(path)
+            return path, found
+
+    def _drop_from_scope(self, keys) -> None:
+        scope = getattr(self._local, "scope", None)
+        if scope:
+            for key in keys:
+                scope.pop(key, None)
+            scope.pop(_DISTRICT, None)
+
     def read(self, key: str) -> dict:
-        return _files.read_tables(self.path(key))
+        return _files.read_tables(*self._stat(key))
 
     def version(self, key: str) -> Hashable | None:
-        return _files.stat_key(self.path(key))
+        return self._stat(key)[1]
 
     def view(self, key, name, build):
-        return _files.view(self.path(key), name, build)
+        path, found = self._stat(key)
+        return _files.view(path, name, build, found)
 
     @contextlib.contextmanager
     def transaction(self, *keys: str):
@@ -70,9 +103,15 @@ class FileBackend(Backend):
             for path in sorted(set(paths)):
                 stack.enter_context(_files.file_lock(_files.lock_path(path)))
             dbs = tuple(document_handle(functools.partial(_files.load, p)) for p in paths)
-            yield dbs
-            writes = pending_writes(paths, dbs)
-            _files.commit(self.folder, writes)
+            depth = self._local.__dict__.get("depth", 0)
+            self._local.depth = depth + 1
+            try:
+                yield dbs
+                writes = pending_writes(paths, dbs)
+                _files.commit(self.folder, writes)
+            finally:
+                self._local.depth = depth
+                self._drop_from_scope(keys)
 
     def keys(self, prefix: str) -> list[str]:
         head, _slash, _rest = prefix.rpartition("/")
@@ -93,9 +132,16 @@ class FileBackend(Backend):
         with _files.gate(self.folder).shared(), _files.file_lock(_files.lock_path(path)):
             path.unlink(missing_ok=True)
             _files.forget(path)
+        self._drop_from_scope([key])
 
     def district_version(self) -> Hashable:
-        return _files.stat_key(self.folder / _files.DISTRICT_STAMP)
+        scope = getattr(self._local, "scope", None)
+        if scope is not None and _DISTRICT in scope:
+            return scope[_DISTRICT]
+        found = _files.stat_key(self.folder / _files.DISTRICT_STAMP)
+        if scope is not None:
+            scope[_DISTRICT] = found
+        return found
 
     # ------------------------------------------------------------ blobs and lines
     def put_blob(self, key: str, data: bytes) -> None:
@@ -230,6 +276,8 @@ class FileBackend(Backend):
 
     def forget_caches(self) -> None:
         _files.forget_caches()
+        if getattr(self._local, "scope", None) is not None:
+            self._local.scope = {}
 
 
 def _write_all(folder: Path, snapshot: Snapshot) -> None:

@@ -18,7 +18,13 @@ from .base import NotFound, StoreError, community_key, now, stamp
 def check_place(cid: str, grid_id: str | None, building_id: str | None) -> tuple:
     """(grid_id, building_id) checked against the community's structure: a building
     decides its grid; a grid alone is fine; both empty means "not placed"."""
-    index = grids.structure(cid)
+    return check_place_in(grids.structure(cid), grid_id, building_id)
+
+
+def check_place_in(index: dict, grid_id: str | None, building_id: str | None) -> tuple:
+    """``check_place`` against a structure index (``grids._index``): a writer that holds
+    the structure's lock checks against the structure as stored now, so a grid deleted
+    meanwhile is refused rather than pointed at."""
     if building_id:
         building = index["building"].get(building_id)
         if building is None:
@@ -41,14 +47,7 @@ def place_member(
     # The structure's lock too: a grid being deleted meanwhile cannot gain a member.
     with docs.transaction(community_key(cid), grids.structure_key(cid)) as (main, structure):
         index = grids._index(structure.storage.read() or {})
-        if building_id and building_id not in index["building"]:
-            raise StoreError("所选楼门院不属于这个社区，请重新选择。")
-        if grid_id and grid_id not in index["grid"]:
-            raise StoreError("所选网格不属于这个社区，请重新选择。")
-        if building_id:
-            if grid_id and grid_id != index["building"][building_id]["grid_id"]:
-                raise StoreError("所选楼门院不在所选网格里，请重新选择。")
-            grid_id = index["building"][building_id]["grid_id"]
+        grid_id, building_id = check_place_in(index, grid_id, building_id)
         table = main.table("reports")
         found = table.get(Query().id == rid)
         if found is None:
@@ -65,14 +64,8 @@ def place_member(
     return dict(found, **fields)
 
 
-def _active_reports(cid: str) -> list[dict]:
-    reports = docs.read(community_key(cid)).get("reports", {}).values()
-    return [r for r in reports if r["status"] == grids.ACTIVE_REPORT]
-
-
-def coverage(cid: str) -> dict:
-    """{"members", "placed", "unplaced": [report, …], "by_grid": {gid: n}, "by_building"}."""
-    active = _active_reports(cid)
+def _coverage(tables: dict) -> dict:
+    active = [r for r in tables.get("reports", {}).values() if r["status"] == grids.ACTIVE_REPORT]
     by_grid: dict[str, int] = {}
     by_building: dict[str, int] = {}
     unplaced = []
@@ -87,10 +80,24 @@ def coverage(cid: str) -> dict:
     return {
         "members": len(active),
         "placed": len(active) - len(unplaced),
-        "unplaced": unplaced,
+        "unplaced": sorted(unplaced, key=lambda r: (r["created_at"], r["id"])),
         "by_grid": by_grid,
         "by_building": by_building,
     }
+
+
+def coverage(cid: str) -> dict:
+    """{"members", "placed", "unplaced": [report, …], "by_grid": {gid: n}, "by_building"};
+    counted once per version of the community's document (the dashboards, the grid page
+    and every 社区专员's home read it)."""
+    return docs.view(community_key(cid), "grid-coverage", _coverage)
+
+
+def tree_version(cid: str) -> tuple:
+    """What the party tree (``grid_tree``) is computed from, as it is stored now: the
+    versions of the structure and of the community's document. Equal versions, equal
+    tree — the grid page keeps its rendered tree by this."""
+    return (docs.version(grids.structure_key(cid)), docs.version(community_key(cid)))
 
 
 def grid_tree(cid: str) -> dict:

@@ -24,6 +24,7 @@ KINDS = {"building": "楼", "unit": "单元", "courtyard": "院"}
 KIND_BY_NAME = {name: kind for kind, name in KINDS.items()}
 MAX_NAME, MAX_GRIDS, MAX_HOUSEHOLDS = 30, 999, 5000
 ACTIVE_REPORT = "已报到"  # reports.ACTIVE (not imported: reports imports this module)
+PENDING_REPORT = "待确认"  # reports.PENDING: a report-in waiting may name a grid already
 
 
 def structure_key(cid: str) -> str:
@@ -165,10 +166,11 @@ def update_grid(cid: str, gid: str, number, name: str, secretary: str, by: str, 
 
 
 def _placed(main_tables: dict, *, grid_id=None, building_id=None) -> int:
-    """Members whose active report-in places them in this grid (or building)."""
+    """Members whose active or pending report-in places them in this grid (or building):
+    a pending one names the grid its member chose, and keeps it on confirmation."""
     count = 0
     for report in main_tables.get("reports", {}).values():
-        if report["status"] != ACTIVE_REPORT:
+        if report["status"] not in (ACTIVE_REPORT, PENDING_REPORT):
             continue
         if grid_id and report.get("grid_id") == grid_id:
             count += 1

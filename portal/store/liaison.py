@@ -6,30 +6,37 @@ which communities a person guides, whether they guide a given community of a str
 and the figures of their home page for each community:
 
 * pending report-ins (待确认), oldest first;
-* overdue needs: not 已办结 and raised longer ago than ``OVERDUE_NEED_DAYS`` for their
-  urgency (紧急 1 day, 较急 3 days, 一般 7 days), oldest first. Nothing else in the
-  portal defines an overdue need; the whistles have their own time targets;
+* overdue needs: not 已办结 and raised longer ago than the days ``content/data/grids.yml``
+  gives for their urgency (``overdue_need_days``; 示例 values), oldest first. Nothing
+  else in the portal defines an overdue need; the whistles have their own time targets;
 * the street's open whistles that came from the community (its request, or one of its
   needs), with the steps late now (``overdue_steps``);
 * the community's requests to whistle waiting for the street (待街道处理);
-* grid coverage (``grid_members.coverage``): reported-in members placed in a grid or not.
+* grid coverage (``grid_members.coverage``): reported-in members placed in a grid or not;
+* this month's closed needs by where they were closed (``grid_needs.routing_figures``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from kb import data as kbdata
+
 from . import appointments, grid_members, places, reports
-from .base import NotFound, now, stamp
-from .lists import needs
+from . import backend as docs
+from .base import NotFound, community_key, now, stamp
+from .lists import grid_needs, needs
 from .whistles import catalog as whistle_catalog
 from .whistles import core as whistles
 from .whistles import flow as whistle_flow
 from .whistles import requests as whistle_requests
 
 ROLE = "community_liaison"
-# Days a need may stay open (待处理 or 处理中) after it was raised, by its urgency.
-OVERDUE_NEED_DAYS = {"critical": 1, "urgent": 3, "normal": 7}
+
+
+def overdue_need_days() -> dict[str, int]:
+    """Days a need may stay open (待处理 or 处理中) after it was raised, by its urgency."""
+    return kbdata.overdue_need_days()
 
 
 def liaison_communities(uid: str) -> list[dict]:
@@ -55,23 +62,36 @@ def guides(uid: str, street_id: str, cid: str) -> bool:
 
 def need_due(need: dict) -> str:
     """When an open need becomes overdue (a stamp)."""
-    days = OVERDUE_NEED_DAYS.get(need.get("urgency") or "normal", OVERDUE_NEED_DAYS["normal"])
+    limits = overdue_need_days()
+    days = limits.get(need.get("urgency") or "normal", limits["normal"])
     raised = datetime.strptime(need["created_at"], "%Y-%m-%d %H:%M:%S")
     return stamp(raised + timedelta(days=days))
 
 
+def _pending(tables: dict) -> list[dict]:
+    """The community's report-ins waiting for the admin, oldest first (the queue order of
+    ``reports.list_report_ins``), once per version of its document."""
+    rows = [r for r in tables.get("reports", {}).values() if r["status"] == reports.PENDING]
+    return sorted(rows, key=lambda r: (r["created_at"], r["id"]))
+
+
+def _open_with_due(tables: dict) -> list[dict]:
+    rows = [
+        dict(need, due_at=need_due(need))
+        for need in tables.get("needs", {}).values()
+        if need["status"] != needs.DONE
+    ]
+    return sorted(rows, key=lambda n: (n["created_at"], n["id"]))
+
+
 def overdue_needs(cid: str, at=None) -> list[dict]:
     """The community's open needs past their due time at ``at``, oldest first; each with
-    ``due_at`` (when it became overdue)."""
+    ``due_at`` (when it became overdue). The due times are worked out once per version of
+    the community's document: every 社区专员's home asks for them."""
     moment = stamp(at or now())
-    rows = []
-    for need in needs.list_needs(cid):
-        if need["status"] == needs.DONE:
-            continue
-        due = need_due(need)
-        if due < moment:
-            rows.append(dict(need, due_at=due))
-    return sorted(rows, key=lambda n: (n["created_at"], n["id"]))
+    places.get_community(cid)
+    rows = docs.view(community_key(cid), "open-needs-due", _open_with_due)
+    return [n for n in rows if n["due_at"] < moment]
 
 
 def _from_community(whistle: dict, cid: str) -> bool:
@@ -118,7 +138,8 @@ def community_overview(cid: str, at=None) -> dict:
     """The figures of one community for its 社区专员 (see the module's docstring)::
 
     {"community", "pending_report_ins", "overdue_needs", "open_whistles",
-     "overdue_whistles", "late_steps": {wid: [step, …]}, "pending_requests", "coverage"}
+     "overdue_whistles", "late_steps": {wid: [step, …]}, "pending_requests", "coverage",
+     "routing"}
     """
     at = at or now()
     community = places.get_community(cid)
@@ -126,7 +147,7 @@ def community_overview(cid: str, at=None) -> dict:
     late = {w["id"]: whistle_flow.overdue_steps(w, at) for w in open_ones}
     return {
         "community": community,
-        "pending_report_ins": reports.list_report_ins(cid, reports.PENDING),
+        "pending_report_ins": docs.view(community_key(cid), "pending-report-ins", _pending),
         "overdue_needs": overdue_needs(cid, at),
         "open_whistles": open_ones,
         "overdue_whistles": [w for w in open_ones if late[w["id"]]],
@@ -135,6 +156,8 @@ def community_overview(cid: str, at=None) -> dict:
             community["street_id"], whistle_catalog.R_PENDING, community_id=cid
         ),
         "coverage": grid_members.coverage(cid),
+        # 小事不出网格: this month's closed needs by where they were closed.
+        "routing": grid_needs.routing_figures(community, stamp(at)[:7]),
     }
 
 

@@ -38,6 +38,7 @@ KINDS = {
     "underfilled": "班次缺人",
     "digest": "每周摘要",
     "quarterly": "季度服务情况",
+    "council": "议事厅",
 }
 KEEP = 200  # newest notifications kept per person; older ones are dropped on write
 

@@ -308,11 +308,13 @@ def finding_to_need(
     community_id: str,
     description: str = "",
     urgency: str = "normal",
+    grid_id: str | None = None,
     at: datetime | None = None,
 ) -> tuple[dict, dict]:
     """Turn the steward's finding into a need of a community of the street (raised by
     小巷管家, at the lane, the finding's category and photo); the finding keeps the need's
-    id. Returns (finding, need); refused when the finding already became one. See the
+    id. With ``grid_id`` (a grid of that community) the need goes to the grid first.
+    Returns (finding, need); refused when the finding already became one. See the
     module's docstring for what a crash between the two writes leaves."""
     try:
         community = places.get_community(community_id)
@@ -342,6 +344,7 @@ def finding_to_need(
                 by=uid,
                 photos=copies,
                 address=address,
+                grid_id=grid_id,
                 at=at,
             )
         except StoreError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tinydb import Query
 
 from . import backend as docs
-from . import grid_members, people, places
+from . import grid_members, grids, people, places
 from .accounts import users as accounts
 from .base import NotFound, StoreError, community_key, new_id, now, person_key, stamp
 
@@ -95,7 +95,13 @@ def submit_report_in(
             "decided_by": None,
             "history": [{"at": stamp(at), "status": PENDING, "by": uid}],
         }
-        with docs.transaction(community_key(cid), person_key(uid)) as (db, person):
+        # The structure's lock too, and the place checked again inside it: a grid or
+        # building deleted since the form was checked is refused, never pointed at.
+        keys = (community_key(cid), person_key(uid), grids.structure_key(cid))
+        with docs.transaction(*keys) as (db, person, structure):
+            if grid_id or building_id:
+                index = grids._index(structure.storage.read() or {})
+                grid_members.check_place_in(index, grid_id, building_id)
             db.table("reports").insert(report)
             people.note(person, "reports", (cid, rid))
     return report

@@ -24,10 +24,9 @@ Documents::
                           members    members who chose the unit {uid, chosen_at}
     people/<ab>/<uid>     unit       the member's choice (one row: unit_id, chosen_at)
 
-Joining a project and taking on a need write the community's document and the unit's in
-one transaction. A pledge goes through ``create_resource`` (or ``create_area_resource``)
-and is then recorded on the unit: two writes, so a crash between them leaves the resource
-in the list, naming the unit as provider, without the unit's own record of it.
+Pledging a resource, joining a project and taking on a need each write the list's
+document (the community's, the street's or the district's) and the unit's in one
+transaction: a crash leaves both or neither.
 """
 
 from __future__ import annotations
@@ -320,13 +319,18 @@ def pledge_resource(
         "availability": availability,
         "at": at,
     }
+    # The list's row and the unit's record are written together: a crash never leaves a
+    # resource naming the unit as provider without the unit's record of it.
     if level == "community":
-        resource = resources.create_resource(scope, by, **fields)
+        list_key = community_key(scope)
+        resource = resources.new_resource(scope, by, **fields)
     else:
-        resource = levels.create_area_resource(level, scope, by, unit_id=unit_id, **fields)
-    with docs.transaction_one(unit_key(unit_id)) as db:
+        list_key = levels.lists_key(level, scope)
+        resource = levels.new_area_resource(level, scope, by, unit_id=unit_id, **fields)
+    with docs.transaction(list_key, unit_key(unit_id)) as (list_db, unit_db):
+        list_db.table("resources").insert(resource)
         _record(
-            db,
+            unit_db,
             "pledges",
             {
                 "id": new_id(),

@@ -67,8 +67,20 @@ def figures():
             f"“{data['top']['item']['name']}”走势",
             "件",
         )
+    # 每月一题 across orders, needs and whistles, beside the whistles' own top item
+    scope = g.user["scope"] if g.user["role"] == "street_admin" else "district"
+    topic = store.top_monthly_topic(scope, months[-1])
+    topic_name = topic and store.hotline_config()["category_by_id"][topic["category"]]["name"]
     return render_template(
-        "whistles/figures.html", months=months, charts=charts, pct=_pct, **data, **labels()
+        "whistles/figures.html",
+        months=months,
+        charts=charts,
+        pct=_pct,
+        topic=topic,
+        topic_name=topic_name,
+        topic_scope=scope,
+        **data,
+        **labels(),
     )
 
 

@@ -299,6 +299,25 @@ def retention(at: datetime) -> dict:
     }
 
 
+def council_votes(at: datetime) -> dict:
+    """Close the 议事厅 votes whose window has ended: the tally is frozen and published,
+    and the proposer is told in the inbox (once: the notification carries a key)."""
+    closed = store.close_due_votes(SYSTEM["uid"], at)
+    for cid, vote in closed:
+        proposal = store.get_proposal(cid, vote["proposal_id"])
+        result = "通过" if vote["tally"]["passed"] else "未通过"
+        store.notify(
+            proposal["proposer_uid"],
+            "council",
+            f"你的提议“{proposal['title']}”表决结束：{result}，"
+            f"参与率 {vote['tally']['turnout_percent']}%。",
+            link=url_for("council.proposal", cid=cid, pid=proposal["id"]),
+            at=at,
+            key=f"council-vote-{vote['id']}",
+        )
+    return {"计票公布": len(closed)}
+
+
 def send_mail(at: datetime) -> dict:
     """Send the outbox's due e-mail (see ``mail.send_outbox``)."""
     result = mail.send_outbox(at)
@@ -379,6 +398,14 @@ JOBS: tuple[Job, ...] = (
         "escalations",
         "吹哨超时升级",
         escalations,
+        each_minute,
+        {"trigger": "interval", "minutes": 1},
+        "每分钟",
+    ),
+    Job(
+        "council_votes",
+        "议事厅表决到期计票公布",
+        council_votes,
         each_minute,
         {"trigger": "interval", "minutes": 1},
         "每分钟",

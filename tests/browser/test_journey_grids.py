@@ -1,7 +1,10 @@
 """Browser journey of 网格 and 楼门院: the community admin imports the grids from the
 template, a member reports in naming their building and is confirmed into it, the admin
 appoints a 网格员, a resident's need with its building reaches the grid, the 网格员 closes
-it in the grid on a phone, and the 社区专员 sees the community's grid coverage.
+it in the grid on a phone, and the 社区专员 sees the community's grid coverage. Then a
+小巷管家 patrols on a phone and records a finding with a photo, sends it to the grid, the
+网格员 closes it and the 社区专员 sees it on their home; a 驻区单位 pledges a resource at
+street level and the community admin matches it with a need.
 
 Its own server on a data folder seeded first (as the whistle journey does).
 """
@@ -12,7 +15,9 @@ import time
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, check_page, run_server, shot
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, check_page, flash, run_server, shot
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +28,8 @@ PHONES = {
     "worker": "13820000003",
     "street": "13820000004",
     "liaison": "13820000005",
+    "steward": "13820000006",
+    "unit": "13820000007",
 }
 
 
@@ -39,6 +46,8 @@ def _seed(data_dir) -> dict:
         ("worker", "volunteer", None),
         ("street", "street_admin", "dongsi"),
         ("liaison", "volunteer", None),
+        ("steward", "volunteer", None),
+        ("unit", "member", None),
     ):
         people[key] = store.create_user(
             phone=PHONES[key],
@@ -56,7 +65,31 @@ def _seed(data_dir) -> dict:
         ["ga"],
         people["street"]["uid"],
     )
+    lane = store.add_lane("dongsi", "网格旅程胡同")
+    store.appoint(
+        "street",
+        "dongsi",
+        people["steward"]["uid"],
+        "lane_steward",
+        [lane["id"]],
+        people["street"]["uid"],
+    )
+    unit = store.register_unit(
+        name="网格旅程共建单位",
+        level="street",
+        street_id="dongsi",
+        phone="010-64001234",
+        by=people["street"]["uid"],
+    )
+    store.appoint_unit_contact(unit["id"], people["unit"]["uid"], people["street"]["uid"])
     return people
+
+
+def _jpeg(path) -> str:
+    from PIL import Image
+
+    Image.new("RGB", (640, 480), (90, 120, 160)).save(path, "JPEG")
+    return str(path)
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +195,73 @@ def test_grids_journey(page_factory, seeded, tmp_path):
     _open(liaison, "/portal/liaison/")
     assert "网格旅程社区" in liaison.inner_text("main")
     shot(liaison, "grids-07-liaison-home")
+
+    # 8. A 小巷管家 patrols on a phone and records a finding with a photo.
+    steward = page_factory(PHONE)
+    _login(steward, "steward")
+    _open(steward, "/portal/patrols/")
+    steward.select_option("#lane-dongsi", label="网格旅程胡同")
+    _go(steward, "button:has-text('开始巡查')")
+    steward.select_option("#category", index=1)
+    steward.fill("#note", "井盖松动，踩上去有响声")
+    steward.fill("#place", "3号院门口")
+    form = steward.locator("main form[data-photo-form]")
+    form.locator("input[name=photos]").set_input_files(_jpeg(tmp_path / "井盖.jpg"))
+    # The page shrinks the photo before it sends the form (its script posts it).
+    expect(form.locator(".photo-previews li")).to_have_count(1)
+    form.get_by_role("button", name="记录").click()
+    expect(flash(steward)).to_contain_text("已记录这条发现")
+    check_page(steward)
+    findings = steward.locator("#findings")
+    assert "井盖松动" in findings.inner_text()
+    assert findings.locator("img").count() == 1
+    shot(steward, "grids-08-finding-with-photo")
+
+    # 9. The finding becomes a need of the first grid, in one step.
+    _go(steward, "a:has-text('转为社区需求')")
+    steward.select_option("#community", label="网格旅程社区 · 第一网格（先交网格处理）")
+    _go(steward, "button:has-text('转为需求')")
+    assert "已转为网格旅程社区的需求" in steward.inner_text(".flashes")
+
+    # 10. The 网格员 closes it in the grid; the 社区专员's home counts both closed there.
+    _open(worker, "/portal/grid/")
+    assert "井盖松动" in worker.inner_text("main")
+    worker.fill("input[name=note] >> nth=0", "已通知养护单位加固井盖")
+    _go(worker, "button:has-text('网格内办结')")
+    assert "已在网格内办结" in worker.inner_text(".flashes")
+    _open(liaison, "/portal/liaison/")
+    figure = liaison.locator("[data-community=ga] [data-figure=closed-in-grid] strong")
+    assert figure.inner_text() == "2"
+    shot(liaison, "grids-09-liaison-closed-in-grid")
+
+    # 11. The 驻区单位's contact pledges a resource to the street's list, on a phone.
+    unit = page_factory(PHONE)
+    _login(unit, "unit")
+    _open(unit, "/portal/unit/")
+    unit.select_option("#target", "street:dongsi")
+    unit.fill("#name", "法律咨询志愿服务")
+    unit.select_option("#kind", "expertise")
+    _go(unit, "button:has-text('提供资源')")
+    assert "提供给东四街道的资源清单" in unit.inner_text(".flashes")
+    shot(unit, "grids-10-unit-pledged")
+
+    # 12. The community admin matches it with a need of the community.
+    _open(resident, "/portal/needs/new/ga")
+    resident.select_option("#category", index=1)
+    resident.fill("#description", "邻里纠纷需要律师给些法律咨询意见")
+    resident.fill("#phone", "13620000010")
+    _go(resident, "form button[type=submit]:has-text('提交')")
+    _open(admin, "/portal/admin/c/ga/lists/needs")
+    _go(admin, ".need-item:has-text('邻里纠纷') a >> nth=0")
+    admin.select_option("#ref", label="【街道级】东四街道 · 法律咨询志愿服务（网格旅程共建单位）")
+    _go(admin, "button:has-text('匹配资源')")
+    assert "已匹配资源：法律咨询志愿服务。" in admin.inner_text(".flashes")
+    assert "匹配的资源（1）" in admin.inner_text("#matches")
+    shot(admin, "grids-11-matched")
     print(f"\n网格旅程用时 {time.monotonic() - started:.1f} 秒")
     # Chromium reports a download as an aborted request (ERR_ABORTED), and aborts the
     # favicon's fetch when a page navigates on: neither is a failure of the portal.
-    for page in (admin, member, resident, worker, liaison):
+    for page in (admin, member, resident, worker, liaison, steward, unit):
         log = page.kb_log
         log.console_errors[:] = [e for e in log.console_errors if "favicon" not in e]
         log.failed[:] = [f for f in log.failed if "favicon" not in f and "template.xlsx" not in f]

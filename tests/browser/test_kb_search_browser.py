@@ -84,7 +84,9 @@ QUERIES = [
     ("设施", "lists/whistles/"),
     ("建议", "policy/governance-system/"),
     ("物业", "policy/precise-service/"),
-    ("停车", "lists/whistles/"),
+    # A parking problem: the problem categories (停车与通行, with the whistle items it
+    # leads to and the way to report it) come before the street's whistle list.
+    ("停车", "lists/problems/"),
     ("法律", "lists/taxonomy/"),
     ("律师", "lists/taxonomy/"),
     ("医疗", "lists/taxonomy/"),

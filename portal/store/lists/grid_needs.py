@@ -9,8 +9,11 @@ in the community, or passed on to the street (a whistle raised from them).
 
 from __future__ import annotations
 
+from tinydb import Query
+
+from .. import appointments
 from .. import backend as docs
-from ..base import StoreError, community_key, now, stamp
+from ..base import NotFound, StoreError, community_key, now, stamp
 from ..whistles import core as whistles
 from . import needs
 
@@ -32,8 +35,46 @@ def _at_grid(need: dict) -> None:
         raise StoreError("这条需求已经转交社区处理。")
 
 
-def close_in_grid(cid: str, nid: str, by: str, note: str, at=None) -> dict:
-    """The grid closes its need (from 待处理 or 处理中): 已办结, closed at the grid's level."""
+GRID_ROLES = ("grid_worker", "grid_leader")
+_MISSING = "没有找到这条需求。"
+
+
+def _holds_grid(roles_tables: dict, uid: str, grid_id: str | None) -> bool:
+    """Whether ``uid`` holds an active 网格员/网格长 appointment covering ``grid_id``."""
+    return any(
+        row["uid"] == uid
+        and row["role"] in GRID_ROLES
+        and not row["revoked_at"]
+        and grid_id in row["targets"]
+        for row in roles_tables.get("appointments", {}).values()
+    )
+
+
+def _grid_change(cid: str, nid: str, by: str, change, appointed: bool) -> dict:
+    """Apply ``change(need) -> fields`` to one need. With ``appointed`` the need's
+    document and the community's appointments are locked together and ``by`` must hold
+    a grid appointment covering the need's grid as stored now: a revocation racing the
+    worker's action lands either before it (refused) or after it, never in between."""
+    if not appointed:
+        return docs.change_row(community_key(cid), "needs", nid, change, _MISSING)
+    roles_key = appointments.scope_key("community", cid)
+    with docs.transaction(roles_key, community_key(cid)) as (roles, main):
+        rows = main.table("needs")
+        found = rows.get(Query().id == nid)
+        if found is None:
+            raise NotFound(_MISSING)
+        if not _holds_grid(roles.storage.read() or {}, by, found.get("grid_id")):
+            raise StoreError("您已不再负责这个网格，不能处理这条需求。")
+        fields = change(dict(found))
+        rows.update(fields, doc_ids=[found.doc_id])
+    return dict(found, **fields)
+
+
+def close_in_grid(
+    cid: str, nid: str, by: str, note: str, at=None, *, appointed: bool = False
+) -> dict:
+    """The grid closes its need (from 待处理 or 处理中): 已办结, closed at the grid's level.
+    ``appointed``: ``by`` acts as the grid's 网格员/网格长 (checked inside the write)."""
     note = needs._clean_note(note, True, "办结说明")
     at = at or now()
 
@@ -48,11 +89,12 @@ def close_in_grid(cid: str, nid: str, by: str, note: str, at=None) -> dict:
             "notes": need["notes"] + [needs._note(by, f"网格内办结：{note}", needs.DONE, at)],
         }
 
-    return docs.change_row(community_key(cid), "needs", nid, change, "没有找到这条需求。")
+    return _grid_change(cid, nid, by, change, appointed)
 
 
-def pass_up(cid: str, nid: str, by: str, reason: str, at=None) -> dict:
-    """The grid cannot solve it: the community takes it over (the reason is kept)."""
+def pass_up(cid: str, nid: str, by: str, reason: str, at=None, *, appointed: bool = False) -> dict:
+    """The grid cannot solve it: the community takes it over (the reason is kept).
+    ``appointed`` as for ``close_in_grid``."""
     reason = needs._clean_note(reason, True, "转交原因")
     at = at or now()
 
@@ -65,28 +107,17 @@ def pass_up(cid: str, nid: str, by: str, reason: str, at=None) -> dict:
             "notes": need["notes"] + [needs._note(by, f"转交社区：{reason}", need["status"], at)],
         }
 
-    return docs.change_row(community_key(cid), "needs", nid, change, "没有找到这条需求。")
+    return _grid_change(cid, nid, by, change, appointed)
 
 
 def routing_figures(community: dict, month: str) -> dict:
     """Of the community's needs closed in ``month`` (YYYY-MM): how many were closed in the
     grid, in the community, and how many of its needs went on to the street as a whistle
     raised that month. {"grid", "community", "street", "closed", "grid_share"}."""
-    cid = community["id"]
-    closed = [
-        n for n in needs.list_needs(cid, needs.DONE) if (n.get("closed_at") or "").startswith(month)
-    ]
-    in_grid = sum(1 for n in closed if n.get("closed_level") == "grid")
-    whistled = {
-        ref["need_id"]
-        for w in whistles.whistles_in([community["street_id"]], [month])
-        for ref in w.get("needs", [])
-        if ref["community_id"] == cid
-    }
-    street = len(whistled)
-    in_community = sum(
-        1 for n in closed if n.get("closed_level") != "grid" and n["id"] not in whistled
-    )
+    return routing_by_month([community], [month])[community["id"]][month]
+
+
+def _figures(in_grid: int, in_community: int, street: int) -> dict:
     total = in_grid + in_community + street
     return {
         "grid": in_grid,
@@ -95,3 +126,37 @@ def routing_figures(community: dict, month: str) -> dict:
         "closed": total,
         "grid_share": round(100 * in_grid / total) if total else None,
     }
+
+
+def routing_by_month(communities: list[dict], months: list[str]) -> dict[str, dict]:
+    """``routing_figures`` of each community for each month: {cid: {month: figures}}.
+    Each community's needs and each street's whistles of those months are read once."""
+    whistled: dict[tuple[str, str], set[str]] = {}  # (cid, month) -> need ids whistled
+    for sid in sorted({c["street_id"] for c in communities}):
+        for w in whistles.whistles_in([sid], months):
+            month = whistles.month_of(w["id"])
+            for ref in w.get("needs", []):
+                whistled.setdefault((ref["community_id"], month), set()).add(ref["need_id"])
+    out: dict[str, dict] = {}
+    for community in communities:
+        cid = community["id"]
+        closed = needs.list_needs(cid, needs.DONE)
+        out[cid] = {}
+        for month in months:
+            done = [n for n in closed if (n.get("closed_at") or "").startswith(month)]
+            sent = whistled.get((cid, month), set())
+            in_grid = sum(1 for n in done if n.get("closed_level") == "grid")
+            in_community = sum(
+                1 for n in done if n.get("closed_level") != "grid" and n["id"] not in sent
+            )
+            out[cid][month] = _figures(in_grid, in_community, len(sent))
+    return out
+
+
+def add_up_routing(rows: list[dict]) -> dict:
+    """The sum of several ``routing_figures`` (a street's communities, a street's months)."""
+    return _figures(
+        sum(r["grid"] for r in rows),
+        sum(r["community"] for r in rows),
+        sum(r["street"] for r in rows),
+    )

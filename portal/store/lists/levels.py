@@ -22,10 +22,13 @@ Links between levels are kept on the row that makes them, so each write touches 
 document:
 
 * a need's ``matches``: resources matched with it. A street's need takes a resource of
-  the street itself or of any of its communities; the district's need, any resource.
+  the street itself or of any of its communities, or a district-level unit's pledge on
+  the district's list; the district's need, any resource. A community's own need takes
+  those of its community, its street and the district (``need_matches``).
 * a project's ``need_refs`` and ``resource_refs``: the needs it gathers and the resources
   it uses. A street's project takes those of the street and its communities; the
   district's project, those of every street, every community and the district.
+  From a street's list, a row of another street (or of its communities) is NotFound.
 
 The row a reference names is checked (it exists, it is inside the area; a resource is
 active) when the link is made, read before the one document written, and read again
@@ -259,27 +262,39 @@ def create_area_resource(
     a 驻区单位's pledge is ``provider_type="unit"`` with the unit's id as ``unit_id``
     (kept on the row, for the unit's own pages; only a unit's resource may carry one).
     """
-    key = lists_key(level, scope)
-    fields = resources._clean(
-        {
-            "name": name,
-            "kind": kind,
-            "provider": provider,
-            "provider_type": provider_type,
-            "contact": contact,
-            "description": description,
-            "availability": availability,
-        }
+    resource = new_area_resource(
+        level,
+        scope,
+        by,
+        unit_id=unit_id,
+        at=at,
+        name=name,
+        kind=kind,
+        provider=provider,
+        provider_type=provider_type,
+        contact=contact,
+        description=description,
+        availability=availability,
     )
-    if unit_id is not None and provider_type != "unit":
+    with docs.transaction_one(lists_key(level, scope)) as db:
+        db.table("resources").insert(resource)
+    return resource
+
+
+def new_area_resource(
+    level: str, scope: str, by: str, *, unit_id: str | None = None, at=None, **fields
+) -> dict:
+    """A checked resource row (active) for a street's or the district's list, not stored
+    yet: a 驻区单位's pledge inserts it into ``lists_key(level, scope)`` in the same
+    transaction as the unit's own record of it (``units.pledge_resource``)."""
+    lists_key(level, scope)
+    clean = resources._clean(dict(fields, active=True))
+    if unit_id is not None and clean["provider_type"] != "unit":
         raise StoreError("只有共建单位提供的资源可以关联驻区单位。")
     if unit_id is not None and not valid_id(unit_id):
         raise NotFound("没有找到这个驻区单位。")
     at = at or now()
-    resource = dict(_base_row(level, scope, by, at), **fields, unit_id=unit_id)
-    with docs.transaction_one(key) as db:
-        db.table("resources").insert(resource)
-    return resource
+    return dict(_base_row(level, scope, by, at), **clean, unit_id=unit_id)
 
 
 def update_area_resource(level: str, scope: str, rid: str, *, at=None, **fields) -> dict:
@@ -408,6 +423,15 @@ def _within(level: str, scope: str, ref_level: str, ref_scope: str) -> bool:
     return ref_level == COMMUNITY and street_of(COMMUNITY, ref_scope) == scope
 
 
+def _other_street(level: str, scope: str, ref_level: str, ref_scope: str) -> None:
+    """NotFound for a row of another street (its own list or one of its communities')
+    named from a street's list: outside the street admin's scope, as the views' 404."""
+    if level != STREET or ref_level == DISTRICT:
+        return
+    if street_of(ref_level, ref_scope) != scope:
+        raise NotFound("没有找到这一项。")
+
+
 def _community_rows(what: str, cid: str) -> list[dict]:
     if what == "need":
         return needs.list_needs(cid)
@@ -482,8 +506,12 @@ def match_area_need(level: str, scope: str, nid: str, resource_ref, by: str, at=
     need, any resource. The resource must exist and be active; the need, not closed."""
     get_area_need(level, scope, nid)
     r_level, r_scope, rid = _ref(resource_ref)
+    _other_street(level, scope, r_level, r_scope)
     resource = _lookup("resource", r_level, r_scope, rid)
-    if not _within(level, scope, r_level, r_scope):
+    # A district-level unit serves every street: its pledge on the district's list may
+    # meet a street's need; the district's other resources stay with the district.
+    pledged = r_level == DISTRICT and bool(resource.get("unit_id"))
+    if not pledged and not _within(level, scope, r_level, r_scope):
         raise StoreError("街道级需求只能匹配本街道的资源（本街道各社区或街道级的资源）。")
     if not resource.get("active", True):
         raise StoreError("这项资源已暂停，不能匹配。")
@@ -535,6 +563,7 @@ def link_area_project(level: str, scope: str, prid: str, what: str, ref, by: str
     field, twice, outside = _PROJECT_LINKS[what]
     get_area_project(level, scope, prid)
     r_level, r_scope, oid = _ref(ref)
+    _other_street(level, scope, r_level, r_scope)
     _lookup(what, r_level, r_scope, oid)
     if not _within(level, scope, r_level, r_scope):
         raise StoreError(outside)

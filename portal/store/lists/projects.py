@@ -55,12 +55,14 @@ def _clean(name: str, description: str) -> tuple[str, str]:
     return name, description
 
 
-def create_project(cid: str, by: str, *, name: str, description: str = "", at=None) -> dict:
-    """Start a project (进行中) with no links yet."""
+def new_project(cid: str, by: str, *, name: str, description: str = "", at=None) -> dict:
+    """The row of a new project (进行中, no links yet), checked, not stored: the caller
+    inserts it in its own transaction (``create_project``, or a passed 议事厅 proposal
+    that becomes a project together with the proposal's change)."""
     places.get_community(cid)
     name, description = _clean(name, description)
     at = at or now()
-    project = {
+    return {
         "id": new_id(),
         "community_id": cid,
         "name": name,
@@ -73,6 +75,11 @@ def create_project(cid: str, by: str, *, name: str, description: str = "", at=No
         "created_by": by,
         "updated_at": stamp(at),
     }
+
+
+def create_project(cid: str, by: str, *, name: str, description: str = "", at=None) -> dict:
+    """Start a project (进行中) with no links yet."""
+    project = new_project(cid, by, name=name, description=description, at=at)
     with docs.transaction_one(community_key(cid)) as db:
         db.table("projects").insert(project)
     return project
@@ -80,15 +87,20 @@ def create_project(cid: str, by: str, *, name: str, description: str = "", at=No
 
 def set_project_status(cid: str, prid: str, status: str, at=None) -> dict:
     """进行中 ↔ 已完成."""
+    with docs.transaction_one(community_key(cid)) as db:
+        return mark_status(db, prid, status, at)
+
+
+def mark_status(db, prid: str, status: str, at=None) -> dict:
+    """Set a project's status through the caller's transaction on the community's file."""
     if status not in (ACTIVE, FINISHED):
         raise StoreError("无效的项目状态。")
     at = at or now()
-    with docs.transaction_one(community_key(cid)) as db:
-        table = db.table("projects")
-        found = table.get(Query().id == prid)
-        if found is None:
-            raise NotFound("没有找到这个项目。")
-        table.update({"status": status, "updated_at": stamp(at)}, doc_ids=[found.doc_id])
+    table = db.table("projects")
+    found = table.get(Query().id == prid)
+    if found is None:
+        raise NotFound("没有找到这个项目。")
+    table.update({"status": status, "updated_at": stamp(at)}, doc_ids=[found.doc_id])
     return dict(found, status=status)
 
 

@@ -87,30 +87,38 @@ def create_resource(
     at=None,
 ) -> dict:
     """Add a resource (active) to the community's list."""
-    places.get_community(cid)
-    fields = _clean(
-        {
-            "name": name,
-            "kind": kind,
-            "provider": provider,
-            "provider_type": provider_type,
-            "contact": contact,
-            "description": description,
-            "availability": availability,
-        }
+    resource = new_resource(
+        cid,
+        by,
+        name=name,
+        kind=kind,
+        provider=provider,
+        provider_type=provider_type,
+        contact=contact,
+        description=description,
+        availability=availability,
+        at=at,
     )
+    with docs.transaction_one(community_key(cid)) as db:
+        db.table("resources").insert(resource)
+    return resource
+
+
+def new_resource(cid: str, by: str, *, at=None, **fields) -> dict:
+    """A checked resource row (active) for the community's list, not stored yet: a
+    驻区单位's pledge inserts it into ``communities/<cid>/main`` in the same transaction
+    as the unit's own record of it (``units.pledge_resource``)."""
+    places.get_community(cid)
+    clean = _clean(dict(fields, active=True))
     at = at or now()
-    resource = dict(
-        fields,
+    return dict(
+        clean,
         id=new_id(),
         community_id=cid,
         created_at=stamp(at),
         created_by=by,
         updated_at=stamp(at),
     )
-    with docs.transaction_one(community_key(cid)) as db:
-        db.table("resources").insert(resource)
-    return resource
 
 
 def update_resource(cid: str, rid: str, *, at=None, **fields) -> dict:

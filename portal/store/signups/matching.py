@@ -23,6 +23,7 @@ from kb import data as kbdata
 
 from ..accounts import users as accounts
 from .. import reports
+from . import listing
 from . import signup as signups
 from ..base import now
 
@@ -36,7 +37,7 @@ def _mask(free_time) -> int:
 
 
 class _Index:
-    """The district's open shifts (``signups.district_open_shifts``) arranged for ranking.
+    """The district's open shifts (``listing.district_open_shifts``) arranged for ranking.
 
     Posts are numbered; ``post_rows[p]`` are the indices (into ``rows``) of post p's
     shifts in date order, ``by_skill[s]`` the posts asking for skill s (a post once per
@@ -195,7 +196,7 @@ def recommend_shifts(
 ) -> list[dict]:
     """Open shifts ranked by skill match, own community, availability, then date."""
     person = _Person(uid, at)
-    index = _index(signups.district_open_shifts(at))
+    index = _index(listing.district_open_shifts(at))
     counts = person.counts(index)
     scored = [
         (*counts[p], index.post_cid[p] != person.own, index.miss(n, person.mask))
@@ -231,7 +232,7 @@ def recommend_posts(
     each shift row is as in ``recommend_shifts`` plus ``extra``: its own other reasons.
     """
     person = _Person(uid, at)
-    index = _index(signups.district_open_shifts(at))
+    index = _index(listing.district_open_shifts(at))
     counts = person.counts(index)
     best = index.best(person.mask)
     own, cid = person.own, index.post_cid

@@ -8,7 +8,6 @@ capacity check); the order is always person then file, so no deadlock.
 
 from __future__ import annotations
 
-import bisect
 from datetime import datetime, timedelta
 
 from tinydb import Query
@@ -17,7 +16,16 @@ from .. import backend as docs
 from .. import people, places, posts, skill_requests
 from ..accounts import users as accounts
 from ..records import attendance
-from ..base import NotFound, StoreError, new_id, now, person_key, signups_key, stamp
+from ..base import (
+    NotFound,
+    StoreError,
+    community_key,
+    new_id,
+    now,
+    person_key,
+    signups_key,
+    stamp,
+)
 
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
 ACTIVE = (CONFIRMED, WAITING)
@@ -57,7 +65,11 @@ def roster(cid: str, sid: str) -> dict:
     """The confirmed list and the waiting list of a shift, with each person's account."""
     shift, post = posts.get_shift(cid, sid)
     slot = _view(cid, posts.shift_month(shift))["by_shift"].get(sid, {CONFIRMED: [], WAITING: []})
-    users = accounts.users_by_ids(r["uid"] for r in slot[CONFIRMED] + slot[WAITING])
+    uids = {r["uid"] for r in slot[CONFIRMED] + slot[WAITING]}
+    # Their account documents looked up together (up to sixteen shards: one query on
+    # PostgreSQL instead of one each).
+    docs.prefetch(_account_keys(uids))
+    users = accounts.users_by_ids(uids)
 
     def attach(rows):
         return [dict(r, user=users.get(r["uid"])) for r in rows]
@@ -70,6 +82,17 @@ def roster(cid: str, sid: str) -> dict:
     }
 
 
+def _account_keys(uids) -> set[str]:
+    """The account documents holding these users (ids of another shape are left out)."""
+    found = set()
+    for uid in uids:
+        try:
+            found.add(accounts.user_file(uid))
+        except NotFound:
+            continue
+    return found
+
+
 def user_signups(
     uid: str, include_cancelled: bool = False, months=None, upcoming_at: datetime | None = None
 ) -> list[dict]:
@@ -80,9 +103,13 @@ def user_signups(
     """
     rows = []
     since = upcoming_at.strftime("%Y-%m") if upcoming_at is not None else None
-    for cid, month in people.signup_parts(uid, months):
-        if since is not None and not is_upcoming(month, since):
-            continue
+    parts = [
+        (cid, month)
+        for cid, month in people.signup_parts(uid, months)
+        if since is None or is_upcoming(month, since)
+    ]
+    _prefetch(parts)
+    for cid, month in parts:
         view = _view(cid, month)
         for row in view["by_user"].get(uid, []):
             if row["status"] == CANCELLED and not include_cancelled:
@@ -105,6 +132,14 @@ def user_signups(
                 )
             )
     return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
+
+
+def _prefetch(parts, *more: str) -> None:
+    """Look up these community-months and their communities' documents together (one
+    query on PostgreSQL instead of one per document as each is first read)."""
+    keys = [signups_key(cid, month) for cid, month in parts]
+    keys += [community_key(cid) for cid in {cid for cid, _month in parts}]
+    docs.prefetch([*keys, *more])
 
 
 def is_upcoming(month: str, at: datetime | str) -> bool:
@@ -175,6 +210,14 @@ def sign_up(
             raise StoreError("只有在职党员和志愿者可以报名服务岗位。")
         if user.get("disabled"):
             raise StoreError("您的账号已停用，不能报名。")
+        # What the checks below read, looked up at once: the months of the absence
+        # window, and the shift's month in every community with the person's sign-ups
+        # (for overlaps) with those communities.
+        first, last = (at - timedelta(days=no_show_days)).strftime("%Y-%m"), at.strftime("%Y-%m")
+        parts = people.signup_parts(uid)
+        window = [signups_key(c, m) for c, m in parts if first <= m <= last]
+        same = [p for p in parts if p[1] == posts.shift_month(shift)]
+        _prefetch(same, community_key(cid), *window)
         attendance.no_show_block(uid, at, no_show_limit, no_show_days)
         shift, post = _current_shift(cid, sid, at)
         missing = [
@@ -211,9 +254,8 @@ def sign_up(
             if posts.shift_month(shift) != month:  # moved to another month meanwhile
                 raise StoreError("这个班次的日期刚刚调整，请刷新页面后重新报名。")
             table = db.table("signups")
-            q = Query()
-            taken = table.count((q.shift_id == sid) & (q.status == CONFIRMED))
-            queue = table.count((q.shift_id == sid) & (q.status == WAITING))
+            statuses = [r["status"] for r in table.search(Query().shift_id == sid)]
+            taken, queue = statuses.count(CONFIRMED), statuses.count(WAITING)
             # A free place goes to whoever waits first, never to a newcomer.
             confirmed = taken < shift["capacity"] and queue == 0
             row = {
@@ -243,7 +285,10 @@ def cancel_signup(
     shift, _post = posts.get_shift(cid, sid)
     start = posts.shift_start(shift)
     with docs.transaction_one(signups_key(cid, posts.shift_month(shift))) as db:
-        if posts.shift_month(posts.get_shift(cid, sid)[0]) != posts.shift_month(shift):
+        # The shift as stored now, read once: a change of its date or capacity holds this
+        # file's lock to write it, so it cannot change while the block runs.
+        fresh = posts.get_shift(cid, sid)[0]
+        if posts.shift_month(fresh) != posts.shift_month(shift):
             raise StoreError("这个班次的日期刚刚调整，请刷新页面后重试。")
         table = db.table("signups")
         q = Query()
@@ -259,8 +304,7 @@ def cancel_signup(
         table.update({"status": CANCELLED, "cancelled_at": stamp(at)}, doc_ids=[mine.doc_id])
         promoted = []
         if mine["status"] == CONFIRMED:
-            # The capacity as stored now: a change to it holds this file's lock to write it.
-            capacity = posts.get_shift(cid, sid)[0]["capacity"]
+            capacity = fresh["capacity"]
             taken = table.count((q.shift_id == sid) & (q.status == CONFIRMED))
             promoted = promote_waiters(table, sid, capacity - taken, at)
     # The cancellation and the promotion are one write: a crash leaves both or neither.
@@ -268,56 +312,3 @@ def cancel_signup(
         "cancelled": dict(mine, status=CANCELLED),
         "promoted": promoted[0] if promoted else None,
     }
-
-
-_blocks: dict[str, tuple] = {}
-
-
-def _open_block(community: dict, this_month: str) -> tuple[list[str], list[dict]]:
-    """A community's open shifts with their counts, sorted by start, cached per process
-    until the community's file or one of the month files involved changes."""
-    cid = community["id"]
-    index = posts.community_index(cid)
-    # Only months not over yet: the cost does not grow with the community's history.
-    months = sorted(m for m in index["open_months"] if is_upcoming(m, this_month))
-    stamps = tuple(docs.version(signups_key(cid, m)) for m in months)
-    hit = _blocks.get(cid)
-    if hit and hit[0] is index and hit[1] == stamps:
-        return hit[2], hit[3]
-    keys, rows = [], []
-    for key, shift, post in index["open_sorted"]:
-        if posts.shift_month(shift) not in months:
-            continue
-        keys.append(key)
-        rows.append(
-            {"shift": shift, "post": post, "community": community, **shift_counts(cid, shift)}
-        )
-        rows[-1]["date_key"] = (shift["date"] or "9999", shift["start"] or "")
-        rows[-1]["slot"] = posts.shift_slot(shift)
-        rows[-1]["wanted"] = tuple(posts.wanted_skills(post))
-        rows[-1]["required"] = tuple(posts.required_skills(post))
-    _blocks[cid] = (index, stamps, keys, rows)
-    return keys, rows
-
-
-_district: list = [None, None]  # [(district stamp, minute), rows]
-
-
-def district_open_shifts(at: datetime | None = None) -> list[dict]:
-    """Every shift open for sign-up in the district, with post, community and free places.
-
-    Cached per process until a community's file changes anywhere (one ``stat`` of the
-    district stamp) or the minute turns. The rows are shared: copy one before changing it.
-    """
-    at = at or now()
-    moment = at.strftime("%Y-%m-%d %H:%M")
-    # A new community also changes it (the places document is one of those it watches).
-    key = (docs.district_version(), moment)
-    if _district[0] == key and key[0] is not None:
-        return _district[1]
-    rows = []
-    for community in places.list_communities():
-        keys, block = _open_block(community, moment[:7])
-        rows.extend(block[bisect.bisect_right(keys, moment) :])
-    _district[:] = [key, rows]
-    return rows
