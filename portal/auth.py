@@ -6,6 +6,8 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from . import store
 
@@ -42,6 +44,27 @@ def _load_user() -> None:
             session.clear()
             return
         g.user = user
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key.
+
+    Flask builds a new serializer (and probes it with a trial dump) twice a request, once
+    to read the cookie and once to re-sign it; the cookie, its signature and its expiry
+    are exactly Flask's. A new SECRET_KEY or fallback list gets a new serializer."""
+
+    def __init__(self) -> None:
+        self._built: tuple[tuple, URLSafeTimedSerializer | None] = ((), None)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built_for, serializer = self._built
+        if built_for != keys or serializer is None:
+            serializer = super().get_signing_serializer(app)
+            self._built = (keys, serializer)
+        return serializer
 
 
 def login(user: dict) -> None:
@@ -151,4 +174,5 @@ def communities_in_scope(user: dict) -> list[dict]:
 
 
 def register(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     app.before_request(_load_user)

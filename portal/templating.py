@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request, url_for
 
 from kb import data as kbdata
 
@@ -39,6 +39,20 @@ def shift_label(shift: dict) -> str:
     return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）{shift['start']}–{shift['end']}"
 
 
+def fixed_url(endpoint: str, filename: str | None = None) -> str:
+    """``url_for`` of a link that takes no arguments (the header's links, static files),
+    built once per app and script root instead of on every page: such a URL depends on
+    nothing else (no URL defaults are registered, and these links are never external)."""
+    cache = current_app.extensions.setdefault("portal_fixed_urls", {})
+    key = (request.script_root, endpoint, filename)
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = (
+            url_for(endpoint, filename=filename) if filename is not None else url_for(endpoint)
+        )
+    return url
+
+
 def _context() -> dict:
     user = getattr(g, "user", None)
     return {
@@ -54,5 +68,6 @@ def _context() -> dict:
 
 def register(app: Flask) -> None:
     app.context_processor(_context)
+    app.add_template_global(fixed_url, "fixed_url")
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_filter(shift_label, "shift_label")

@@ -8,10 +8,7 @@ exactly what they saw, and the store checks every row again before writing any.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
 
 from flask import flash, g, redirect, render_template, url_for
 
@@ -20,6 +17,7 @@ from forms.grids import IMPORT_MAX_BYTES, ConfirmImportForm, ImportForm
 from .. import admin as _admin
 from .. import auth, store
 from ..records.exports import export_response
+from ..spreadsheets import UnreadableFile, read_upload
 from .admin import bp
 
 EXAMPLE_ROWS = [  # 示例: what a filled-in template looks like
@@ -27,10 +25,6 @@ EXAMPLE_ROWS = [  # 示例: what a filled-in template looks like
     ["1", "", "", "西四北三条7号院", "院", "12", ""],
     ["2", "第二网格", "张某某", "3号楼2单元", "单元", "24", "赵某某"],
 ]
-
-
-class UnreadableFile(ValueError):
-    """The file cannot be read as the template (wrong format, wrong columns)."""
 
 
 @bp.route("/template.<fmt>")
@@ -44,55 +38,6 @@ def template(cid: str, fmt: str):
     )
 
 
-def _rows_from_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise UnreadableFile("无法识别文件的编码，请另存为 UTF-8 的 CSV，或直接使用 .xlsx 模板。")
-
-
-def _rows_from_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UnreadableFile("无法打开这个 .xlsx 文件，请确认它是用模板填写并保存的表格。") from exc
-    sheet = book.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append(["" if v is None else str(v).strip() for v in values])
-    book.close()
-    return rows
-
-
-def read_rows(filename: str, data: bytes) -> list[dict]:
-    """The template's rows as dicts by column, empty rows left out."""
-    table = _rows_from_xlsx(data) if filename.lower().endswith(".xlsx") else _rows_from_csv(data)
-    if not table:
-        raise UnreadableFile("表格是空的。")
-    header = [h.strip() for h in table[0]]
-    missing = [c for c in store.GRID_IMPORT_COLUMNS if c not in header]
-    if missing:
-        raise UnreadableFile("表头缺少这些列：" + "、".join(missing) + "。请使用页面上的模板。")
-    rows = []
-    for values in table[1:]:
-        row = {
-            c: (values[header.index(c)] if header.index(c) < len(values) else "")
-            for c in store.GRID_IMPORT_COLUMNS
-        }
-        rows.append({k: (v or "").strip() for k, v in row.items()})
-    while rows and not any(rows[-1].values()):
-        rows.pop()
-    if not rows:
-        raise UnreadableFile("表格里除了表头没有内容。")
-    return rows
-
-
 @bp.route("/import", methods=["GET", "POST"])
 def import_page(cid: str):
     """Upload the filled-in template; a valid file leads to the preview."""
@@ -100,11 +45,8 @@ def import_page(cid: str):
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(IMPORT_MAX_BYTES + 1)
         try:
-            if len(data) > IMPORT_MAX_BYTES:
-                raise UnreadableFile("表格不能超过 2 MB，请分批导入。")
-            rows = read_rows(upload.filename, data)
+            rows = read_upload(upload, upload.filename, store.GRID_IMPORT_COLUMNS, IMPORT_MAX_BYTES)
         except UnreadableFile as exc:
             form.file.errors.append(str(exc))
         else:

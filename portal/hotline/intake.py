@@ -5,10 +5,6 @@ order made from a need (社区、街道、区) or from a 小巷管家's own find
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from forms.hotline import IMPORT_MAX_BYTES, ConfirmImportForm, ImportForm, ManualOrderForm
@@ -17,6 +13,7 @@ from forms.posts import ActionForm
 from .. import auth, store
 from ..admin import flash_form_errors
 from ..records.exports import export_response
+from ..spreadsheets import UnreadableFile, read_upload
 from .scope import actor, bp, chosen_unit, user_units
 
 EXAMPLE_ROWS = [  # 示例: what a filled-in template looks like
@@ -47,67 +44,6 @@ EXAMPLE_ROWS = [  # 示例: what a filled-in template looks like
 ]
 
 
-class UnreadableFile(ValueError):
-    """The file cannot be read as the template (wrong format, wrong columns)."""
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel keeps numbers (a phone, a number of days) as floats
-    return str(value).strip()
-
-
-def _table(filename: str, data: bytes) -> list[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise UnreadableFile(
-                "无法打开这个 .xlsx 文件，请确认它是用模板填写并保存的表格。"
-            ) from exc
-        rows = [
-            [_cell(v) for v in values] for values in book.worksheets[0].iter_rows(values_only=True)
-        ]
-        book.close()
-        return rows
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            return list(csv.reader(io.StringIO(data.decode(encoding))))
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("无法识别文件的编码，请另存为 UTF-8 的 CSV，或直接使用 .xlsx 模板。")
-
-
-def read_rows(filename: str, data: bytes) -> list[dict]:
-    """The template's rows as dicts by column, empty rows left out at the end."""
-    table = _table(filename, data)
-    if not table:
-        raise UnreadableFile("表格是空的。")
-    header = [h.strip() for h in table[0]]
-    columns = store.HOTLINE_IMPORT_COLUMNS
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise UnreadableFile("表头缺少这些列：" + "、".join(missing) + "。请使用页面上的模板。")
-    places = [header.index(c) for c in columns]
-    rows = [
-        {
-            c: (values[i].strip() if i < len(values) else "")
-            for c, i in zip(columns, places, strict=True)
-        }
-        for values in table[1:]
-    ]
-    while rows and not any(rows[-1].values()):
-        rows.pop()
-    if not rows:
-        raise UnreadableFile("表格里除了表头没有内容。")
-    return rows
-
-
 def _district_only() -> None:
     if g.user["role"] != "district_admin":
         abort(403)
@@ -130,11 +66,10 @@ def import_page():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(IMPORT_MAX_BYTES + 1)
         try:
-            if len(data) > IMPORT_MAX_BYTES:
-                raise UnreadableFile("表格不能超过 4 MB，请分批导入。")
-            rows = read_rows(upload.filename, data)
+            rows = read_upload(
+                upload, upload.filename, store.HOTLINE_IMPORT_COLUMNS, IMPORT_MAX_BYTES
+            )
         except UnreadableFile as exc:
             form.file.errors.append(str(exc))
         else:
