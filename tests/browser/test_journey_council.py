@@ -213,7 +213,10 @@ def test_council_five_stages(journey, viewport, live_store):
     expect(flash(admin)).to_contain_text("议事会已安排")
     qr = admin.locator("img[alt='议事会签到二维码']")
     expect(qr).to_be_visible()
-    assert admin.evaluate("img => img.naturalWidth > 0", qr.element_handle())
+    # Visible comes before loaded: wait until the QR image has decoded (it fails on error).
+    admin.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10_000
+    )
     code = admin.locator("#meeting-code").inner_text().strip()
     assert re.fullmatch(r"\d{6}", code)
     mid = re.search(r"/m/([0-9a-f]+)$", admin.url).group(1)
