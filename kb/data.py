@@ -30,11 +30,15 @@ from .checks import (
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "content" / "data"
 
+# libyaml's safe loader reads the lists about 6× faster than the pure-Python one
+# (it is in PyYAML's wheels); the same safe subset of YAML either way.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _read(path: Path) -> dict:
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise DataError(path.name, "(整个文件)", f"不是合法的 YAML：{exc}") from None
     if not isinstance(data, dict):

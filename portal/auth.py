@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from . import store
 
@@ -47,11 +48,15 @@ def _load_user() -> None:
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signing serializer built once per key.
+    """Flask's signed-cookie sessions, signed by a serializer built once per key, and
+    re-signed only when something changed or the cookie is older than REFRESH_AFTER.
 
-    Flask builds a new serializer (and probes it with a trial dump) twice a request, once
-    to read the cookie and once to re-sign it; the cookie, its signature and its expiry
-    are exactly Flask's. A new SECRET_KEY or fallback list gets a new serializer."""
+    Flask builds a new serializer (and probes it with a trial dump) twice a request, and
+    re-signs a permanent session on every response so that its expiry slides. The cookie,
+    its signature and its lifetime stay exactly Flask's; only the slide moves in steps of
+    REFRESH_AFTER (seconds, config SESSION_REFRESH_AFTER) instead of on every click — a
+    7-day session then ends between 7 days and 7 days minus that step after the last
+    visit. Whether a session is still live is decided on the server (``_load_user``)."""
 
     def __init__(self) -> None:
         self._built: tuple[tuple, URLSafeTimedSerializer | None] = ((), None)
@@ -65,6 +70,33 @@ class SessionCookies(SecureCookieSessionInterface):
             serializer = super().get_signing_serializer(app)
             self._built = (keys, serializer)
         return serializer
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.signed_at = signed_at  # type: ignore[attr-defined]
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        if signed_at is None:
+            return True
+        age = (datetime.now(UTC) - signed_at).total_seconds()
+        return age >= app.config.get("SESSION_REFRESH_AFTER", 600)
 
 
 def login(user: dict) -> None:

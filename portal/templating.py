@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, render_template, request, url_for
+from markupsafe import Markup
 
 from kb import data as kbdata
 
@@ -53,6 +57,107 @@ def fixed_url(endpoint: str, filename: str | None = None) -> str:
     return url
 
 
+# A value that no URL needs to quote, in a path segment or a query (ids, codes, formats).
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9._~-]+\Z")
+_MARK = re.compile(r"~~(\w+)~~")
+
+
+def fast_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` built from a pattern made once per endpoint and
+    argument names: a page with dozens of links to rows (``cid``, ``sid`` …) pays for
+    one ``url_for`` per kind of link. Values that would need quoting, relative or
+    special endpoints and routes whose converters refuse the placeholders go through
+    ``url_for`` itself, so the URL is always exactly ``url_for``'s."""
+    plain = (
+        endpoint[:1] != "."
+        and all(isinstance(v, str) and _PLAIN_VALUE.match(v) for v in values.values())
+        and not any(k[:1] == "_" for k in values)
+    )
+    if not plain:
+        return url_for(endpoint, **values)
+    cache = current_app.extensions.setdefault("portal_url_patterns", {})
+    key = (request.script_root, endpoint, tuple(values))
+    parts = cache.get(key)
+    if parts is None:
+        try:
+            marks: dict[str, Any] = {name: f"~~{name}~~" for name in values}
+            pattern = url_for(endpoint, **marks)
+        except LookupError:  # werkzeug's BuildError: a converter refused a placeholder
+            pattern = ""
+        # ["/portal/c/", "cid", "/shifts/", "sid", ""]: literals and names alternate;
+        # a placeholder that came out quoted or twice means: no pattern for this link.
+        parts = _MARK.split(pattern)
+        if sorted(parts[1::2]) != sorted(values):
+            parts = []
+        cache[key] = parts
+    if not parts:
+        return url_for(endpoint, **values)
+    return "".join(values[part] if n % 2 else part for n, part in enumerate(parts))
+
+
+# The community admin's sub-navigation: (endpoint, label), and the pages that light up
+# another item than their own.
+COMMUNITY_NAV = (
+    ("community_dashboard.dashboard", "概览"),
+    ("reports_admin.report_ins", "报到审核"),
+    ("reports_admin.members", "成员"),
+    ("grids_admin.index", "网格"),
+    ("posts_admin.posts", "岗位"),
+    ("posts_admin.new_post", "发布岗位"),
+    ("community_lists.index", "三个清单"),
+    ("attendance_admin.no_shows", "缺席限制"),
+    ("attendance_admin.quarterly", "季度汇总"),
+    ("certificates_admin.index", "证明审核"),
+    ("council_admin.index", "议事厅"),
+    ("admin_accounts.reset_code", "重置码"),
+)
+_NAV_ALIASES = {
+    "reports_admin.confirm_skills": "reports_admin.members",
+    "posts_admin.post": "posts_admin.posts",
+    "posts_admin.roster": "posts_admin.posts",
+    "attendance_admin.attendance": "posts_admin.posts",
+    "attendance_admin.quarterly_letter": "attendance_admin.quarterly",
+}
+_NAV_SECTIONS = ("community_lists.", "grids_admin.", "council_admin.")
+_NAV_KEPT = 4096
+
+
+def community_nav(cid: str, pending=None) -> Markup:
+    """The sub-navigation of a community's admin pages, with the current page's item
+    marked, drawn once per script root, community, page and pending count (it is on
+    every community admin page, and its twelve links cost more than many a page's
+    content)."""
+    here = request.endpoint or ""
+    here = _NAV_ALIASES.get(here, here)
+    for section in _NAV_SECTIONS:
+        if here.startswith(section):
+            here = section + "index"
+    cache = current_app.extensions.setdefault("portal_community_nav", {})
+    key = (request.script_root, cid, here, pending)
+    html = cache.get(key)
+    if html is None:
+        if len(cache) >= _NAV_KEPT:
+            cache.clear()
+        html = cache[key] = Markup(
+            render_template(
+                "_admin_nav.html", items=COMMUNITY_NAV, cid=cid, here=here, pending=pending
+            )
+        )
+    return html
+
+
+_PAGE_MARK = "__page__"
+
+
+def page_url_maker() -> Callable[[int], str]:
+    """A function of a page number giving this page's URL with ``page`` set and every
+    other query argument kept: ``url_for`` runs once for all the page links."""
+    args: dict[str, Any] = dict(request.view_args or {}, **request.args.to_dict())
+    args["page"] = _PAGE_MARK
+    head, _mark, tail = url_for(request.endpoint or "", **args).rpartition(_PAGE_MARK)
+    return lambda n: f"{head}{n}{tail}"
+
+
 def _context() -> dict:
     user = getattr(g, "user", None)
     return {
@@ -69,5 +174,8 @@ def _context() -> dict:
 def register(app: Flask) -> None:
     app.context_processor(_context)
     app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_global(page_url_maker, "page_url_maker")
+    app.add_template_global(fast_url, "fast_url")
+    app.add_template_global(community_nav, "community_nav")
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_filter(shift_label, "shift_label")

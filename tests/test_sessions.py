@@ -120,3 +120,49 @@ def test_sessions_are_bounded_and_not_in_the_data_export(app, world):
     assert store.session_is_live(store.get_user(uid), token)
     store.end_session(uid, token)
     assert not store.session_is_live(store.get_user(uid), token)
+
+
+def _cookie_header(response) -> str:
+    return ";".join(v for k, v in response.headers.items() if k == "Set-Cookie")
+
+
+def test_cookie_is_re_signed_only_when_changed_or_stale(app, world):
+    """Each response used to re-sign the cookie; now only a change or an old cookie does,
+    and an old one still slides its expiry forward."""
+    client, _ = _logged_in(app, world.member["phone"])
+    client.get("/portal/me")  # the page's form puts the CSRF secret into the session
+    assert "portal_session=" not in _cookie_header(client.get("/portal/me"))
+    app.config["SESSION_REFRESH_AFTER"] = 0  # every cookie is now old enough
+    refreshed = _cookie_header(client.get("/portal/me"))
+    assert "portal_session=" in refreshed and "Expires=" in refreshed
+    app.config["SESSION_REFRESH_AFTER"] = 600
+    assert "portal_session=" not in _cookie_header(client.get("/portal/me"))
+    # a change is always written: logging out clears the session cookie
+    token = csrf_token(client, "/portal/me")
+    out = client.post("/portal/logout", data={"csrf_token": token})
+    assert out.status_code == 302 and "portal_session=" in _cookie_header(out)
+    assert client.get("/portal/me").status_code == 302
+
+
+def test_signed_csrf_token_is_reused_and_still_checked(app, world, monkeypatch):
+    from portal import security
+
+    signed = []
+    real = security.generate_csrf
+    monkeypatch.setattr(security, "generate_csrf", lambda: signed.append(1) or real())
+    client, _ = _logged_in(app, world.member["phone"])
+    client.get("/portal/me")  # the first form puts the raw token into the session
+    first = csrf_token(client, "/portal/me")  # signed by the hook, then cached
+    before = len(signed)
+    for _ in range(3):
+        assert csrf_token(client, "/portal/me") == first
+    assert len(signed) == before  # served from the cache, not signed again
+    monkeypatch.setattr(security, "TOKEN_REUSE_SECONDS", 0)  # past the reuse window
+    csrf_token(client, "/portal/profile")
+    assert len(signed) == before + 1
+    response = client.post("/portal/logout", data={"csrf_token": first + "x"})
+    assert response.status_code == 400  # a tampered token is still refused
+    another, _ = _logged_in(app, world.member["phone"])
+    foreign = another.post("/portal/logout", data={"csrf_token": first})
+    assert foreign.status_code == 400  # another session's token is refused
+    assert client.post("/portal/logout", data={"csrf_token": first}).status_code == 302

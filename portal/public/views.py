@@ -11,8 +11,10 @@ from kb import data as kbdata
 
 from ..grids.admin import place_form
 from .. import store
+from .cards import post_card_html
 
 bp = Blueprint("public", __name__, template_folder="templates", url_prefix="/portal")
+bp.add_app_template_global(post_card_html, "post_card_html")
 PAGE_SIZE = 15
 
 
