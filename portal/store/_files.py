@@ -30,8 +30,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
+
 from . import _journal
-from .backend import dumps, touches_district
+from .backend import dumps, loads, touches_district
 
 
 class CorruptFile(Exception):
@@ -77,16 +79,16 @@ def stat_key(path: Path):
 
 def load(path: Path) -> dict:
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise CorruptFile(path, str(exc)) from None
-    if not text.strip():
+    if not raw.strip():
         raise CorruptFile(path, "文件为空")
     try:
-        data = json.loads(text)
+        data = loads(raw)  # also refuses bytes that are not UTF-8
     except ValueError as exc:
         raise CorruptFile(path, f"JSON 解析失败：{exc}") from None
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
@@ -220,7 +222,7 @@ def commit(folder: Path, writes: list[tuple[Path, dict]]) -> None:
     slot = _journal.take(folder / JOURNAL_DIR)
     replaced = 0
     try:
-        slot.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        slot.write(orjson.dumps(record))
         if after_write is not None:
             after_write(slot.path)
         for _path in _replace_all(folder, texts):

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import secrets
 import threading
@@ -47,6 +46,7 @@ from .backend import (
     Snapshot,
     document_handle,
     dumps,
+    loads,
     pending_writes,
     touches_district,
 )
@@ -77,7 +77,7 @@ class _Entry:
 
 
 def _parsed(rows: dict[str, str], key: str) -> dict:
-    return json.loads(rows[key]) if key in rows else {}
+    return loads(rows[key]) if key in rows else {}
 
 
 def _unavailable(exc: BaseException) -> BackendUnavailable:
@@ -239,7 +239,7 @@ class PostgresBackend(Backend):
                     self._cache.move_to_end(key)
             return hit
         assert text is not None  # no body only when the cached version was current
-        entry = _Entry(version, json.loads(text), len(text))
+        entry = _Entry(version, loads(text), len(text))
         with self._cache_lock:
             old = self._cache.pop(key, None)
             self._cached_bytes += entry.size - (old.size if old else 0)
@@ -579,7 +579,7 @@ class _PostgresSnapshot(Snapshot):
         with self.conn.cursor(name="snapshot_documents") as cur:
             cur.execute("SELECT key, body::text FROM documents ORDER BY key")
             for key, text in cur:
-                yield key, json.loads(text)
+                yield key, loads(text)
 
     def blobs(self) -> Iterator[tuple[str, bytes]]:
         with self.conn.cursor(name="snapshot_blobs") as cur:

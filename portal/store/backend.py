@@ -33,6 +33,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
@@ -87,7 +88,15 @@ def pending_writes(keys: Iterable[Any], dbs: Iterable[TinyDB]) -> list[tuple[Any
 
 
 def dumps(tables: dict) -> str:
-    return json.dumps(tables, ensure_ascii=False, separators=(",", ":"))
+    """A document as the compact UTF-8 JSON the store keeps: what ``json.dumps(tables,
+    ensure_ascii=False, separators=(",", ":"))`` writes, made by orjson about five
+    times faster (a sign-up re-writes its whole month document)."""
+    return orjson.dumps(tables, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+def loads(text: str | bytes) -> Any:
+    """A stored document's JSON read back (orjson; its errors are ``ValueError``s)."""
+    return orjson.loads(text)
 
 
 def checksum(tables: dict) -> str:
