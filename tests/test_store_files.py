@@ -83,8 +83,15 @@ def test_district_version_follows_community_writes_only(backend):
     before = backend.district_version()
     _append_many(backend, "audit/2026-01", 1, 0)
     assert backend.district_version() == before
+    # A community's other documents (ballots, grids …) are not in the open-shift list.
+    _append_many(backend, "communities/ca/ballots-v1-0", 1, 0)
+    _append_many(backend, "communities/ca/grids", 1, 0)
+    assert backend.district_version() == before
     _append_many(backend, "communities/ca/main", 1, 0)
-    assert backend.district_version() != before
+    after_posts = backend.district_version()
+    assert after_posts != before
+    _append_many(backend, "communities/ca/signups-2026-03", 1, 0)
+    assert backend.district_version() != after_posts
 
 
 def _hold_try_lock(backend, name, queue):
