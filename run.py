@@ -262,7 +262,9 @@ def serve(args) -> int:
     from werkzeug.serving import run_simple
 
     from portal import create_app
+    from portal.config import tune_garbage_collector
 
+    tune_garbage_collector()
     app = create_app(_app_config(args))
     print(
         f"知识库： http://{args.host}:{args.port}/\n门户：   http://{args.host}:{args.port}/portal/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import secrets
 import tempfile
@@ -108,3 +109,15 @@ def load_secret_key(data_dir: Path) -> str:
     if len(key) < 32:
         raise RuntimeError(f"密钥文件 {path} 内容无效，请删除后重新启动以生成新密钥。")
     return key
+
+
+def tune_garbage_collector() -> None:
+    """For a serving process: run the cyclic garbage collector less often.
+
+    The store keeps parsed documents in memory, hundreds of thousands of small dicts and
+    lists without cycles among them. At Python's default thresholds (700, 10, 10) the
+    collector walks them thousands of times a minute: about a tenth of a page's time and
+    more of a sign-up's, measured at district scale. Every 50,000 allocations instead of
+    700 still frees the cycles requests leave behind (contexts, template frames), a
+    little later and a few megabytes at most."""
+    gc.set_threshold(50_000, 20, 100)

@@ -9,5 +9,7 @@ app servers can serve it (docs/SCALE-OUT.md); each worker has its own connection
 """
 
 from portal import create_app
+from portal.config import tune_garbage_collector
 
+tune_garbage_collector()
 app = create_app()

@@ -58,3 +58,30 @@ def test_workers_starting_together_share_one_whole_secret_key(tmp_path):
         assert p.exitcode == 0
     keys = {queue.get() for _ in procs}
     assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+def test_the_production_entry_collects_garbage_less_often(tmp_path):
+    """portal.wsgi (what gunicorn serves) raises the collector's thresholds; importing the
+    app factory alone (tests, scripts) leaves Python's defaults."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import gc, {m}; print(gc.get_threshold())"
+    env = dict(os.environ, PORTAL_DATA_DIR=str(tmp_path / "data"))
+    served = subprocess.run(
+        [sys.executable, "-c", probe.format(m="portal.wsgi")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert served == "(50000, 20, 100)"
+    plain = subprocess.run(
+        [sys.executable, "-c", probe.format(m="portal")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert plain == "(700, 10, 10)"
