@@ -151,10 +151,14 @@ _PAGE_MARK = "__page__"
 
 def page_url_maker() -> Callable[[int], str]:
     """A function of a page number giving this page's URL with ``page`` set and every
-    other query argument kept: ``url_for`` runs once for all the page links."""
+    other query argument kept: ``url_for`` runs once for all the page links (for each
+    link only when another argument holds the placeholder itself)."""
     args: dict[str, Any] = dict(request.view_args or {}, **request.args.to_dict())
+    endpoint = request.endpoint or ""
+    if any(_PAGE_MARK in f"{key}{value}" for key, value in args.items()):
+        return lambda n: url_for(endpoint, **dict(args, page=n))
     args["page"] = _PAGE_MARK
-    head, _mark, tail = url_for(request.endpoint or "", **args).rpartition(_PAGE_MARK)
+    head, _mark, tail = url_for(endpoint, **args).partition(_PAGE_MARK)
     return lambda n: f"{head}{n}{tail}"
 
 

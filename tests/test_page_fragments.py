@@ -87,3 +87,19 @@ def test_community_nav_marks_the_page_and_counts_pending(app, world):
     AuthActions(other).login(world.street["phone"])
     html = other.get("/portal/admin/c/cb/").get_data(as_text=True)
     assert "/portal/admin/c/cb/posts" in html and "/portal/admin/c/ca/posts" not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?street=dongsi", "?page=3&street=dongsi", "?street=x__page__y", "?a=%E4%B8%9C+1"],
+)
+def test_page_links_are_url_for(app, query):
+    from portal.templating import page_url_maker
+
+    with app.test_request_context(f"/portal/posts{query}"):
+        from flask import request
+
+        link = page_url_maker()
+        for n in (1, 2, 17):
+            expected = url_for("public.posts", **dict(request.args.to_dict(), page=n))
+            assert link(n) == expected

@@ -1,6 +1,7 @@
 """为我推荐: ranking by skill match, own community, availability, then date."""
 
 from portal import store
+from tests.conftest import make_user
 
 
 def test_ranking_order_and_reasons(world):
@@ -53,3 +54,54 @@ def test_only_matching_filter_and_my_signup_marked(world):
     rows = {r["shift"]["id"]: r for r in store.recommend_shifts(world.member["uid"])}
     assert rows[legal["id"]]["mine"]["status"] == "confirmed"
     assert rows[culture["id"]]["mine"] is None
+
+
+def test_ranking_kept_per_profile_follows_profile_and_district_changes(world):
+    """The order is kept per profile for as long as the district's open shifts stay the
+    same: a change of skills, confirmed skills, free time or community must give the
+    new profile's order at once, and a new post must show up."""
+    uid = world.member["uid"]
+    monday, saturday = "2099-01-05", "2099-01-03"
+    legal, _s = world.post(title="法律岗", category="legal", day=monday)
+    culture, _s = world.post(title="文艺岗", category="culture", day=saturday)
+
+    def order():
+        return [g["post"]["id"] for g in store.recommend_posts(uid)[0]]
+
+    assert order() == [legal["id"], culture["id"]]  # lawyer matches 法律咨询
+    store.update_profile(uid, skills=["arts"])
+    assert order() == [culture["id"], legal["id"]]
+    store.update_profile(uid, skills=["arts", "lawyer"])  # one match each: the weekend
+    assert order() == [culture["id"], legal["id"]]
+    store.update_profile(uid, availability=["weekday_day"])  # now Monday morning
+    assert order() == [legal["id"], culture["id"]]
+    store.confirm_skills(uid, ["arts"])
+    assert order() == [culture["id"], legal["id"]]
+    other, _s = world.post(cid="cb", title="乙社区法律岗", category="legal", day=monday)
+    assert order() == [culture["id"], legal["id"], other["id"]]
+    store.update_profile(uid, home_cid="cb")
+    assert order() == [culture["id"], other["id"], legal["id"]]
+    store.sign_up("cb", store.post_shifts("cb", other["id"])[0]["id"], uid)
+    groups, _total = store.recommend_posts(uid)
+    assert groups[1]["shifts"][0]["mine"]["status"] == "confirmed"
+
+
+def test_a_page_kept_for_a_profile_shows_each_person_their_own_signups(world):
+    """Two members with one profile share the page kept for it, but not their sign-ups;
+    what a caller adds to the page it got stays out of the kept one."""
+    post, shift = world.post(title="法律岗", category="legal")
+    twin = make_user(
+        "13700000011", home_cid="ca", skills=["lawyer", "mediator"], availability=["weekend"]
+    )
+    store.sign_up("ca", shift["id"], world.member["uid"])
+    mine, total = store.recommend_posts(world.member["uid"], shown=2)
+    theirs, same_total = store.recommend_posts(twin["uid"], shown=2)
+    assert total == same_total == 1 and mine[0]["post"]["id"] == post["id"]
+    assert mine[0]["shifts"][0]["mine"]["status"] == "confirmed"
+    assert theirs[0]["shifts"][0]["mine"] is None
+    assert theirs[0]["reasons"] == mine[0]["reasons"]
+    mine[0]["url"] = "/changed"
+    mine[0]["shifts"][0]["label"] = "changed"
+    again, _total = store.recommend_posts(world.member["uid"], shown=2)
+    assert "url" not in again[0] and "label" not in again[0]["shifts"][0]
+    assert again[0]["shifts"][0]["mine"]["status"] == "confirmed"
