@@ -37,6 +37,15 @@ def _rows(tables) -> dict:
     return {"by_user": by_user, "by_id": by_id, "rows": list(by_id.values())}
 
 
+def _absences(tables) -> dict[str, list]:
+    """Per user: the month file's rows marked absent (most months have few or none)."""
+    by_user: dict[str, list] = {}
+    for row in tables.get("signups", {}).values():
+        if row.get("attendance") == ABSENT:
+            by_user.setdefault(row["uid"], []).append(row)
+    return by_user
+
+
 def month_rows(cid: str, month: str) -> dict:
     """The sign-up rows of one community-month (cached per version of the file)."""
     return docs.view(signups_key(cid, month), "attendance-rows", _rows)
@@ -203,9 +212,10 @@ def user_no_shows(uid: str, at: datetime | None = None, days: int = 90) -> list[
     for cid, month in people.signup_parts(uid):
         if month == "standing" or not first <= month <= last:
             continue
-        for row in month_rows(cid, month)["by_user"].get(uid, []):
-            if row.get("attendance") != ABSENT:
-                continue
+        # Every sign-up checks this, and the month's file changes with every sign-up in
+        # the community: a view of its absences alone is quick to build again.
+        absent = docs.view(signups_key(cid, month), "absences", _absences)
+        for row in absent.get(uid, []):
             try:
                 shift, post = posts.get_shift(cid, row["shift_id"])
             except NotFound:
