@@ -7,7 +7,7 @@ month for 3 months). Going through the store's steps one order at a time would t
 ``intake.new_order``, the 派单 change of ``flow``, the rating of ``feedback`` — and the
 remaining steps (签收, 联系, 答复, 结案) set the same fields as ``flow`` does; the documents
 the store keeps are then written through backend transactions, one per document: the month
-buckets, the 工单编号 index, the units' open lists (64 documents each) and the counters, the counters
+buckets, the 工单编号 index, the units' open lists (bucket documents) and the counters, the counters
 computed by the core's ``counters.recount``. Afterwards every month's counters are read back
 through ``store.hotline_counts`` and compared with ``store.hotline_recount`` of the orders
 read back through ``store.hotline_orders_of_month``: they must match.
@@ -218,7 +218,7 @@ def add_orders(store, district, now: datetime, months: int, per_month: int) -> d
     builder = Builder(district, now)
     rng = random.Random(23)
     open_rows: dict[tuple[str, str], list[dict]] = {}
-    numbers: dict[tuple[str, str], list[dict]] = {}
+    numbers: dict[str, dict[str, str]] = {}  # the 工单编号 index: one row per bucket
     counts = {"orders": 0, "open": 0, "closed": 0, "months": months, "per_month": per_month}
     samples: dict[str, list[str]] = {}  # cid -> open order ids
     for month in _months(now, months):
@@ -233,11 +233,9 @@ def add_orders(store, district, now: datetime, months: int, per_month: int) -> d
             order = builder.order(f"BH{month.replace('-', '')}{i:06d}", received, stage)
             orders.append(order)
             buckets.setdefault((model.bucket_of(order["id"]), "orders"), []).append(order)
-            numbers.setdefault((model.number_key(order["number"]), "numbers"), []).append(
-                {"number": order["number"], "id": order["id"]}
-            )
+            numbers.setdefault(model.number_key(order["number"]), {})[order["number"]] = order["id"]
             for unit in model.index_units(order):
-                key = queue.bucket_key(unit, order["id"])  # the unit's open list, split in 64
+                key = queue.bucket_key(unit, order["id"])  # the unit's open list, in buckets
                 open_rows.setdefault((key, "open"), []).append(model.entry(order))
             if order["state"] == model.CLOSED:
                 counts["closed"] += 1
@@ -247,16 +245,18 @@ def add_orders(store, district, now: datetime, months: int, per_month: int) -> d
                 if cid and order["holder"] == f"community:{cid}":
                     samples.setdefault(cid, []).append(order["id"])
         _write(buckets)
-        rows = {
-            (model.counts_key(month, unit), "counts"): [
-                dict(counters.zero(), unit=unit, month=month, **fields)
-            ]
-            for unit, fields in counters.recount(orders).items()
-        }
-        _write(rows)
+        units = counters.recount(orders)
+        _write(
+            {
+                (model.counts_key(month), "counts"): [
+                    dict(counters.zero(), unit=unit, month=month, **fields)
+                    for unit, fields in units.items()
+                ]
+            }
+        )
         counts["orders"] += len(orders)
-        log(f"  {month}: {len(orders):,} orders, {len(rows)} counter rows")
-    _write(numbers)
+        log(f"  {month}: {len(orders):,} orders, {len(units)} counter rows")
+    _write({(key, "numbers"): [{"map": found}] for key, found in numbers.items()})
     _write(open_rows)
     return {"counts": counts, "samples": samples}
 

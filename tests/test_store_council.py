@@ -391,6 +391,48 @@ def test_the_board_lists_matters_by_stage_with_masked_names_and_figures(c):
     assert store.council_hall_counts("ca") == {c.hall5: 2}
 
 
+def test_the_shared_renderings_are_kept_until_what_they_show_changes(c):
+    """The hall's board and the community's list of halls are rendered once per version
+    of what they show: a proposal (the council document) renders both again, a new
+    building (the grid structure) the list of halls, a vote's ballot neither."""
+    calls = {"board": 0, "halls": 0}
+
+    def board(board, meetings):
+        calls["board"] += 1
+        return f"{board['counts']}|{len(meetings)}"
+
+    def halls():
+        calls["halls"] += 1
+        rows = store.council_halls("ca")
+        return f"{len(rows)}|{store.council_hall_counts('ca')}"
+
+    def seen():
+        return (
+            store.council_board_fragment("ca", c.hall5, board),
+            store.council_halls_fragment("ca", halls),
+        )
+
+    first = seen()
+    assert seen() == first and calls == {"board": 1, "halls": 1}
+    p = _on_agenda(c)
+    after = seen()
+    assert calls == {"board": 2, "halls": 2}
+    assert after[0].startswith("{'propose': 0, 'discuss': 1") and after[1].endswith(
+        f"{{'{c.hall5}': 1}}"
+    )
+    store.add_building("ca", c.g2["id"], "楼", "9号楼", 20)
+    grown = seen()
+    assert calls == {"board": 2, "halls": 3} and grown[1].split("|")[0] == str(
+        int(after[1].split("|")[0]) + 1
+    )
+    vote = store.open_vote("ca", p["id"], c.w.admin_a["uid"], at=T0)
+    assert seen()[0].startswith("{'propose': 0, 'discuss': 0, 'decide': 1")
+    assert calls == {"board": 3, "halls": 4}
+    store.cast_vote("ca", vote["id"], c.people[0]["uid"], "yes", at=T0 + timedelta(hours=1))
+    seen()
+    assert calls == {"board": 3, "halls": 4}  # a ballot changes neither page
+
+
 def test_a_vote_is_not_closed_early_even_when_every_household_has_voted(c):
     """The rule printed on the page: a ballot may be changed until the announced close,
     so the window is never cut short, not even once every household has voted."""

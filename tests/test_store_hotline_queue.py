@@ -119,4 +119,6 @@ def test_bucket_index_follows_the_order_id():
         queue.bucket_key("street:dongsi", "202612-0a00000000") == "hotline/queue/street/dongsi/10"
     )
     assert queue.bucket_key("district", "202612-ff00000000") == "hotline/queue/district/63"
-    assert len(set(queue.unit_keys("grid:ca:g1"))) == queue.BUCKETS
+    assert len(set(queue.unit_keys("grid:ca:g1"))) == queue.buckets("grid:ca:g1") == 4
+    assert len(set(queue.unit_keys("district"))) == queue.BUCKETS == 64
+    assert queue.bucket_key("community:ca", "202612-0a00000000") == "hotline/queue/community/ca/02"

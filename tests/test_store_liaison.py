@@ -161,3 +161,89 @@ def test_requests_and_whistles_only_of_guided_communities(world):
     # Decided requests stay listed, after the waiting ones.
     later = store.request_whistle("ca", _need("ca")["id"], world.admin_a, "再提请")
     assert [r["id"] for r in store.liaison_requests(person["uid"])] == [later["id"], mine["id"]]
+
+
+def test_the_figures_kept_per_community_follow_every_write_and_the_clock(world):
+    """The home's figures are kept per community between calls (``_still``): each kind of
+    write they are read from shows on the next call, and lateness moves with ``at``."""
+    person, _row = _liaison(world, ("ca",))
+
+    def figures(at=None):
+        (o,) = store.liaison_overview(person["uid"], at)
+        return {
+            "pending": len(o["pending_report_ins"]),
+            "overdue": [n["id"] for n in o["overdue_needs"]],
+            "open": [w["id"] for w in o["open_whistles"]],
+            "late": [w["id"] for w in o["overdue_whistles"]],
+            "requests": len(o["pending_requests"]),
+            "members": o["coverage"]["members"],
+            "grid": o["routing"]["grid"],
+        }
+
+    start = figures()
+    assert start == {
+        "pending": 0,
+        "overdue": [],
+        "open": [],
+        "late": [],
+        "requests": 0,
+        "members": 0,
+        "grid": 0,
+    }
+    # The community's document: a report-in waiting, then confirmed.
+    report = store.submit_report_in(world.member["uid"], "ca")
+    assert figures()["pending"] == 1
+    store.confirm_report_in("ca", report["id"], world.admin_a["uid"])
+    assert figures()["pending"] == 0 and figures()["members"] == 1
+    # A need raised now is not late now, but is once its days have passed (same document).
+    need = _need(urgency="critical")
+    assert figures()["overdue"] == []
+    assert figures(store.now() + timedelta(days=2))["overdue"] == [need["id"]]
+    # The street's requests document.
+    store.request_whistle("ca", need["id"], world.admin_a, "请街道协调")
+    assert figures()["requests"] == 1
+    # The street's whistles: one raised in an earlier month (another month's document and
+    # the open index), late by now.
+    old = _need(urgency="critical", at=store.now() - timedelta(days=40))
+    whistle = store.create_whistle(
+        "dongsi",
+        world.street,
+        item_id="W05-1",
+        description="违停",
+        place="胡同口",
+        need_refs=[("ca", old["id"])],
+        at=store.now() - timedelta(days=40),
+    )
+    now = figures()
+    assert now["open"] == [whistle["id"]] and now["late"] == [whistle["id"]]
+    # A department's step writes only that month's document (not the open index).
+    police = make_user("13900000101", "dept_liaison", scope="gongan")
+
+    def late_steps():
+        (o,) = store.liaison_overview(person["uid"])
+        return {(s["dept"], s["step"]) for s in o["late_steps"][whistle["id"]]}
+
+    assert ("gongan", "acknowledge") in late_steps()
+    store.acknowledge("dongsi", whistle["id"], "gongan", police)
+    assert ("gongan", "arrive") in late_steps()
+    assert ("gongan", "acknowledge") not in late_steps()
+    # Closed in the grid this month: the routing figures.
+    grid = store.add_grid("ca", 1, "第一网格")
+    building = store.add_building("ca", grid["id"], "楼", "5号楼", 40)
+    small = _need(building_id=building["id"])
+    store.close_need_in_grid("ca", small["id"], world.admin_a["uid"], "网格内已处理")
+    assert figures()["grid"] == 1
+    # Another community's writes change nothing here.
+    _need("cb", urgency="critical", at=store.now() - timedelta(days=5))
+    assert figures() == dict(now, grid=1)
+
+
+def test_the_communities_guided_follow_the_places_order_as_communities_are_added(world):
+    person, row = _liaison(world, ("cb", "ca"))
+    assert [c["id"] for c in store.liaison_communities(person["uid"])] == ["ca", "cb"]
+    # A community added to the street afterwards (the places change) takes its place.
+    store.add_community("dongsi", "测试丁社区", cid="cd")
+    store.change_appointment("street", "dongsi", row["id"], ["cd", "cb"], world.street["uid"])
+    assert [c["id"] for c in store.liaison_communities(person["uid"])] == ["cb", "cd"]
+    store.change_appointment("street", "dongsi", row["id"], ["cd", "ca", "cb"], world.street["uid"])
+    assert [c["id"] for c in store.liaison_communities(person["uid"])] == ["ca", "cb", "cd"]

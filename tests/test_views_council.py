@@ -249,6 +249,50 @@ def test_the_public_pages_show_no_personal_data(app, world, hall):
     assert "登录" in page  # anonymous visitors are told how to take part
 
 
+def test_the_hall_pages_follow_each_change_of_their_matters_and_halls(app, world, hall):
+    """The parts of the hall page and of the list of halls kept between requests show a
+    new proposal, its move onto the agenda, a meeting and a new building at once."""
+    client = app.test_client()
+    url = f"/portal/council/c/ca/h/{hall['id']}/"
+
+    def open_matters() -> str:
+        page = _text(client.get("/portal/council/c/ca/"))
+        found = re.search(r"5号楼小院议事厅</a>\s*<span[^>]*>进行中的事项 (\d+) 件", page)
+        assert found, page
+        return found.group(1)
+
+    def stage_count(stage: str) -> str:
+        found = re.search(
+            rf'id="stage-{stage}">[^<]*<span class="count">(\d+)', _text(client.get(url))
+        )
+        assert found
+        return found.group(1)
+
+    assert (open_matters(), stage_count("propose")) == ("0", "0")
+    people = hall["people"]
+    item = store.propose("ca", hall["id"], people[0]["uid"], title="装路灯", description="太黑")
+    assert (open_matters(), stage_count("propose"), stage_count("discuss")) == ("1", "1", "0")
+    assert "共 1 条提议" in _text(client.get("/portal/council/c/ca/"))
+    for person in people[1:4]:
+        store.support_proposal("ca", item["id"], person["uid"])
+    assert (stage_count("propose"), stage_count("discuss")) == ("0", "1")
+    assert "议事会" not in _text(client.get(url)).split("民事民评")[1]
+    store.schedule_meeting(
+        "ca",
+        hall["id"],
+        starts_at=store.now() + timedelta(days=1),
+        place="五号楼小院",
+        proposal_ids=[item["id"]],
+        roles=[],
+        by=world.admin_a["uid"],
+    )
+    assert "五号楼小院" in _text(client.get(url))
+    grid = store.council_hall("ca", hall["id"])["grid_id"]
+    assert "9号楼小院议事厅" not in _text(client.get("/portal/council/c/ca/"))
+    store.add_building("ca", grid, "楼", "9号楼", 20)
+    assert "9号楼小院议事厅" in _text(client.get("/portal/council/c/ca/"))
+
+
 def test_links_from_the_admin_pages_and_the_participants_home(app, world, hall):
     admin = _as(app, world.admin_a)
     assert "/portal/admin/c/ca/council/" in _text(admin.client.get("/portal/admin/c/ca/"))

@@ -287,3 +287,38 @@ def test_the_grid_page_shows_every_change_of_the_tree_it_keeps(client, auth, wor
     store.confirm_report_in("ca", report["id"], world.admin_a["uid"])
     page = client.get(f"{ADMIN}/").get_data(as_text=True)
     assert "党员 1 名" in page
+
+
+def test_the_grid_page_kept_head_follows_the_reader_and_its_forms_work(client, auth, world):
+    """The page's head, navigation and form links are kept per community and kind of
+    reader, the tree as encoded text: each reader still gets their own, and the page is
+    one UTF-8 HTML document whose forms carry the reader's token."""
+    grid, building = _grid_with_building(world)
+    report = store.submit_report_in(world.member["uid"], "ca")
+    store.confirm_report_in("ca", report["id"], world.admin_a["uid"])
+    crumb = "管理</a> ›"
+    auth.login(world.admin_a["phone"])
+    response = client.get(f"{ADMIN}/")
+    assert response.status_code == 200
+    assert response.content_type == "text/html; charset=utf-8"
+    page = response.get_data(as_text=True)
+    assert crumb not in page and "<!-- grid-tree -->" not in page
+    assert page.count("测试甲社区") >= 2 and "5号楼" in page and "第一网格" in page
+    token = csrf_token(client)
+    # The unplaced member's form and the new-grid form: this reader's token, this community.
+    assert f'action="{ADMIN}/place/{report["id"]}"' in page
+    assert f'action="{ADMIN}/new"' in page
+    assert page.count(f'value="{token}"') >= 3  # both forms and the header's logout
+    placed = client.post(
+        f"{ADMIN}/place/{report['id']}", data={"csrf_token": token, "place": f"b:{building['id']}"}
+    )
+    assert placed.status_code == 302
+    assert store.grid_coverage("ca")["placed"] == 1
+    auth.logout()
+    # The street's admin manages A too: their head links back to 管理.
+    auth.login(world.street["phone"])
+    page = client.get(f"{ADMIN}/").get_data(as_text=True)
+    assert crumb in page and "5号楼" in page and "党员 1 名" in page
+    auth.logout()
+    auth.login(world.admin_a["phone"])
+    assert crumb not in client.get(f"{ADMIN}/").get_data(as_text=True)

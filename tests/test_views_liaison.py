@@ -325,3 +325,21 @@ def test_another_communitys_request_is_404_and_changes_nothing(world, client, au
     assert store.get_request("dongsi", req["id"])["status"] == "待街道处理"
     assert store.open_whistles(["dongsi"]) == []
     assert _audit("吹哨") == []
+
+
+def test_the_home_cards_kept_show_each_new_figure(world, client, auth, liaison):
+    """The community cards are kept rendered by what they show: a write that changes a
+    figure shows on the next visit, with the card's links and names unchanged."""
+    auth.login(liaison["phone"])
+    page = client.get(HOME).get_data(as_text=True)
+    assert _figure(page, "ca", "pending") == 0 and _figure(page, "ca", "unplaced") == 0
+    assert 'href="/portal/liaison/c/ca#report-ins"' in page and "测试甲社区" in page
+    waiting = make_user("13800000021", "member")
+    report = store.submit_report_in(waiting["uid"], "ca")
+    page = client.get(HOME).get_data(as_text=True)
+    assert _figure(page, "ca", "pending") == 1 and _figure(page, "ca", "unplaced") == 0
+    store.confirm_report_in("ca", report["id"], world.admin_a["uid"])
+    page = client.get(HOME).get_data(as_text=True)
+    assert _figure(page, "ca", "pending") == 0 and _figure(page, "ca", "unplaced") == 1
+    assert "已入 0/1" in page
+    assert 'href="/portal/liaison/c/ca#grid"' in page and 'href="/portal/liaison/requests"' in page

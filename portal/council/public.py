@@ -42,13 +42,19 @@ def is_staff(community: dict) -> bool:
 def halls(cid: str):
     """The community's 议事厅: its own, each grid's and each 楼门院's, with open matters."""
     community = store.get_community(cid)
-    return render_template(
-        "council/halls.html",
-        community=community,
-        halls=store.council_halls(cid),
-        counts=store.council_hall_counts(cid),
-        figures=store.council_figures(cid),
+    base = url_for("council.halls", cid=cid)
+    halls_html = store.council_halls_fragment(
+        cid,
+        lambda: render_template(
+            "council/_halls.html",
+            halls=store.council_halls(cid),
+            counts=store.council_hall_counts(cid),
+            figures=store.council_figures(cid),
+            base=base,
+        ),
     )
+    # Rendered by the template engine with autoescape on: safe to insert as it is.
+    return render_template("council/halls.html", community=community, halls_html=Markup(halls_html))
 
 
 @bp.route("/c/<cid>/h/<hall>/")
@@ -69,6 +75,7 @@ def hall(cid: str, hall: str):
         "council/hall.html",
         community=community,
         hall=info,
+        base=base,
         board=store.hall_board(cid, hall),
         # Rendered by the template engine with autoescape on: safe to insert as it is.
         board_html=Markup(board_html),

@@ -67,27 +67,55 @@ def _appoint_form(cid: str) -> AppointForm:
     return form
 
 
-# Rendered trees by (backend, community, versions): a community has hundreds of
-# buildings, and the tree only changes when its structure or its members' places do.
-_TREES: dict[tuple, Markup] = {}
+# Rendered trees by (backend, community, versions, script root), kept as UTF-8: a
+# community has hundreds of buildings (~55 000 characters of Chinese, whose encoding alone
+# costs more than the rest of the page), and the tree only changes when its structure or
+# its members' places do.
+_TREES: dict[tuple, bytes] = {}
 _TREES_KEPT = 400
+# Where the page template leaves the tree; a comment no escaped text can contain.
+_TREE_MARK = "<!-- grid-tree -->"
 
 
-def _tree_html(community: dict) -> Markup:
+def _tree_bytes(community: dict) -> bytes:
     cid = community["id"]
-    key = (id(store.current_backend()), cid, store.grid_tree_version(cid))
-    html = _TREES.get(key)
-    if html is None:
+    key = (id(store.current_backend()), cid, store.grid_tree_version(cid), request.script_root)
+    encoded = _TREES.get(key)
+    if encoded is None:
         tree = store.grid_tree(cid)
-        html = Markup(
-            render_template(
-                "grids_admin/_tree.html", community=community, tree=tree, kinds=store.BUILDING_KINDS
-            )
-        )
+        encoded = render_template(
+            "grids_admin/_tree.html", community=community, tree=tree, kinds=store.BUILDING_KINDS
+        ).encode()
         if len(_TREES) >= _TREES_KEPT:
             _TREES.clear()
-        _TREES[key] = html
-    return html
+        _TREES[key] = encoded
+    return encoded
+
+
+# The page's head, navigation and form links by (script root, community, its name, whether
+# the reader is its own admin): the same for every request of one such reader, and ~17
+# url_for calls and three macro imports a request otherwise.
+_FRAMES: dict[tuple, dict] = {}
+_FRAMES_KEPT = 400
+
+
+def _frame(community: dict) -> dict:
+    """{"head": the rendered head and navigation, "add_grid": URL, "place": URL pattern
+    with ``__rid__`` for the report-in id}."""
+    own = g.user["role"] == "community_admin"  # admin_head links 管理 for the others
+    key = (request.script_root, community["id"], community["name"], own)
+    frame = _FRAMES.get(key)
+    if frame is None:
+        cid = community["id"]
+        frame = {
+            "head": Markup(render_template("grids_admin/_head.html", community=community)),
+            "add_grid": url_for(".add_grid", cid=cid),
+            "place": url_for(".place", cid=cid, rid="__rid__"),
+        }
+        if len(_FRAMES) >= _FRAMES_KEPT:
+            _FRAMES.clear()
+        _FRAMES[key] = frame
+    return frame
 
 
 @bp.route("/")
@@ -100,16 +128,20 @@ def index(cid: str):
         {"report": r, "user": names.get(r["uid"]), "form": place_form(cid, r)}
         for r in coverage["unplaced"]
     ]
-    return render_template(
+    month = store.now().strftime("%Y-%m")
+    page = render_template(
         "grids_admin/index.html",
         community=community,
         coverage=coverage,
-        tree_html=_tree_html(community),
+        frame=_frame(community),
+        tree_html=Markup(_TREE_MARK),
         unplaced=unplaced,
-        kinds=store.BUILDING_KINDS,
-        month=store.now().strftime("%Y-%m"),
-        routing=store.grid_routing_figures(community, store.now().strftime("%Y-%m")),
+        month=month,
+        routing=store.grid_routing_figures(community, month),
     )
+    # The page around the tree is encoded here; the tree was encoded when it was kept.
+    before, _mark, after = page.partition(_TREE_MARK)
+    return b"".join((before.encode(), _tree_bytes(community), after.encode()))
 
 
 @bp.route("/new", methods=["POST"])

@@ -6,7 +6,11 @@ communities and departments, a street's ranking of its communities; the ranking 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+import threading
+from functools import lru_cache
+
+from flask import Blueprint, abort, g, get_template_attribute, render_template, request
+from markupsafe import Markup
 
 from .. import auth, store
 from ..records.exports import export_response
@@ -16,6 +20,7 @@ from .scope import (
     category_label,
     chosen_month,
     chosen_unit,
+    link,
     own_unit,
     pct,
     unit_label,
@@ -25,6 +30,33 @@ bp = Blueprint(
     "hotline_figures", __name__, template_folder="templates", url_prefix="/portal/hotline-figures"
 )
 SORTS = ("response", "resolution", "satisfaction")
+_RANKINGS: dict[tuple, tuple[list[dict], Markup]] = {}
+_RANKINGS_LOCK = threading.Lock()
+_CACHED_RANKINGS = 256
+
+
+def ranking_html(rows: list[dict], what: str) -> Markup:
+    """A ranking table, rendered once per list of rows. The store hands out the same row
+    objects until the month's counters or the places change, and never changes one, so
+    the rows' identities in order name what the table shows; the entry keeps the rows
+    alive, so no other row can take one of their ids while it is kept."""
+    key = (what, *map(id, rows))
+    hit = _RANKINGS.get(key)
+    if hit is not None:
+        return hit[1]
+    html = get_template_attribute("hotline_figures/_rates.html", "ranking")(
+        rows, what, pct, unit_label
+    )
+    with _RANKINGS_LOCK:
+        _RANKINGS[key] = (rows, html)
+        while len(_RANKINGS) > _CACHED_RANKINGS:
+            _RANKINGS.pop(next(iter(_RANKINGS)))
+    return html
+
+
+@lru_cache(maxsize=512)
+def _chart(bars: tuple[tuple[str, float], ...], title: str) -> Markup:
+    return bar_chart(list(bars), title, "%")
 
 
 def _tables(unit: str, month: str) -> dict:
@@ -57,20 +89,45 @@ def _resort(tables: dict, sort: str | None) -> dict:
     return {name: by_rate(rows) for name, rows in tables.items()}
 
 
+_PAGES: dict[tuple, tuple[tuple, Markup]] = {}
+_PAGES_LOCK = threading.Lock()
+_CACHED_PAGES = 256
+
+
 @bp.route("/")
 @auth.roles_required(*FIGURE_ROLES)
 def index():
-    """A unit's 三率 of the month, its trend, and the rankings under it."""
+    """A unit's 三率 of the month, its trend, and the rankings under it. The content is
+    the same for everyone who asks for the same unit, month and sorting from the same
+    own unit, until the figures change: it is rendered once per version of them
+    (``store.hotline_rates_basis``), kept with them alive (see ``ranking_html``)."""
     unit, month = chosen_unit(), chosen_month()
     sort = request.args.get("sort")
+    sort = sort if sort in SORTS else None
+    own = own_unit(g.user)
+    basis = store.hotline_rates_basis(month)
+    wants_all = request.args.get("all") == "1"
+    key: tuple = (request.script_root, unit, own, month, sort, wants_all, *map(id, basis))
+    hit = _PAGES.get(key)
+    if hit is None:
+        hit = (basis, Markup(_content(unit, month, sort, own, wants_all)))
+        with _PAGES_LOCK:
+            _PAGES[key] = hit
+            while len(_PAGES) > _CACHED_PAGES:
+                _PAGES.pop(next(iter(_PAGES)))
+    return render_template(
+        "hotline_figures/rates.html", unit=unit, unit_label=unit_label, body=hit[1]
+    )
+
+
+def _content(unit: str, month: str, sort: str | None, own: str, wants_all: bool) -> str:
     trend = store.hotline_rates_trend(unit, month)
     figures = trend[-1]  # the month asked for is the trend's last
     label = store.month_label
     charts = {
-        field: bar_chart(
-            [(label(t["month"]), round((t["rates"][field] or 0) * 100, 1)) for t in trend],
+        field: _chart(
+            tuple((label(t["month"]), round((t["rates"][field] or 0) * 100, 1)) for t in trend),
             f"近 6 个月{store.HOTLINE_RATE_DEFINITIONS[field][0]}",
-            "%",
         )
         for field in ("response", "satisfaction")  # the two the page draws
     }
@@ -78,7 +135,7 @@ def index():
     # The district's 170 communities: the first 20 and the last 10 on the page, the whole
     # ranking with ?all=1 and in the export (a long table costs every visit).
     communities = tables.get("communities") or []
-    shown_all = request.args.get("all") == "1" or len(communities) <= 40
+    shown_all = wants_all or len(communities) <= 40
     if not shown_all:
         tables["communities"] = communities[:20] + communities[-10:]
     street_rank = None
@@ -86,7 +143,7 @@ def index():
         rows = store.hotline_street_rates(month)
         street_rank = next((r["rank"] for r in rows if f"street:{r['id']}" == unit), None)
     return render_template(
-        "hotline_figures/rates.html",
+        "hotline_figures/_rates_page.html",
         unit=unit,
         month=month,
         figures=figures,
@@ -95,13 +152,15 @@ def index():
         tables=tables,
         shown_all=shown_all,
         community_count=len(communities),
-        sort=sort if sort in SORTS else None,
+        sort=sort,
         street_rank=street_rank,
         definitions=store.HOTLINE_RATE_DEFINITIONS,
         rank_rule=store.HOTLINE_RANK_RULE,
-        own=own_unit(g.user),
+        own=own,
         pct=pct,
         unit_label=unit_label,
+        ranking=ranking_html,
+        link=link,
     )
 
 

@@ -10,15 +10,37 @@ tells nothing about another street.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request, url_for
 
 from .. import store
+from ..templating import fixed_url
 
 FIGURE_ROLES = ("district_admin", "street_admin", "community_admin", "dept_liaison")
 AREA_ROLES = ("district_admin", "street_admin")
 STAFF_ROLES = ("district_admin", "street_admin", "community_admin")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PLAIN = re.compile(r"[A-Za-z0-9._~:-]+\Z")  # query values url_for leaves as they are
+
+
+def link(endpoint: str, path: tuple[tuple[str, str], ...] = (), **args: str | None) -> str:
+    """``url_for(endpoint, **dict(path), **args)`` for the figures' links: the path (with
+    the ``path`` arguments, e.g. an export's kind and format) is built once per app, the
+    query (unit, month, sort …; None leaves one out) here, the same text ``url_for``
+    writes. A value it would quote goes through ``url_for`` itself. A 三率 page has a
+    dozen such links: a ``url_for`` each was a tenth of its time."""
+    given: dict[str, Any] = {k: v for k, v in args.items() if v is not None}
+    if not all(isinstance(v, str) and _PLAIN.match(v) for v in given.values()):
+        return url_for(endpoint, **{**dict(path), **given})
+    paths = current_app.extensions.setdefault("hotline_figure_paths", {})
+    key = (request.script_root, endpoint, path)
+    base = paths.get(key)
+    if base is None:
+        values: dict[str, Any] = dict(path)
+        base = paths[key] = url_for(endpoint, **values) if path else fixed_url(endpoint)
+    query = "&".join(f"{k}={v}" for k, v in given.items())
+    return base + ("?" + query if query else "")
 
 
 def own_unit(user: dict) -> str:

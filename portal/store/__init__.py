@@ -50,7 +50,7 @@ PostgreSQL one row per key)::
     whistles/<street>/<YYYY-MM>      whistles raised by a street that month (吹哨)
     whistles/<street>/open           the street's open whistles; requests: communities' requests
     hotline/orders/<YYYY-MM>/<NN>    接诉即办 orders received that month (bucket NN of 64)
-    hotline/queue/<unit>/<NN>, hotline/numbers/<NN>, hotline/counts/<YYYY-MM>/<unit>   lists, 工单编号, figures
+    hotline/queue/<unit>/<NN>, hotline/numbers/<NN>, hotline/counts/<YYYY-MM>   lists, 工单编号, figures
     proactive/<sid>, topics/<YYYY-MM>   主动治理任务 of a street; 每月一题 chosen per scope
     streets/<sid>/patrols-<YYYY-MM>  小巷管家 patrols started that month, with their findings
     streets/<sid>/lists, district/lists   the street's and the district's 三个清单 (街道级, 区级)
@@ -163,6 +163,7 @@ from .hotline.orders import order_months as hotline_order_months
 from .hotline.orders import orders_of_month as hotline_orders_of_month
 from .hotline_rates import RANK_RULE as HOTLINE_RANK_RULE
 from .hotline_rates import RATE_DEFINITIONS as HOTLINE_RATE_DEFINITIONS
+from .hotline_rates import basis as hotline_rates_basis
 from .hotline_rates import community_table as hotline_community_rates
 from .hotline_rates import department_table as hotline_department_rates
 from .hotline_rates import public_figures as hotline_public_figures
@@ -203,6 +204,7 @@ from .patrols import (
     steward_streets,
 )
 from .liaison import community_overview as liaison_community_overview
+from .liaison import overviews as liaison_overviews
 from .liaison import guides as guides_community
 from .liaison import (
     liaison_communities,
@@ -544,6 +546,7 @@ from .whistles.stats import (
 from .council.board import council_figures, hall_board
 from .council.board import board_fragment as council_board_fragment
 from .council.board import hall_counts as council_hall_counts
+from .council.board import halls_fragment as council_halls_fragment
 from .council.discussion import comment as comment_proposal
 from .council.discussion import (
     comments_of,
@@ -692,6 +695,7 @@ __all__ = [
     "hotline_order_for",
     "HOTLINE_RANK_RULE",
     "HOTLINE_RATE_DEFINITIONS",
+    "hotline_rates_basis",
     "hotline_community_rates",
     "hotline_department_rates",
     "hotline_public_figures",
@@ -857,6 +861,7 @@ __all__ = [
     "steward_lane_ids",
     "steward_streets",
     "liaison_community_overview",
+    "liaison_overviews",
     "guides_community",
     "liaison_communities",
     "liaison_overview",
@@ -1105,6 +1110,7 @@ __all__ = [
     "council_board_fragment",
     "hall_board",
     "council_hall_counts",
+    "council_halls_fragment",
     "comment_proposal",
     "comments_of",
     "find_meeting_by_code",

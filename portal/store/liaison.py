@@ -24,7 +24,7 @@ from kb import data as kbdata
 
 from . import appointments, grid_members, places, reports
 from . import backend as docs
-from .base import NotFound, community_key, now, stamp
+from .base import NotFound, community_key, now, places_key, stamp
 from .lists import grid_needs, needs
 from .whistles import catalog as whistle_catalog
 from .whistles import core as whistles
@@ -46,13 +46,32 @@ def liaison_communities(uid: str) -> list[dict]:
     for row in appointments.holds(uid, ROLE):
         for cid in row["targets"]:
             guided[cid] = row["scope_id"]
-    out = []
-    for community in places.list_communities():
-        # The appointment names the street: a community listed under another street is not
-        # guided from this one.
-        if guided.get(community["id"]) == community["street_id"]:
-            out.append(community)
-    return out
+    if not guided:
+        return []
+    index = places.community_index()
+    # The appointment names the street: a community listed under another street is not
+    # guided from this one.
+    out = [
+        index[cid] for cid, sid in guided.items() if cid in index and index[cid]["street_id"] == sid
+    ]
+    order = _community_order()
+    return sorted(out, key=lambda c: order[c["id"]])
+
+
+# Each community's place in ``places.list_communities()``, by (backend, places version):
+# every request of a 社区专员 orders their 1–3 communities, not the district's 170.
+_ORDER: dict[tuple, dict[str, int]] = {}
+
+
+def _community_order() -> dict[str, int]:
+    key = (id(docs.current()), docs.version(places_key()))
+    order = _ORDER.get(key)
+    if order is None:
+        # Read after the version: a newer list under an older version is read again.
+        order = {c["id"]: n for n, c in enumerate(places.list_communities())}
+        _ORDER.clear()
+        _ORDER[key] = order
+    return order
 
 
 def guides(uid: str, street_id: str, cid: str) -> bool:
@@ -88,8 +107,11 @@ def overdue_needs(cid: str, at=None) -> list[dict]:
     """The community's open needs past their due time at ``at``, oldest first; each with
     ``due_at`` (when it became overdue). The due times are worked out once per version of
     the community's document: every 社区专员's home asks for them."""
-    moment = stamp(at or now())
     places.get_community(cid)
+    return _overdue_needs(cid, stamp(at or now()))
+
+
+def _overdue_needs(cid: str, moment: str) -> list[dict]:
     rows = docs.view(community_key(cid), "open-needs-due", _open_with_due)
     return [n for n in rows if n["due_at"] < moment]
 
@@ -141,27 +163,94 @@ def community_overview(cid: str, at=None) -> dict:
      "overdue_whistles", "late_steps": {wid: [step, …]}, "pending_requests", "coverage",
      "routing"}
     """
+    return overviews([places.get_community(cid)], at)[0]
+
+
+def overviews(communities: list[dict], at=None) -> list[dict]:
+    """``community_overview`` of each of these communities. What does not move with the
+    clock is kept per community (``_still``); what does — which open needs and whistles
+    are late now — is worked out on each call."""
     at = at or now()
-    community = places.get_community(cid)
-    open_ones = community_whistles(cid)
-    late = {w["id"]: whistle_flow.overdue_steps(w, at) for w in open_ones}
-    return {
-        "community": community,
+    moment = stamp(at)
+    rows = []
+    streets: dict[tuple, tuple] = {}  # the street's versions, looked up once per call
+    for community in communities:
+        still = _still(community, moment[:7], streets)
+        open_ones = still["open_whistles"]
+        late = {w["id"]: whistle_flow.overdue_steps(w, at) for w in open_ones}
+        rows.append(
+            {
+                "community": community,
+                "pending_report_ins": still["pending_report_ins"],
+                "overdue_needs": [n for n in still["open_needs"] if n["due_at"] < moment],
+                "open_whistles": open_ones,
+                "overdue_whistles": [w for w in open_ones if late[w["id"]]],
+                "late_steps": late,
+                "pending_requests": still["pending_requests"],
+                "coverage": still["coverage"],
+                "routing": still["routing"],
+            }
+        )
+    return rows
+
+
+# A community's figures that do not move with the clock, by (backend, community, month),
+# with the versions of every document they were read from: the community's, the places',
+# and of its street the requests, the open index, this month's whistles and the months of
+# the open ones. Every 社区专员's home asks for them on every visit; they change seldom.
+_STILL: dict[tuple, tuple[tuple, dict]] = {}
+_STILL_KEPT = 2000
+
+
+def _sources(community: dict, month: str, months: tuple, streets: dict) -> tuple:
+    """The versions of the documents ``_still`` reads (the whistles' keys are the whistles
+    package's own, so that the two never disagree on where a street's whistles are).
+    ``streets`` keeps the street's part for the other communities of the same call."""
+    sid = community["street_id"]
+    street = streets.get((sid, month, months))
+    if street is None:
+        keys = [
+            places_key(),
+            whistle_requests._requests_path(sid),
+            whistle_catalog._open_path(sid),
+            whistle_catalog._month_path(sid, month),
+            *(whistle_catalog._month_path(sid, m) for m in months),
+        ]
+        street = streets[(sid, month, months)] = tuple(docs.version(key) for key in keys)
+    return (docs.version(community_key(community["id"])), street)
+
+
+def _still(community: dict, month: str, streets: dict) -> dict:
+    cid, sid = community["id"], community["street_id"]
+    cache_key = (id(docs.current()), cid, month)
+    hit = _STILL.get(cache_key)
+    if hit is not None and hit[0] == _sources(community, month, hit[1]["months"], streets):
+        return hit[1]
+    open_key = whistle_catalog._open_path(sid)
+    open_ones = [w for w in whistles.open_whistles([sid]) if _from_community(w, cid)]
+    still = {
         "pending_report_ins": docs.view(community_key(cid), "pending-report-ins", _pending),
-        "overdue_needs": overdue_needs(cid, at),
+        "open_needs": docs.view(community_key(cid), "open-needs-due", _open_with_due),
         "open_whistles": open_ones,
-        "overdue_whistles": [w for w in open_ones if late[w["id"]]],
-        "late_steps": late,
         "pending_requests": whistle_requests.list_requests(
-            community["street_id"], whistle_catalog.R_PENDING, community_id=cid
+            sid, whistle_catalog.R_PENDING, community_id=cid
         ),
         "coverage": grid_members.coverage(cid),
         # 小事不出网格: this month's closed needs by where they were closed.
-        "routing": grid_needs.routing_figures(community, stamp(at)[:7]),
+        "routing": grid_needs.routing_figures(community, month),
+        # Every month the open index names, not only those of the whistles found: an
+        # entry is written before its whistle, which may come in a month not read yet.
+        "months": tuple(sorted({e["month"] for e in docs.read(open_key).get("open", {}).values()})),
     }
+    # The versions as this request saw them (a request reads each document's version
+    # once): a write after the reads above shows as a new version on the next call.
+    if len(_STILL) >= _STILL_KEPT:
+        _STILL.clear()
+    # Looked up anew (not from ``streets``): the reads above may have seen newer versions.
+    _STILL[cache_key] = (_sources(community, month, still["months"], {}), still)
+    return still
 
 
 def liaison_overview(uid: str, at=None) -> list[dict]:
     """``community_overview`` of each community the person guides."""
-    at = at or now()
-    return [community_overview(c["id"], at) for c in liaison_communities(uid)]
+    return overviews(liaison_communities(uid), at)

@@ -22,7 +22,7 @@ from kb import data as kbdata
 
 from . import backend as docs
 from .base import NotFound, StoreError, now, stamp, valid_id
-from .hotline.model import in_scope
+from .hotline.model import in_scope, valid_order_id
 from .hotline.orders import get_order
 from .lists.need_stats import needs_stats
 from .order_classes import month_category_counts
@@ -33,7 +33,6 @@ from .whistles.stats import month_list
 OTHER = "other"
 CHANNELS = ("orders", "needs", "whistles")
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_OID_RE = re.compile(r"^\d{6}-[0-9a-f]{10}$")
 
 
 @functools.cache
@@ -141,7 +140,7 @@ def _linked_orders(scope: str, order_ids: list[str]) -> list[str]:
         if not oid or oid in out:
             continue
         try:
-            if not _OID_RE.match(oid) or not in_scope(get_order(oid), unit):
+            if not valid_order_id(oid) or not in_scope(get_order(oid), unit):
                 raise NotFound("")
         except NotFound:
             raise StoreError(f"没有找到工单 {oid[:20]}（或不在本辖区）。") from None

@@ -2,7 +2,9 @@
 with support, turnout and ratings, and no personal data beyond masked names.
 
 Both are derived from the council document alone and cached per version of it
-(``backend.view``): a page view costs a version check while nothing changed.
+(``backend.view``): a page view costs a version check while nothing changed. The
+community's list of halls also depends on the grid structure (its grids and 楼门院) and
+the places (the community's name): its rendering is kept per version of all three.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import backend as docs
+from .. import grids
+from ..base import places_key
 from ..records.certificates import mask_name
 from .discussion import list_meetings
 from .doing import timeline_order
@@ -93,6 +97,20 @@ def board_fragment(cid: str, hall: str, render: Callable[[dict, list[dict]], str
         f"board-fragment:{hall}",
         lambda _tables: render(hall_board(cid, hall), list_meetings(cid, hall)[:5]),
     )
+
+
+def halls_fragment(cid: str, render: Callable[[], str]) -> str:
+    """``render()`` (the community's halls with their open matters, and the figures: what
+    every visitor sees alike) done once per version of the council document, the grid
+    structure and the places, per process. One slot per council version keeps only the
+    latest rendering, however often the other two change meanwhile."""
+    stamp = (docs.version(grids.structure_key(cid)), docs.version(places_key()))
+    slot = docs.view(council_key(cid), "halls-fragment", lambda _tables: {})
+    found = slot.get("html")
+    if found is None or found[0] != stamp:
+        # A whole tuple replaced at once: a thread reading meanwhile sees one or the other.
+        found = slot["html"] = (stamp, render())
+    return found[1]
 
 
 def council_figures(cid: str) -> dict:

@@ -1,10 +1,14 @@
 """The monthly figures of each street, community and department, kept as counters.
 
 Every step of an order adds its changes to the counters of the units it concerns, in
-the same transaction as the step (``orders.step``), so the 三率 of any unit for any month
-reads one small document, and a whole street or the district reads O(units) documents.
-An order counts in the month it was received (its id's month), whatever month a step
-happens in. Two kinds of counter:
+the same transaction as the step (``orders.step``). The counters of one month are ONE
+document (``hotline/counts/<YYYY-MM>``, a row per unit, about 200 rows at district
+scale): the 三率 pages of the district read six documents (the month and its trend)
+rather than a document per unit and month, and what they derive is cached per version
+of that document. A step rewrites it (a few tens of kB beside the order's bucket) and
+steps on orders of the same month take its lock in turn: at district scale that is a
+few steps a minute, each holding it for milliseconds. An order counts in the month it
+was received (its id's month), whatever month a step happens in. Two kinds of counter:
 
 * the unit's own work, credited to the unit that acted or was acted on: ``dispatched``
   (dispatches to it), ``signed``, ``signed_in_time`` (签收 within the limit),
@@ -102,30 +106,61 @@ def deltas(before: dict | None, after: dict, own: dict[str, dict]) -> dict[str, 
     return {u: f for u, f in changes.items() if any(f.values())}
 
 
-def apply(handle, month: str, unit: str, fields: dict) -> None:
-    """Add ``fields`` to the unit's row of the month (inside the step's transaction)."""
+def apply(handle, month: str, totals: dict[str, dict]) -> None:
+    """Add each unit's ``fields`` to its row of the month (inside the step's transaction):
+    one table call for the rows that exist, one for the new ones (TinyDB rewrites a
+    table on each call)."""
     table = handle.table("counts")
-    rows = table.all()
-    if rows:
-        row = dict(rows[0])
-        table.update({f: row.get(f, 0) + n for f, n in fields.items()}, doc_ids=[rows[0].doc_id])
-    else:
-        table.insert(dict(zero(), unit=unit, month=month, **fields))
+    ids = {row["unit"]: row.doc_id for row in table.all()}
+
+    def add(row: dict) -> None:  # TinyDB hands the stored row itself
+        for field, n in totals[row["unit"]].items():
+            row[field] = row.get(field, 0) + n
+
+    known = [ids[u] for u in totals if u in ids]
+    if known:
+        table.update(add, doc_ids=known)
+    new = [dict(zero(), unit=u, month=month, **f) for u, f in totals.items() if u not in ids]
+    if new:
+        table.insert_multiple(new)
+
+
+def apply_all(handles: dict, changes: Iterable[tuple[str, dict[str, dict]]]) -> None:
+    """Add every ``(month, {unit: field changes})`` to the months' counters, one table
+    call per month (``handles``: the transaction's handles by key)."""
+    totals: dict[str, dict[str, dict]] = {}
+    for month, delta in changes:
+        for unit, fields in delta.items():
+            row = totals.setdefault(month, {}).setdefault(unit, {})
+            for field, n in fields.items():
+                row[field] = row.get(field, 0) + n
+    for month, units in totals.items():
+        apply(handles[model.counts_key(month)], month, units)
+
+
+def _month_index(tables: dict) -> dict[str, dict]:
+    return {
+        row["unit"]: {f: row.get(f, 0) for f in FIELDS} for row in tables.get("counts", {}).values()
+    }
+
+
+def month_counts(month: str) -> dict[str, dict]:
+    """unit -> figures of every unit with a row for the month (cached per version of the
+    month's document). Do not mutate."""
+    return docs.view(model.counts_key(month), "hotline-counts", _month_index)
 
 
 def unit_counts(month: str, unit: str) -> dict:
     """The unit's figures for the month (all zero when nothing happened)."""
-    rows = list(docs.read(model.counts_key(month, unit)).get("counts", {}).values())
-    if not rows:
-        return zero()
-    return {f: rows[0].get(f, 0) for f in FIELDS}
+    model.unit_parts(unit)  # an impossible unit is NotFound, as its key was
+    found = month_counts(month).get(unit)
+    return dict(found) if found is not None else zero()
 
 
 def counted_units(month: str, kind: str) -> list[str]:
     """The units of a kind (``street``, ``community``, ``dept``) that have figures for
-    the month, e.g. to rank them; reads only the keys."""
-    prefix = f"hotline/counts/{month}/{kind}/"
-    return [f"{kind}:" + k[len(prefix) :].replace("/", ":") for k in docs.keys(prefix)]
+    the month, e.g. to rank them."""
+    return sorted(u for u in month_counts(month) if u.split(":")[0] == kind)
 
 
 def recount(orders: Iterable[dict]) -> dict[str, dict]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from tinydb import Query
 
 from .. import lanes, patrols, places
-from ..base import NotFound, StoreError, community_key, new_id, now, stamp
+from ..base import NotFound, StoreError, community_key, now, stamp
 from ..lists import needs
 from . import feedback, model, orders
 
@@ -62,7 +62,7 @@ def new_order(
     """A complete new order (checked fields) and its resident link token."""
     cat = model.category(category)
     model.channel(channel)
-    oid = f"{received.strftime('%Y%m')}-{new_id()}"
+    oid = model.new_order_id(received, at)
     token = f"{oid}.{secrets.token_urlsafe(18)}"
     street = origin.split(":")[1] if origin.startswith("street:") else None
     suggest = dict(suggest or {})

@@ -1,11 +1,14 @@
 """The units' open lists, split into small bucket documents, and the handler's pages.
 
-A unit's open orders are kept as list entries (``model.entry``) in 64 documents
-``hotline/queue/<unit>/<NN>``, NN from the order id as for the month buckets. A step
-rewrites one bucket per unit it touches (about 1/64 of the unit's list), so its cost
+A unit's open orders are kept as list entries (``model.entry``) in bucket documents
+``hotline/queue/<unit>/<NN>``, NN from the order id as for the month buckets: 64 for the
+district and a department, whose lists run to thousands, fewer for a street (16), a
+community (8) and a grid (4), whose lists are a street's or a community's share. A step
+rewrites one bucket per unit it touches (a small part of the unit's list), so its cost
 does not grow with the number of orders the unit holds: with 5,000 orders waiting at
 the district a bucket holds about 80 entries, where one list document held them all and
-every step rewrote 1.5 MB.
+every step rewrote 1.5 MB. A page checks every bucket of its unit (a ``stat`` each on
+the file store): a community's list checks 8, not 64.
 
 There is no per-unit summary document on purpose: every step of the unit would have to
 lock and rewrite it, which would queue all the district's steps behind one key again.
@@ -16,6 +19,7 @@ entries through the backend's ``view()``, their merge per unit while no bucket c
 
 from __future__ import annotations
 
+import functools
 import heapq
 import threading
 import weakref
@@ -28,22 +32,31 @@ from .. import backend as docs
 from ..base import now, stamp
 from . import model
 
-BUCKETS = 64
+BUCKETS = 64  # the district's and a department's list
+SMALLER = {"street": 16, "community": 8, "grid": 4}
 _CACHED_UNITS = 512  # merged lists kept per process and backend
 
 
-def bucket_index(oid: str) -> int:
-    return int(oid[7:9], 16) % BUCKETS
+def buckets(unit: str) -> int:
+    """How many documents the unit's list is split in."""
+    return min(BUCKETS, SMALLER.get(unit.partition(":")[0], BUCKETS))
+
+
+def bucket_index(oid: str, count: int = BUCKETS) -> int:
+    return int(oid[-10:-8], 16) % count  # the first two of the id's random digits
 
 
 def bucket_key(unit: str, oid: str) -> str:
     """The document of ``unit``'s open list that holds the entry of order ``oid``."""
-    return "hotline/queue/" + "/".join(model.unit_parts(unit)) + f"/{bucket_index(oid):02d}"
+    index = bucket_index(oid, buckets(unit))
+    return "hotline/queue/" + "/".join(model.unit_parts(unit)) + f"/{index:02d}"
 
 
-def unit_keys(unit: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def unit_keys(unit: str) -> tuple[str, ...]:
+    """Every bucket of the unit's list (worked out once per unit: every page needs them)."""
     base = "hotline/queue/" + "/".join(model.unit_parts(unit))
-    return [f"{base}/{n:02d}" for n in range(BUCKETS)]
+    return tuple(f"{base}/{n:02d}" for n in range(buckets(unit)))
 
 
 def sort_key(entry: dict) -> tuple:
@@ -109,8 +122,9 @@ def queue(unit: str) -> Queue:
     return built
 
 
-def shown(entry: dict, unit: str, at: datetime) -> dict:
-    return dict(entry, urgency=model.urgency(entry, at), mine=entry["holder"] == unit)
+def shown(entry: dict, unit: str, at: datetime, now_s: str | None = None) -> dict:
+    urgency = model.urgency(entry, at, now_s)
+    return dict(entry, urgency=urgency, mine=entry["holder"] == unit)
 
 
 def page(
@@ -125,9 +139,11 @@ def page(
     per_page: int = 50,
 ) -> dict:
     """One page of the unit's open orders, most urgent first, filtered by state,
-    category, "the unit's move" and overdue. Returns ``{rows, total, page, pages,
-    overdue (of the filtered rows), all, states, categories, waiting}``; only the rows
-    of the page get their ``urgency`` worked out."""
+    category, "the unit's move" and overdue. Returns ``{rows, entries, total, page,
+    pages, overdue (of the filtered rows), all, states, categories, waiting}``; only the
+    rows of the page get their ``urgency`` worked out. ``entries`` are the page's list
+    entries themselves, shared and never changed (a new version of a bucket brings new
+    ones), for a view that caches what it draws of each: do not mutate."""
     at = at or now()
     found = queue(unit)
     chosen = [found.rows]
@@ -147,14 +163,17 @@ def page(
             and (not mine or p[1]["holder"] == unit)
         ]
     # Sorted by the next limit: the overdue ones are the rows before "now".
-    late = bisect_left(rows, (False, stamp(at)), key=lambda p: p[0][:2])
+    now_s = stamp(at)
+    late = bisect_left(rows, (False, now_s), key=lambda p: p[0][:2])
     if overdue:
         rows = rows[:late]
     pages = max(1, -(-len(rows) // per_page))
     number = min(max(number, 1), pages)
     start = (number - 1) * per_page
+    entries = [e for _k, e in rows[start : start + per_page]]
     return {
-        "rows": [shown(e, unit, at) for _k, e in rows[start : start + per_page]],
+        "rows": [shown(e, unit, at, now_s) for e in entries],
+        "entries": entries,
         "total": len(rows),
         "page": number,
         "pages": pages,
