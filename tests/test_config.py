@@ -67,21 +67,13 @@ def test_the_production_entry_collects_garbage_less_often(tmp_path):
     import subprocess
     import sys
 
-    probe = "import gc, {m}; print(gc.get_threshold())"
-    env = dict(os.environ, PORTAL_DATA_DIR=str(tmp_path / "data"))
-    served = subprocess.run(
-        [sys.executable, "-c", probe.format(m="portal.wsgi")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert served == "(50000, 20, 100)"
-    plain = subprocess.run(
-        [sys.executable, "-c", probe.format(m="portal")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert plain == "(700, 10, 10)"
+    def threshold_after_importing(module: str) -> str:
+        probe = f"import gc, {module}; print(gc.get_threshold())"
+        env = dict(os.environ, PORTAL_DATA_DIR=str(tmp_path / "data"))
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert threshold_after_importing("portal.wsgi") == "(50000, 20, 100)"
+    assert threshold_after_importing("portal") == "(700, 10, 10)"

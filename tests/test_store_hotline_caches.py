@@ -6,33 +6,14 @@ buckets only; the 工单编号 index keeps an import idempotent."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from portal import store
 from portal.store import backend as docs
 from portal.store.hotline import model, queue
 
-T0 = datetime(2026, 12, 1, 9, 0, 0)
-MONTH = "2026-12"
-
-
-def actor(user: dict) -> dict:
-    return {"uid": user["uid"], "name": user["name"], "role": user["role"]}
-
-
-def row(number: str, received: datetime = T0) -> dict:
-    return {
-        "工单编号": number,
-        "受理时间": received.strftime("%Y-%m-%d %H:%M"),
-        "诉求人": "张先生",
-        "联系电话": "13812345678",
-        "诉求内容": "楼下路灯不亮，晚上出行不便。",
-        "诉求类别": "路灯照明",
-        "地址": "东四北大街 1 号",
-        "所属街道": "东四街道",
-        "所属社区": "测试甲社区",
-        "办理时限": "",
-    }
+# The same clock, month, actor and import row as the figures' tests.
+from tests.test_store_hotline_figures import MONTH, T0, actor, row
 
 
 def _street(month: str = MONTH) -> dict:
