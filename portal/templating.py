@@ -47,14 +47,44 @@ def fixed_url(endpoint: str, filename: str | None = None) -> str:
     """``url_for`` of a link that takes no arguments (the header's links, static files),
     built once per app and script root instead of on every page: such a URL depends on
     nothing else (no URL defaults are registered, and these links are never external)."""
-    cache = current_app.extensions.setdefault("portal_fixed_urls", {})
-    key = (request.script_root, endpoint, filename)
-    url = cache.get(key)
-    if url is None:
-        url = cache[key] = (
-            url_for(endpoint, filename=filename) if filename is not None else url_for(endpoint)
+    return _fixed_urls()(endpoint, filename)
+
+
+def _fixed_urls() -> Callable[..., str]:
+    """``fixed_url`` for this request's app and script root, looked up once: a page
+    renders it with the page's context (``_context``), saving two context lookups for
+    each of its dozen or so header and static links."""
+    roots = current_app.extensions.setdefault("portal_fixed_urls", {})
+    urls = roots.setdefault(request.script_root, {})
+
+    def fixed(endpoint: str, filename: str | None = None) -> str:
+        url = urls.get((endpoint, filename))
+        if url is None:
+            url = urls[(endpoint, filename)] = (
+                url_for(endpoint, filename=filename) if filename is not None else url_for(endpoint)
+            )
+        return url
+
+    return fixed
+
+
+_NAV_KEPT = 4096  # combinations of role, admin flag and page; far more than exist
+
+
+def nav_links(role: str | None, admin: bool, here: str) -> Markup:
+    """The header's links for this role on this page (``_nav_links.html``), drawn once per
+    app, script root, role and page: every page shows them twice, and they depend on
+    nothing else (the user's name, unread count and logout token are drawn per page)."""
+    cache = current_app.extensions.setdefault("portal_nav_links", {})
+    key = (request.script_root, role, bool(admin), here)
+    html = cache.get(key)
+    if html is None:
+        if len(cache) >= _NAV_KEPT:
+            cache.clear()
+        html = cache[key] = Markup(
+            render_template("_nav_links.html", role=role, admin=bool(admin), here=here)
         )
-    return url
+    return html
 
 
 # A value that no URL needs to quote, in a path segment or a query (ids, codes, formats).
@@ -166,6 +196,7 @@ def _context() -> dict:
     user = getattr(g, "user", None)
     return {
         "current_user": user,
+        "fixed_url": _fixed_urls(),
         "is_admin": bool(user and user["role"] in ADMIN_ROLES),
         "role_names": ROLE_NAMES,
         "skill_name": skill_name,
@@ -178,6 +209,7 @@ def _context() -> dict:
 def register(app: Flask) -> None:
     app.context_processor(_context)
     app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_global(nav_links, "nav_links")
     app.add_template_global(page_url_maker, "page_url_maker")
     app.add_template_global(fast_url, "fast_url")
     app.add_template_global(community_nav, "community_nav")

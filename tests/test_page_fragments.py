@@ -103,3 +103,28 @@ def test_page_links_are_url_for(app, query):
         for n in (1, 2, 17):
             expected = url_for("public.posts", **dict(request.args.to_dict(), page=n))
             assert link(n) == expected
+
+
+def test_header_links_follow_role_and_page(app, world):
+    def header(client, url):
+        html = client.get(url).get_data(as_text=True)
+        return html[html.index('<nav class="nav-desktop"') :].split("</nav>", 1)[0]
+
+    anonymous = app.test_client()
+    nav = header(anonymous, "/portal/posts")
+    assert "登录" in nav and "为我推荐" not in nav and "管理" not in nav
+    assert re.search(r'href="/portal/posts" class="active">服务岗位', nav)
+    member = app.test_client()
+    AuthActions(member).login(world.member["phone"])
+    nav = header(member, "/portal/me")
+    assert "为我推荐" in nav and "管理" not in nav and world.member["name"] in nav
+    assert re.search(r'class="active">我的<', nav)
+    assert not re.search(r'class="active">服务岗位', nav)  # the same role, another page
+    admin = app.test_client()
+    AuthActions(admin).login(world.admin_a["phone"])
+    nav = header(admin, "/portal/admin/c/ca/")
+    assert "管理" in nav and "重置码" in nav and "为我推荐" not in nav and "接诉即办" in nav
+    street = app.test_client()
+    AuthActions(street).login(world.street["phone"])
+    nav = header(street, "/portal/posts")
+    assert "账号管理" in nav and "吹哨报到" in nav and "重置码" not in nav
