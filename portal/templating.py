@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any
 
@@ -68,22 +68,26 @@ def _fixed_urls() -> Callable[..., str]:
     return fixed
 
 
-_NAV_KEPT = 4096  # combinations of role, admin flag and page; far more than exist
+_NAV_KEPT = 4096  # kept renderings per template: more than the combinations that exist
 
 
 def nav_links(role: str | None, admin: bool, here: str) -> Markup:
     """The header's links for this role on this page (``_nav_links.html``), drawn once per
     app, script root, role and page: every page shows them twice, and they depend on
     nothing else (the user's name, unread count and logout token are drawn per page)."""
-    cache = current_app.extensions.setdefault("portal_nav_links", {})
-    key = (request.script_root, role, bool(admin), here)
+    return _kept_render("_nav_links.html", role=role, admin=bool(admin), here=here)
+
+
+def _kept_render(template: str, **context: Hashable) -> Markup:
+    """``render_template(template, **context)`` kept per app, script root and context
+    (for parts that depend on nothing else), at most _NAV_KEPT of each template."""
+    cache = current_app.extensions.setdefault("portal_kept_parts", {}).setdefault(template, {})
+    key = (request.script_root, *context.items())
     html = cache.get(key)
     if html is None:
         if len(cache) >= _NAV_KEPT:
             cache.clear()
-        html = cache[key] = Markup(
-            render_template("_nav_links.html", role=role, admin=bool(admin), here=here)
-        )
+        html = cache[key] = Markup(render_template(template, **context))
     return html
 
 
@@ -92,37 +96,55 @@ _PLAIN_VALUE = re.compile(r"[A-Za-z0-9._~-]+\Z")
 _MARK = re.compile(r"~~(\w+)~~")
 
 
+def _url_parts(endpoint: str, names: tuple[str, ...]) -> list[str]:
+    """``url_for(endpoint)`` with a placeholder for each name, split into literals and
+    names (``["/portal/c/", "cid", "/shifts/", "sid", ""]``), made once per app, script
+    root, endpoint and names; empty when there can be no pattern: a relative or special
+    endpoint, a converter that refuses a placeholder, or a placeholder that came out
+    quoted or twice."""
+    cache = current_app.extensions.setdefault("portal_url_patterns", {})
+    key = (request.script_root, endpoint, names)
+    parts = cache.get(key)
+    if parts is None:
+        parts = []
+        if endpoint[:1] != "." and not any(name[:1] == "_" for name in names):
+            try:
+                marks: dict[str, Any] = {name: f"~~{name}~~" for name in names}
+                parts = _MARK.split(url_for(endpoint, **marks))
+            except LookupError:  # werkzeug's BuildError: a converter refused a placeholder
+                parts = []
+            if sorted(parts[1::2]) != sorted(names):
+                parts = []
+        cache[key] = parts
+    return parts
+
+
 def fast_url(endpoint: str, **values) -> str:
     """``url_for(endpoint, **values)`` built from a pattern made once per endpoint and
     argument names: a page with dozens of links to rows (``cid``, ``sid`` …) pays for
-    one ``url_for`` per kind of link. Values that would need quoting, relative or
-    special endpoints and routes whose converters refuse the placeholders go through
-    ``url_for`` itself, so the URL is always exactly ``url_for``'s."""
-    plain = (
-        endpoint[:1] != "."
-        and all(isinstance(v, str) and _PLAIN_VALUE.match(v) for v in values.values())
-        and not any(k[:1] == "_" for k in values)
-    )
-    if not plain:
+    one ``url_for`` per kind of link. Values that would need quoting and endpoints with
+    no pattern (``_url_parts``) go through ``url_for`` itself, so the URL is always
+    exactly ``url_for``'s."""
+    if all(isinstance(v, str) and _PLAIN_VALUE.match(v) for v in values.values()):
+        parts = _url_parts(endpoint, tuple(values))
+        if parts:
+            return "".join(values[part] if n % 2 else part for n, part in enumerate(parts))
+    return url_for(endpoint, **values)
+
+
+def link_maker(endpoint: str, *names: str) -> Callable[..., str]:
+    """A function of the ids, in the order of ``names``, giving ``fast_url(endpoint,
+    **ids)``: for a view that draws many links of one kind (the pattern is looked up
+    once, not per link)."""
+    parts = _url_parts(endpoint, names)
+
+    def link(*ids: str) -> str:
+        values: dict[str, Any] = dict(zip(names, ids, strict=True))
+        if parts and all(isinstance(v, str) and _PLAIN_VALUE.match(v) for v in ids):
+            return "".join(values[part] if n % 2 else part for n, part in enumerate(parts))
         return url_for(endpoint, **values)
-    cache = current_app.extensions.setdefault("portal_url_patterns", {})
-    key = (request.script_root, endpoint, tuple(values))
-    parts = cache.get(key)
-    if parts is None:
-        try:
-            marks: dict[str, Any] = {name: f"~~{name}~~" for name in values}
-            pattern = url_for(endpoint, **marks)
-        except LookupError:  # werkzeug's BuildError: a converter refused a placeholder
-            pattern = ""
-        # ["/portal/c/", "cid", "/shifts/", "sid", ""]: literals and names alternate;
-        # a placeholder that came out quoted or twice means: no pattern for this link.
-        parts = _MARK.split(pattern)
-        if sorted(parts[1::2]) != sorted(values):
-            parts = []
-        cache[key] = parts
-    if not parts:
-        return url_for(endpoint, **values)
-    return "".join(values[part] if n % 2 else part for n, part in enumerate(parts))
+
+    return link
 
 
 # The community admin's sub-navigation: (endpoint, label), and the pages that light up
@@ -149,7 +171,6 @@ _NAV_ALIASES = {
     "attendance_admin.quarterly_letter": "attendance_admin.quarterly",
 }
 _NAV_SECTIONS = ("community_lists.", "grids_admin.", "council_admin.")
-_NAV_KEPT = 4096
 
 
 def community_nav(cid: str, pending=None) -> Markup:
@@ -162,18 +183,7 @@ def community_nav(cid: str, pending=None) -> Markup:
     for section in _NAV_SECTIONS:
         if here.startswith(section):
             here = section + "index"
-    cache = current_app.extensions.setdefault("portal_community_nav", {})
-    key = (request.script_root, cid, here, pending)
-    html = cache.get(key)
-    if html is None:
-        if len(cache) >= _NAV_KEPT:
-            cache.clear()
-        html = cache[key] = Markup(
-            render_template(
-                "_admin_nav.html", items=COMMUNITY_NAV, cid=cid, here=here, pending=pending
-            )
-        )
-    return html
+    return _kept_render("_admin_nav.html", items=COMMUNITY_NAV, cid=cid, here=here, pending=pending)
 
 
 _PAGE_MARK = "__page__"

@@ -128,3 +128,14 @@ def test_header_links_follow_role_and_page(app, world):
     AuthActions(street).login(world.street["phone"])
     nav = header(street, "/portal/posts")
     assert "账号管理" in nav and "吹哨报到" in nav and "重置码" not in nav
+
+
+def test_link_maker_is_url_for(app):
+    from portal.templating import link_maker
+
+    with app.test_request_context("/portal/posts"):
+        link = link_maker("member.sign_up", "cid", "sid")
+        for cid, sid in (("ca", "s-1"), ("c b", "s/2"), ("~~sid~~", "x")):
+            assert link(cid, sid) == url_for("member.sign_up", cid=cid, sid=sid)
+        relative = link_maker("public.post_detail", "pid", "cid")  # names in another order
+        assert relative("p1", "ca") == url_for("public.post_detail", cid="ca", pid="p1")

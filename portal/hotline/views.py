@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app, g, get_template_attribute, render_template, request, url_for
+from flask import g, get_template_attribute, render_template, request
 from markupsafe import Markup, escape
 
 from forms.hotline import (
@@ -24,6 +24,7 @@ from forms.hotline import (
 )
 
 from .. import store
+from ..templating import fast_url, link_maker
 from .scope import bp, chosen_unit, order_or_404, unit_name, user_units
 
 # Twenty of the most urgent orders a page: on a phone fifty rows were a long scroll
@@ -63,18 +64,6 @@ def _channel_names() -> dict:
     return {c["id"]: c["name"] for c in store.hotline_config()["channels"]}
 
 
-def order_link() -> Callable[[str], str]:
-    """A function of an order id giving ``url_for("hotline.order", oid=…)``, from a
-    pattern built once per app and script root (ids are [0-9a-f-], never quoted): a list
-    of fifty orders pays for one ``url_for``, not fifty."""
-    patterns = current_app.extensions.setdefault("hotline_order_links", {})
-    pattern = patterns.get(request.script_root)
-    if pattern is None:
-        pattern = url_for("hotline.order", oid="__oid__").replace("{", "{{").replace("}", "}}")
-        pattern = patterns[request.script_root] = pattern.replace("__oid__", "{0}")
-    return pattern.format
-
-
 _ROWS: dict[tuple, tuple[dict, str]] = {}
 _ROWS_LOCK = threading.Lock()
 _CACHED_ROWS = 20000
@@ -88,7 +77,7 @@ def _list_rows(found: dict, unit: str, categories: dict[str, str], channels: dic
     filled in on every visit: the time left (it moves with the clock) and the name of
     the unit holding it (places may be renamed). Fifty rows through the template cost
     more than the rest of the page."""
-    link = order_link()
+    link = link_maker("hotline.order", "oid")
     draw = get_template_attribute("hotline/_list_row.html", "row")
     names: dict[str, str] = {}
     out = []
@@ -296,7 +285,7 @@ def render_order(oid: str, phone: str | None = None, link: str | None = None):
     return render_template(
         "hotline/order.html",
         order=order,
-        order_url=order_link()(oid),
+        order_url=fast_url("hotline.order", oid=oid),
         names={u: unit_name(u) for u in units},  # the timeline names a unit many times
         unit=unit,
         urgency=store.hotline_urgency(order, at),

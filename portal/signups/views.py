@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from collections.abc import Callable
-from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from .. import auth, mail, store
-from ..templating import category_name, page_url_maker, shift_label, skill_name
+from ..templating import category_name, link_maker, page_url_maker, shift_label, skill_name
 
 bp = Blueprint("member", __name__, template_folder="templates", url_prefix="/portal")
 PARTICIPANTS = ("member", "volunteer")
@@ -61,8 +59,8 @@ def recommend():
     )
     pages = max((total + RECOMMEND_PAGE - 1) // RECOMMEND_PAGE, 1)
     page = min(page, pages)
-    post_link = _link_maker("public.post_detail", "cid", "pid")
-    signup_link = _link_maker("member.sign_up", "cid", "sid")
+    post_link = link_maker("public.post_detail", "cid", "pid")
+    signup_link = link_maker("member.sign_up", "cid", "sid")
     now_s = store.now().strftime("%Y-%m-%d %H:%M")
     confirmed = g.user.get("skills_confirmed") or []
     for group in posts:
@@ -122,23 +120,6 @@ def _page_numbers(page: int, pages: int) -> list[int]:
     two either side of this one (a gap where the third would be)."""
     near = range(max(page - 3, 1), min(page + 3, pages) + 1)
     return [n if n in (1, pages) or abs(n - page) <= 2 else 0 for n in sorted({1, pages, *near})]
-
-
-def _link_maker(endpoint: str, *names: str) -> Callable[..., str]:
-    """A function of the ids giving ``url_for(endpoint, **ids)``: the URL is built once
-    per app and script root with placeholders for the ids, which each call fills in
-    (ids are [a-z0-9-], never quoted). A page of forty shifts builds its links in
-    microseconds instead of forty ``url_for`` calls."""
-    patterns = current_app.extensions.setdefault("portal_link_patterns", {})
-    key = (request.script_root, endpoint, names)
-    pattern = patterns.get(key)
-    if pattern is None:
-        marks: dict[str, Any] = {name: f"__{name}__" for name in names}
-        pattern = url_for(endpoint, **marks).replace("{", "{{").replace("}", "}}")
-        for n, mark in enumerate(marks.values()):
-            pattern = pattern.replace(mark, f"{{{n}}}")
-        patterns[key] = pattern
-    return pattern.format
 
 
 def _back(default: str) -> str:
