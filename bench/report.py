@@ -381,7 +381,8 @@ def _migration(migration: dict, growth: list, counts: dict) -> list[str]:
         + ("**equal**" if rt["equal"] else f"**not equal** ({rt['differ']})")
         + f" (digests of one folder alone: {rt['digest_seconds']:.1f} s). The blob is the "
         "folder's `secret_key` file. Sizes: a database's includes PostgreSQL's catalog "
-        "(about 8 MB when empty), its bodies are compressed JSONB; the folder copied back "
+        "(about 8 MB when empty), its bodies are the JSON text the app wrote (lz4-compressed "
+        "when large); the folder copied back "
         "is larger than the original because `FileBackend.load` writes JSON with spaces "
         "after separators (`json.dumps` defaults) where the app writes compact JSON.",
     ]

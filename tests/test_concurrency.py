@@ -1,6 +1,7 @@
 """Several real processes sign up for one shift at once: no over-booking, FIFO kept, nothing lost."""
 
 import multiprocessing
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -92,3 +93,47 @@ def test_processes_race_report_ins(app, store_target):
     assert {r for _u, _c, r in accepted} == on_disk
     for uid in members:
         assert store.current_report_state(uid)["pending"] is not None
+
+
+def _sign_up_once(data_dir, cid, sid, uid, barrier, results):
+    store.open_store(data_dir)
+    barrier.wait()
+    try:
+        results.put((sid, store.sign_up(cid, sid, uid)["status"]))
+    except store.StoreError as exc:
+        results.put((sid, "refused: " + str(exc)))
+
+
+def test_one_persons_overlapping_sign_ups_racing_from_processes_keep_one(app, store_target):
+    """One member signs up at once, from six processes, for six shifts at the same time in
+    three communities (so on different month documents): exactly one is kept and the
+    others are refused as overlapping, round after round; what is stored agrees."""
+    world = World()
+    member = make_user("13611110000", "volunteer")["uid"]
+    ctx = multiprocessing.get_context("fork")
+    for round_no in range(4):
+        day = (datetime.now() + timedelta(days=3 + round_no)).strftime("%Y-%m-%d")
+        shifts = [
+            (cid, world.post(cid=cid, day=day, start=start, end="12:00")[1]["id"])
+            for cid in ("ca", "cb", "cc")
+            for start in ("09:00", "10:00")
+        ]
+        barrier, results = ctx.Barrier(len(shifts)), ctx.Queue()
+        procs = [
+            ctx.Process(
+                target=_sign_up_once, args=(store_target, cid, sid, member, barrier, results)
+            )
+            for cid, sid in shifts
+        ]
+        for p in procs:
+            p.start()
+        answers = dict(results.get(timeout=60) for _ in shifts)
+        for p in procs:
+            p.join(60)
+            assert p.exitcode == 0
+        kept = [sid for sid, status in answers.items() if status == "confirmed"]
+        assert len(kept) == 1, answers
+        assert all("时间冲突" in s for sid, s in answers.items() if sid not in kept), answers
+        store.current_backend().forget_caches()
+        mine = [r for r in store.user_signups(member) if r["shift"]["date"] == day]
+        assert [r["shift_id"] for r in mine] == kept

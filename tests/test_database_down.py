@@ -92,7 +92,7 @@ def test_start_up_refuses_a_database_without_the_schema_or_with_a_newer_one(pg_u
     config = {"DATABASE_URL": pg_url, "DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40}
     with pytest.raises(store.SchemaError, match="init-db"):
         create_app(config)
-    assert store.init_database(pg_url) == [1, 2]  # every migration, in order
+    assert store.init_database(pg_url) == [1, 2, 3]  # every migration, in order
     assert store.init_database(pg_url) == []  # idempotent
     backend = store.open_store(pg_url)
     assert backend.kind == "postgresql"
@@ -100,8 +100,52 @@ def test_start_up_refuses_a_database_without_the_schema_or_with_a_newer_one(pg_u
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("INSERT INTO portal_schema (version) VALUES (99)")
-    with pytest.raises(store.SchemaError, match="比本程序支持的版本 2 新"):
+    with pytest.raises(store.SchemaError, match="比本程序支持的版本 3 新"):
         create_app(config)
     with pytest.raises(store.SchemaError, match="新"):
         store.init_database(pg_url)
+    store.close_backends()
+
+
+def test_schema_3_keeps_every_document_as_it_was(pg_url):
+    """A database made at schema 2 (bodies as jsonb) with documents in it: ``init-db``
+    turns the bodies into json text (lz4 when the server has it) and every document,
+    including awkward text, reads back the same; new writes go in compact."""
+    import psycopg
+
+    from portal.store import pg_schema
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        real = pg_schema.MIGRATIONS
+        try:
+            pg_schema.MIGRATIONS = real[:2]
+            assert pg_schema.migrate(conn) == [1, 2]
+        finally:
+            pg_schema.MIGRATIONS = real
+    before = store.open_backend(pg_url)
+    odd = {"t": {"1": {"text": 'quote " backslash \\ 中文 🙂 tab\t', "n": [1, 2.5, None]}}}
+    with before.transaction("a/one", "b/two") as (one, two):
+        one.table("t").insert(odd["t"]["1"])
+        two.table("t").insert({"n": 2})
+    digests = store.store_digests(before)
+    store.close_backends()
+
+    assert store.init_database(pg_url) == [3]
+    after = store.open_backend(pg_url)
+    assert store.store_digests(after) == digests
+    assert after.read("a/one") == odd
+    with after.transaction("b/two") as (two,):
+        two.table("t").insert({"n": 3})
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        kind, compression = conn.execute(
+            "SELECT format_type(atttypid, atttypmod), attcompression FROM pg_attribute"
+            " WHERE attrelid = 'documents'::regclass AND attname = 'body'"
+        ).fetchone()
+        text = conn.execute("SELECT body::text FROM documents WHERE key = 'b/two'").fetchone()[0]
+        has_lz4 = conn.execute(
+            "SELECT 'lz4' = ANY (enumvals) FROM pg_settings"
+            " WHERE name = 'default_toast_compression'"
+        ).fetchone()[0]
+    assert kind == "json" and compression == ("l" if has_lz4 else "")
+    assert text == '{"t":{"1":{"n":2},"2":{"n":3}}}'  # as the app wrote it
     store.close_backends()

@@ -59,6 +59,36 @@ def test_a_refused_transaction_writes_nothing(backend):
     assert len(backend.read("f")["t"]) == 1 and not backend.exists("g")
 
 
+AWKWARD = [
+    'quote " and \\ backslash',
+    '{"looks": ["like json"]}',
+    "中文：楼门院长，小巷管家 ★ 🙂",
+    "tab\tnewline\ncarriage\rcontrol\x01\x1f",
+    "\\u0000 spelled out",
+    "",
+]
+
+
+def test_documents_with_awkward_text_read_back_exactly(backend, store_target):
+    """Bodies go to PostgreSQL as binary text arrays: quotes, backslashes, control
+    characters and non-BMP characters come back unchanged, from this process's cache
+    and from a backend that never saw them (so from the store itself)."""
+    with backend.transaction("odd/one", "odd/two") as (one, two):
+        one.table("t").insert({"texts": AWKWARD, AWKWARD[0]: AWKWARD[2]})
+        two.table("t").insert({"n": 2})
+    fresh = store.open_backend(store_target)
+    for b in (backend, fresh):
+        assert b.read("odd/one")["t"]["1"] == {"texts": AWKWARD, AWKWARD[0]: AWKWARD[2]}
+        assert b.read("odd/two")["t"]["1"] == {"n": 2}
+    fresh.begin_scope()
+    try:
+        fresh.prefetch(["odd/one", "odd/two", "odd/none"])
+        assert fresh.read("odd/one")["t"]["1"]["texts"] == AWKWARD
+        assert not fresh.exists("odd/none")
+    finally:
+        fresh.end_scope()
+
+
 def test_keys_blobs_lines_and_locks(backend):
     for key in ("audit/2026-01", "audit/2026-02", "auditx/1"):
         _append_many(backend, key, 1, 0)

@@ -79,9 +79,9 @@ def test_an_import_rewrites_the_buckets_of_its_day_only(world, monkeypatch):
     written: list[str] = []
     real = docs.current().transaction
 
-    def spy(*keys):
+    def spy(*keys, **options):
         written.extend(keys)
-        return real(*keys)
+        return real(*keys, **options)
 
     monkeypatch.setattr(docs.current(), "transaction", spy)
     rows = [row(f"N{n}", later) for n in range(40)]

@@ -102,9 +102,9 @@ def test_a_step_rewrites_one_small_bucket_of_a_long_list(h, monkeypatch):
     written: list[tuple[str, int]] = []
     real = docs.current().transaction
 
-    def spy(*keys):
+    def spy(*keys, **options):
         written.extend((k, len(docs.read(k).get("open", {}))) for k in keys if "/queue/" in k)
-        return real(*keys)
+        return real(*keys, **options)
 
     monkeypatch.setattr(docs.current(), "transaction", spy)
     store.dispatch_hotline_order(oids[0], "district", h.district, "street:dongsi", at=T0)

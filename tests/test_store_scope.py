@@ -9,7 +9,7 @@ import multiprocessing
 import pytest
 
 from portal import store
-from portal.store import _files
+from portal.store import _files, _postgres
 
 
 @pytest.fixture
@@ -105,3 +105,94 @@ def test_reads_inside_a_transaction_are_fresh_whatever_the_scope_saw(backend):
             db.table("t").insert({"n": 0})
     finally:
         backend.end_scope()
+
+
+@pytest.mark.processes
+def test_documents_read_with_a_transaction_are_fresh_and_served_once(
+    backend, store_backend, monkeypatch
+):
+    """``reading=``: documents the block reads besides the locked ones. On PostgreSQL they
+    come with the locked rows (no query of their own, however often they are read), as
+    they are once the locks are held, even when this process has an older copy cached;
+    a missing one reads as missing; one that a block inside this one writes is read
+    anew. Files read them fresh anyway."""
+    _write(backend, "with/shift", 1)
+    assert _ns(backend, "with/shift") == [1]  # cached here
+    _write_elsewhere(backend, "with/shift", 2)
+    asked: list = []
+    if store_backend == "postgresql":
+        real_query = backend._query
+        monkeypatch.setattr(backend, "_query", lambda *a: asked.append(a) or real_query(*a))
+    backend.begin_scope()
+    try:
+        with backend.transaction("with/month", reading=["with/shift", "with/none"]) as (db,):
+            assert _ns(backend, "with/shift") == [1, 2]
+            assert not backend.exists("with/none")
+            assert _ns(backend, "with/shift") == [1, 2]
+            assert asked == []  # both came with the locked row
+            _write(backend, "with/shift", 3)  # a transaction of its own, inside this one
+            assert _ns(backend, "with/shift") == [1, 2, 3]
+            db.table("t").insert({"n": 0})
+    finally:
+        backend.end_scope()
+    monkeypatch.undo()
+    assert _ns(backend, "with/month") == [0]
+
+
+@pytest.mark.backends("postgresql")
+def test_the_first_read_of_a_request_comes_with_the_change_stamps(backend, monkeypatch):
+    """PostgreSQL: a request's first document is looked up in the query that reads the
+    change stamps: after a write elsewhere, one query for the stamps and the document,
+    not two; the district version needs no query of its own."""
+    _write(backend, "first/doc", 1)
+    assert _ns(backend, "first/doc") == [1]
+    _write(backend, "first/doc", 2)
+    backend.forget_caches()
+    asked: list = []
+    real_query = backend._query
+    monkeypatch.setattr(backend, "_query", lambda *a: asked.append(a) or real_query(*a))
+    backend.begin_scope()
+    try:
+        assert _ns(backend, "first/doc") == [1, 2]
+        assert not backend.exists("first/missing")  # the second document: a query of its own
+        backend.district_version()
+        assert _ns(backend, "first/doc") == [1, 2]
+    finally:
+        backend.end_scope()
+    assert len(asked) == 2
+    backend.begin_scope()
+    try:
+        assert not backend.exists("first/missing")  # first read, and missing
+        assert _ns(backend, "first/doc") == [1, 2]  # nothing changed: no query
+    finally:
+        backend.end_scope()
+    assert len(asked) == 3
+
+
+@pytest.mark.backends("postgresql")
+def test_the_change_stamp_moves_with_every_commit_and_its_tables_stay_small(backend):
+    """Every committed write changes the store-wide stamp (and a community's the
+    district's), across trims of the tables counted on every request, which stay small."""
+    import psycopg
+
+    seen, districts = set(), set()
+    for n in range(150):
+        key = f"communities/c{n % 3}/main" if n % 5 == 0 else f"stamp/doc-{n % 7}"
+        _write(backend, key, n)
+        backend.begin_scope()
+        try:
+            stamp = backend._store_stamp(backend._local.scope)
+            district = backend.district_version()
+        finally:
+            backend.end_scope()
+        assert stamp not in seen
+        seen.add(stamp)
+        if n % 5 == 0:
+            assert district not in districts
+        districts.add(district)
+    with psycopg.connect(backend.url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT (SELECT count(*) FROM changes), (SELECT count(*) FROM district_changes)"
+        ).fetchone()
+    most = _postgres.TRIM_EVERY + _postgres.TRIM_KEEP
+    assert rows[0] <= most and rows[1] <= most

@@ -2,8 +2,10 @@
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from portal import store
-from tests.conftest import make_user
+from tests.conftest import csrf_token, make_user
 
 
 def test_member_home_requires_login_and_role(client, auth, world):
@@ -73,6 +75,47 @@ def test_sign_up_unknown_shift_is_404(client, auth, world):
     auth.login(world.member["phone"])
     assert auth.post("/portal/c/ca/shifts/nope/signup").status_code == 404
     assert auth.post("/portal/c/zz/shifts/nope/signup").status_code == 404
+
+
+@pytest.mark.backends("postgresql")
+def test_a_sign_up_asks_the_database_six_statements_in_five_round_trips(
+    client, auth, world, monkeypatch
+):
+    """The round trips of a sign-up on PostgreSQL (docs/ARCHITECTURE.md), right after
+    another server wrote (so nothing cached is trusted unchecked): the change stamps
+    with the account, the shift's community with the person's pointers, the months the
+    checks read, BEGIN with the locks and the rows (one pipeline), and the write with
+    COMMIT (another). A statement added to the path fails this test."""
+    import psycopg
+
+    _post, first = world.post(cid="cb", day=_days_ahead(5))
+    _post, shift = world.post(day=_days_ahead(6))
+    _post, elsewhere = world.post(cid="cc", day=_days_ahead(6))
+    auth.login(world.member["phone"])
+    auth.post(f"/portal/c/cb/shifts/{first['id']}/signup")  # the person has sign-ups
+    token = csrf_token(client)
+    store.sign_up("cc", elsewhere["id"], world.volunteer["uid"])  # a write elsewhere
+    asked: list[str] = []
+    real = psycopg.Connection.execute
+    monkeypatch.setattr(
+        psycopg.Connection,
+        "execute",
+        lambda conn, query, *a, **k: asked.append(str(query)[:60]) or real(conn, query, *a, **k),
+    )
+    response = client.post(f"/portal/c/ca/shifts/{shift['id']}/signup", data={"csrf_token": token})
+    monkeypatch.undo()
+    assert response.status_code == 302
+    assert [r["shift_id"] for r in store.user_signups(world.member["uid"])] == [
+        first["id"],
+        shift["id"],
+    ]
+    assert len(asked) == 6, asked
+    assert asked[0].startswith("SELECT c.n") and asked[-1].startswith("WITH written")
+    assert sum("pg_advisory_xact_lock" in q for q in asked) == 1
+
+
+def _days_ahead(n: int) -> str:
+    return (datetime.now() + timedelta(days=n)).strftime("%Y-%m-%d")
 
 
 def test_recommend_page_shows_reasons_and_filter(client, auth, world):

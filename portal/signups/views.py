@@ -130,7 +130,6 @@ def _back(default: str) -> str:
 @auth.roles_required(*PARTICIPANTS)
 def sign_up(cid: str, sid: str):
     """Sign up for a shift (or join its waiting list when it is full)."""
-    shift, post = store.get_shift(cid, sid)
     try:
         row = store.sign_up(
             cid,
@@ -139,9 +138,13 @@ def sign_up(cid: str, sid: str):
             no_show_limit=current_app.config["NO_SHOW_LIMIT"],
             no_show_days=current_app.config["NO_SHOW_DAYS"],
         )
+    except store.NotFound:
+        raise  # no such shift: the 404 page
     except store.StoreError as exc:
         flash(str(exc), "error")
     else:
+        # Read after the sign-up, which looked the shift up with the person's pointers.
+        _shift, post = store.get_shift(cid, sid)
         if row["status"] == "confirmed":
             flash(f"报名成功：{post['title']}。", "success")
         else:

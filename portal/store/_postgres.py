@@ -3,7 +3,7 @@
 Selected by ``PORTAL_DATABASE_URL=postgresql://…`` (or ``--database-url``); the schema
 is ``pg_schema.py``. How each part of the interface is kept:
 
-* A document is one row ``(key, body jsonb, version)``; every write gives it a new
+* A document is one row ``(key, body json, version)``; every write gives it a new
   version from one sequence. A transaction takes a transaction-level advisory lock
   per key (in one fixed order: by lock id), reads the rows, and writes the changed
   ones in the same database transaction: all or nothing. Advisory locks rather than
@@ -56,6 +56,12 @@ _DOCUMENT_LOCKS, _NAMED_LOCKS = 1, 2  # advisory lock namespaces
 _DISTRICT = "\0district"  # the scope's entry for district_version (no key looks like it)
 _STAMP = "\0stamp"  # the scope's store-wide change stamp
 MAX_MISSING = 20000
+# ``changes`` and ``district_changes`` are counted on every request: kept between 16 and
+# 48 rows (the stamp query took 110-170 us at the 256-768 rows kept before, 95 us now).
+# Any window works: every commit adds a row and a trim removes only rows older than its
+# own, so (count, min, max) changes with every commit.
+TRIM_EVERY, TRIM_KEEP = 32, 16
+_TRIM = (TRIM_EVERY, TRIM_KEEP)
 POOL_TIMEOUT = 5.0  # seconds a request waits for a connection before it is a 503
 _orphans: list = []  # pools inherited over fork: kept referenced, never used or closed
 
@@ -192,6 +198,8 @@ class PostgresBackend(Backend):
             return self._lookup(key)
         if key in scope:
             return scope[key]
+        if _STAMP not in scope:
+            return self._first_lookup(scope, key)
         # Nothing was committed anywhere since this entry (or this document's absence)
         # was checked: it is current without asking about it (one query per request,
         # not one per document, while the store does not change).
@@ -217,9 +225,51 @@ class PostgresBackend(Backend):
         scope[key] = entry
         return entry
 
+    def _first_lookup(self, scope: dict, key: str) -> _Entry | None:
+        """The request's first document, looked up in the query that reads the change
+        stamps (one round trip, not two, whenever something changed since the cached
+        copy was checked); both come from one snapshot, so the entry is exactly as
+        current as the stamp it is marked with."""
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        row = self._query(
+            "SELECT c.n, c.lo, c.hi, d.n, d.lo, d.hi, x.version, x.body"
+            " FROM (SELECT count(*) n, min(id) lo, max(id) hi FROM changes) c"
+            " CROSS JOIN (SELECT count(*) n, min(id) lo, max(id) hi FROM district_changes) d"
+            " LEFT JOIN (SELECT version, CASE WHEN version = %s THEN NULL ELSE body::text END"
+            " AS body FROM documents WHERE key = %s) x ON true",
+            (hit.version if hit else -1, key),
+        )[0]
+        stamp = scope[_STAMP] = tuple(row[:3])
+        scope[_DISTRICT] = (self._token, *row[3:6])
+        version, text = row[6], row[7]
+        entry = None if version is None else self._remember(key, hit, version, text)
+        if entry is None:
+            self._forget(key)
+        with self._cache_lock:
+            if entry is None:
+                if len(self._missing) > MAX_MISSING:
+                    self._missing.clear()
+                self._missing[key] = stamp
+            else:
+                entry.stamp = stamp
+                self._missing.pop(key, None)
+        scope[key] = entry
+        return entry
+
     def _lookup(self, key: str) -> _Entry | None:
         with self._cache_lock:
             hit = self._cache.get(key)
+        fresh = getattr(self._local, "fresh", None)
+        if fresh and key in fresh:  # read with the transaction's locked documents
+            row = fresh[key]
+            if row is None:
+                self._forget(key)
+                return None
+            version, text = row
+            if text is not None or (hit is not None and hit.version == version):
+                return self._remember(key, hit, version, text)
+            # (the copy the query relied on was evicted meanwhile: ask again below)
         rows = self._query(
             "SELECT version, CASE WHEN version = %s THEN NULL ELSE body::text END"
             " FROM documents WHERE key = %s",
@@ -272,7 +322,7 @@ class PostgresBackend(Backend):
             return
         rows = self._query(
             "SELECT d.key, d.version, CASE WHEN d.version = w.v THEN NULL ELSE d.body::text END"
-            " FROM unnest(%s::text[], %s::bigint[]) AS w(k, v) JOIN documents d ON d.key = w.k",
+            " FROM unnest(%b::text[], %b::bigint[]) AS w(k, v) JOIN documents d ON d.key = w.k",
             (list(want), [hit.version if hit else -1 for hit in want.values()]),
         )
         found = {key: self._remember(key, want[key], version, text) for key, version, text in rows}
@@ -314,13 +364,21 @@ class PostgresBackend(Backend):
             value = entry.views[name] = build(entry.tables)
             return value
 
-    def _begin(self, keys: tuple[str, ...]) -> tuple[contextlib.ExitStack, dict]:
-        """Open a database transaction, lock the keys, read their rows. Tried twice: a
-        pooled connection cut by a restart fails here, before anything was done."""
+    def _begin(
+        self, keys: tuple[str, ...], reading: tuple[str, ...] = ()
+    ) -> tuple[contextlib.ExitStack, dict]:
+        """Open a database transaction, lock the keys, read their rows and those of
+        ``reading``: one round trip (pipeline mode sends BEGIN, the locks and the read
+        together; each statement still runs after the one before, so the read's snapshot
+        is taken after the locks are held). Tried twice: a pooled connection cut by a
+        restart fails here, before anything was done."""
         for attempt in (1, 2):
             stack = contextlib.ExitStack()
             try:
                 conn = stack.enter_context(self._get_pool().connection())
+                # The whole transaction runs in pipeline mode, so that the write and the
+                # COMMIT also go in one round trip (see ``_write_rows``).
+                stack.enter_context(conn.pipeline())
                 stack.enter_context(conn.transaction())
                 # One statement takes them all: a select list is evaluated left to
                 # right, so the locks are taken in this fixed order.
@@ -329,11 +387,28 @@ class PostgresBackend(Backend):
                     "SELECT " + ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(locks)),
                     [part for lock in locks for part in lock],
                 )
-                rows = conn.execute(
-                    "SELECT key, body::text FROM documents WHERE key = ANY(%s)",
-                    (list(set(keys)),),
+                # The locked rows whole (they become the block's handles); the others
+                # only when this process's copy is not their current version.
+                wanted = dict.fromkeys(reading, -1)
+                with self._cache_lock:
+                    for key in wanted:
+                        hit = self._cache.get(key)
+                        wanted[key] = hit.version if hit is not None else -1
+                wanted.update(dict.fromkeys(keys, -1))
+                found = conn.execute(
+                    "SELECT d.key, d.version,"
+                    " CASE WHEN d.version = w.v THEN NULL ELSE d.body::text END"
+                    " FROM unnest(%b::text[], %b::bigint[]) AS w(k, v)"
+                    " JOIN documents d ON d.key = w.k",
+                    (list(wanted), list(wanted.values())),
                 ).fetchall()
-                return stack, {"conn": conn, "rows": dict(rows)}
+                rows = {key: text for key, _version, text in found if key in keys}
+                # Reads inside the block of any of these, locked or not, are served from
+                # this: as they were once the locks were held (absent: None). For the
+                # locked ones that is what the database holds until this block commits.
+                fresh: dict[str, tuple[int, str | None] | None] = dict.fromkeys(wanted)
+                fresh.update((k, (v, t)) for k, v, t in found)
+                return stack, {"conn": conn, "rows": rows, "fresh": fresh}
             except psycopg.OperationalError as exc:
                 with contextlib.suppress(psycopg.Error):
                     stack.close()
@@ -342,11 +417,12 @@ class PostgresBackend(Backend):
         raise AssertionError("unreachable")
 
     @contextlib.contextmanager
-    def transaction(self, *keys: str):
-        stack, opened = self._begin(keys)
+    def transaction(self, *keys: str, reading=()):
+        stack, opened = self._begin(keys, tuple(reading))
         conn, rows = opened["conn"], opened["rows"]
         outer = getattr(self._local, "conn", None)
-        self._local.conn = conn
+        outer_fresh = getattr(self._local, "fresh", None)
+        self._local.conn, self._local.fresh = conn, opened["fresh"]
         try:
             with stack:
                 dbs = tuple(document_handle(functools.partial(_parsed, rows, k)) for k in keys)
@@ -355,10 +431,13 @@ class PostgresBackend(Backend):
                 if writes:
                     self._write_rows(conn, writes)
             self._drop_from_scope([k for k, _ in writes])
+            if outer_fresh:  # a block inside another's: the outer one reads these anew
+                for key, _tables in writes:
+                    outer_fresh.pop(key, None)
         except psycopg.OperationalError as exc:
             raise _unavailable(exc) from exc
         finally:
-            self._local.conn = outer
+            self._local.conn, self._local.fresh = outer, outer_fresh
 
     def _drop_from_scope(self, keys: list[str]) -> None:
         scope = getattr(self._local, "scope", None)  # also right after a commit
@@ -371,40 +450,41 @@ class PostgresBackend(Backend):
 
     def _write_rows(self, conn, writes: list[tuple[str, dict]]) -> None:
         """Write the changed documents and note the change (and a district change when a
-        community's document is among them) in one statement: one round trip."""
+        community's document is among them) in one statement whose result is not
+        waited for: it goes to the server with the COMMIT, in one round trip."""
         bodies = {key: dumps(tables) for key, tables in writes}
         district = any(touches_district(k) for k in bodies)
-        row = conn.execute(
+        conn.execute(
             "WITH written AS (INSERT INTO documents (key, body)"
-            " SELECT k, b::jsonb FROM unnest(%s::text[], %s::text[]) AS t(k, b)"
+            " SELECT k, b::json FROM unnest(%b::text[], %b::text[]) AS t(k, b)"
             " ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body,"
             " version = nextval('document_versions') RETURNING 1),"
             " change AS (INSERT INTO changes DEFAULT VALUES RETURNING id),"
-            " district AS (INSERT INTO district_changes SELECT WHERE %s RETURNING id)"
-            " SELECT (SELECT id FROM change), (SELECT id FROM district),"
-            " (SELECT count(*) FROM written)",
-            (list(bodies), list(bodies.values()), district),
-            # Binary parameters: a text array in text form escapes every quote of every
-            # body through a Python callback (most of a large import's time).
-            binary=True,
-        ).fetchone()
-        change_id, district_id = (row[0], row[1]) if row else (0, None)
-        if change_id % 512 == 0:  # keep the table small: it is counted on every request
-            conn.execute("DELETE FROM changes WHERE id < %s", (change_id - 256,))
-        if district_id is not None and district_id % 512 == 0:
-            conn.execute("DELETE FROM district_changes WHERE id < %s", (district_id - 256,))
+            " district AS (INSERT INTO district_changes SELECT WHERE %s RETURNING id),"
+            # Both tables are counted on every request: every TRIM_EVERY-th id drops
+            # the rows more than TRIM_KEEP ids older (never the statement's own row).
+            " trim AS (DELETE FROM changes WHERE (SELECT id %% %s FROM change) = 0"
+            " AND id < (SELECT id - %s FROM change)),"
+            " trim_district AS (DELETE FROM district_changes"
+            " WHERE (SELECT id %% %s FROM district) = 0 AND id < (SELECT id - %s FROM district))"
+            " SELECT (SELECT count(*) FROM written)",
+            # The arrays go in binary form (%b): in text form psycopg escapes every quote
+            # of every body through a Python callback, which grows with the documents
+            # (12 ms of CPU per sign-up on a 30 KB month, most of a large import's time).
+            (list(bodies), list(bodies.values()), district, *_TRIM, *_TRIM),
+        )
 
     def _note_change(self, conn) -> None:
         row = conn.execute("INSERT INTO changes DEFAULT VALUES RETURNING id").fetchone()
         new_id = row[0] if row else 0
-        if new_id % 512 == 0:  # keep the table small: it is counted on every request
-            conn.execute("DELETE FROM changes WHERE id < %s", (new_id - 256,))
+        if new_id % TRIM_EVERY == 0:  # keep the table small: it is counted on every request
+            conn.execute("DELETE FROM changes WHERE id < %s", (new_id - TRIM_KEEP,))
 
     def _note_district_change(self, conn) -> None:
         row = conn.execute("INSERT INTO district_changes DEFAULT VALUES RETURNING id").fetchone()
         new_id = row[0] if row else 0
-        if new_id % 512 == 0:  # keep the table small: its count is read on every list
-            conn.execute("DELETE FROM district_changes WHERE id < %s", (new_id - 256,))
+        if new_id % TRIM_EVERY == 0:  # keep the table small: its count is read on every list
+            conn.execute("DELETE FROM district_changes WHERE id < %s", (new_id - TRIM_KEEP,))
 
     def keys(self, prefix: str) -> list[str]:
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -143,10 +143,15 @@ class Backend(ABC):
         ``build`` may annotate the rows it is given, never remove or change fields."""
 
     @abstractmethod
-    def transaction(self, *keys: str) -> contextlib.AbstractContextManager[tuple[TinyDB, ...]]:
+    def transaction(
+        self, *keys: str, reading: Iterable[str] = ()
+    ) -> contextlib.AbstractContextManager[tuple[TinyDB, ...]]:
         """TinyDB handles on these documents, changed together: all or nothing. Each
         key is locked (in one fixed order, so two transactions never wait in a circle)
-        and read fresh inside the lock."""
+        and read fresh inside the lock. ``reading``: documents the block will read (not
+        write, not lock), which may be read together with the locked ones (PostgreSQL:
+        in the same round trip, once the locks are held); every read inside the block is
+        fresh either way."""
 
     @abstractmethod
     def keys(self, prefix: str) -> list[str]:
@@ -280,14 +285,16 @@ def view(key: str, name: str, build: Callable[[dict], Any]) -> Any:
     return current().view(key, name, build)
 
 
-def transaction(*keys: str) -> contextlib.AbstractContextManager[tuple[TinyDB, ...]]:
-    return current().transaction(*keys)
+def transaction(
+    *keys: str, reading: Iterable[str] = ()
+) -> contextlib.AbstractContextManager[tuple[TinyDB, ...]]:
+    return current().transaction(*keys, reading=reading)
 
 
 @contextlib.contextmanager
-def transaction_one(key: str) -> Iterator[TinyDB]:
+def transaction_one(key: str, reading: Iterable[str] = ()) -> Iterator[TinyDB]:
     """``transaction`` over one document, for the common case."""
-    with current().transaction(key) as (db,):
+    with current().transaction(key, reading=reading) as (db,):
         yield db
 
 

@@ -96,7 +96,8 @@ class FileBackend(Backend):
         return _files.view(path, name, build, found)
 
     @contextlib.contextmanager
-    def transaction(self, *keys: str):
+    def transaction(self, *keys: str, reading=()):
+        # ``reading`` needs nothing here: a read inside the block stats its file afresh.
         paths = [self.path(k) for k in keys]
         with contextlib.ExitStack() as stack:
             stack.enter_context(_files.gate(self.folder).shared())

@@ -1,9 +1,9 @@
 """Sign-ups for shifts: capacity, FIFO waiting list, overlap, deadlines.
 
 Sign-ups are kept per community and month of the shift (``signups-YYYY-MM.json``).
-A sign-up holds the person's lock (no two of their own sign-ups race past the
-overlap check) and then the month file's lock (no two people race past the
-capacity check); the order is always person then file, so no deadlock.
+A sign-up's transaction locks the month's sign-ups (no two people race past the
+capacity check) and the person's document (no two of their own sign-ups race past
+the overlap check, made again inside), in the backends' one fixed order.
 """
 
 from __future__ import annotations
@@ -173,6 +173,34 @@ def _current_shift(cid: str, sid: str, at: datetime) -> tuple[dict, dict]:
     return shift, post
 
 
+def _refuse_twice_or_overlapping(uid: str, month: str, shift: dict) -> None:
+    """Refuse a second sign-up for the shift, or one for a shift at the same time.
+
+    Overlaps happen on one date, so the shift's own month is all there is to look at;
+    only the person's active rows are looked at, and a row's shift only when it is
+    another one (a member who signs up in many communities has many rows there)."""
+    for cid, part in people.signup_parts(uid, {month}):
+        view = _view(cid, part)
+        for row in view["by_user"].get(uid, ()):
+            if row["status"] not in ACTIVE:
+                continue
+            if row["shift_id"] == shift["id"]:
+                if row["status"] == CONFIRMED:
+                    raise StoreError("您已经报名了这个班次。")
+                waiting = view["by_shift"][row["shift_id"]][WAITING]
+                position = 1 + [w["id"] for w in waiting].index(row["id"])
+                raise StoreError(f"您已在这个班次的候补名单上（第 {position} 位）。")
+            try:
+                other, post = posts.get_shift(cid, row["shift_id"])
+            except NotFound:
+                continue
+            if _overlaps(other, shift):
+                raise StoreError(
+                    f"与您已报名的“{post['title']}”"
+                    f"（{other['date']} {other['start']}–{other['end']}）时间冲突。"
+                )
+
+
 def promote_waiters(table, sid: str, places_free: int, at: datetime) -> list[dict]:
     """Move the first ``places_free`` waiters of a shift up, in arrival order; the rows moved.
 
@@ -203,73 +231,71 @@ def sign_up(
 
     Refused while the user has ``no_show_limit`` absences within ``no_show_days``."""
     at = at or now()
+    # The shift's community and the person's pointers, looked up together.
+    docs.prefetch([community_key(cid), person_key(uid)])
     shift, post = posts.get_shift(cid, sid)
-    with docs.lock(f"user-{uid}"):
-        user = accounts.get_user(uid)
-        if user["role"] not in ("member", "volunteer"):
-            raise StoreError("只有在职党员和志愿者可以报名服务岗位。")
-        if user.get("disabled"):
-            raise StoreError("您的账号已停用，不能报名。")
-        # What the checks below read, looked up at once: the months of the absence
-        # window, and the shift's month in every community with the person's sign-ups
-        # (for overlaps) with those communities.
-        first, last = (at - timedelta(days=no_show_days)).strftime("%Y-%m"), at.strftime("%Y-%m")
-        parts = people.signup_parts(uid)
-        window = [signups_key(c, m) for c, m in parts if first <= m <= last]
-        same = [p for p in parts if p[1] == posts.shift_month(shift)]
-        _prefetch(same, community_key(cid), *window)
-        attendance.no_show_block(uid, at, no_show_limit, no_show_days)
+    user = accounts.get_user(uid)
+    if user["role"] not in ("member", "volunteer"):
+        raise StoreError("只有在职党员和志愿者可以报名服务岗位。")
+    if user.get("disabled"):
+        raise StoreError("您的账号已停用，不能报名。")
+    # What the checks below read, looked up at once: the months of the absence window,
+    # and the shift's month in every community with the person's sign-ups (for
+    # overlaps) with those communities.
+    first, last = (at - timedelta(days=no_show_days)).strftime("%Y-%m"), at.strftime("%Y-%m")
+    parts = people.signup_parts(uid)
+    window = [signups_key(c, m) for c, m in parts if first <= m <= last]
+    month = posts.shift_month(shift)
+    same = [p for p in parts if p[1] == month]
+    _prefetch(same, community_key(cid), *window)
+    attendance.no_show_block(uid, at, no_show_limit, no_show_days)
+    shift, post = _current_shift(cid, sid, at)
+    missing = [s for s in posts.required_skills(post) if s not in user.get("skills_confirmed", [])]
+    if missing:
+        raise StoreError(
+            "这个岗位需要经社区确认的专长："
+            + "、".join(skill_requests.skill_name(s) for s in missing)
+            + "。请先在岗位页面申请确认专长，社区确认后再报名。"
+        )
+    month = posts.shift_month(shift)
+    _refuse_twice_or_overlapping(uid, month, shift)  # most refusals end here, unlocked
+    # One transaction on the month's sign-ups and the person's document. The person's
+    # document is locked even when it is not written, so no two sign-ups of one person
+    # run this block at once: the overlap check is made again inside, on their sign-ups
+    # as they are now, and the second of two overlapping sign-ups is refused. What it
+    # reads (those months, their communities) comes with the locked rows.
+    same = people.signup_parts(uid, {month})
+    reading = [community_key(cid), *(signups_key(c, m) for c, m in same)]
+    reading += [community_key(c) for c in {c for c, _m in same}]
+    with docs.transaction(signups_key(cid, month), person_key(uid), reading=reading) as (
+        db,
+        person,
+    ):
+        # Decided under the month's lock, on the shift as it is now: a change of
+        # capacity or a cancellation holds this lock while it writes the shift.
         shift, post = _current_shift(cid, sid, at)
-        missing = [
-            s for s in posts.required_skills(post) if s not in user.get("skills_confirmed", [])
-        ]
-        if missing:
-            raise StoreError(
-                "这个岗位需要经社区确认的专长："
-                + "、".join(skill_requests.skill_name(s) for s in missing)
-                + "。请先在岗位页面申请确认专长，社区确认后再报名。"
-            )
-        month = posts.shift_month(shift)
-        # Overlaps happen on one date, so the shift's own month is all there is to check.
-        for mine in user_signups(uid, months={month}):
-            if mine["shift_id"] == sid:
-                raise StoreError(
-                    "您已经报名了这个班次。"
-                    if mine["status"] == CONFIRMED
-                    else f"您已在这个班次的候补名单上（第 {mine['position']} 位）。"
-                )
-            if _overlaps(mine["shift"], shift):
-                raise StoreError(
-                    f"与您已报名的“{mine['post']['title']}”"
-                    f"（{mine['shift']['date']} {mine['shift']['start']}–"
-                    f"{mine['shift']['end']}）时间冲突。"
-                )
-        # The person's pointer to this month is written in the same transaction, the
-        # first time only (the person's document is read, and written only if new).
-        with docs.transaction(signups_key(cid, month), person_key(uid)) as (db, person):
-            people.note(person, "signups", (cid, month))
-            # Decided under the month file's lock, on the shift as it is now: a change of
-            # capacity or a cancellation holds this lock while it writes the shift.
-            shift, post = _current_shift(cid, sid, at)
-            if posts.shift_month(shift) != month:  # moved to another month meanwhile
-                raise StoreError("这个班次的日期刚刚调整，请刷新页面后重新报名。")
-            table = db.table("signups")
-            statuses = [r["status"] for r in table.search(Query().shift_id == sid)]
-            taken, queue = statuses.count(CONFIRMED), statuses.count(WAITING)
-            # A free place goes to whoever waits first, never to a newcomer.
-            confirmed = taken < shift["capacity"] and queue == 0
-            row = {
-                "id": new_id(),
-                "shift_id": sid,
-                "post_id": post["id"],
-                "uid": uid,
-                "status": CONFIRMED if confirmed else WAITING,
-                "created_at": stamp(at),
-                "cancelled_at": None,
-                "promoted_at": None,
-            }
-            table.insert(row)
-            waiting = 0 if confirmed else queue + 1
+        if posts.shift_month(shift) != month:  # moved to another month meanwhile
+            raise StoreError("这个班次的日期刚刚调整，请刷新页面后重新报名。")
+        _refuse_twice_or_overlapping(uid, month, shift)
+        # The person's pointer to this month, the first time only.
+        people.note(person, "signups", (cid, month))
+        table = db.table("signups")
+        statuses = [r["status"] for r in table.search(Query().shift_id == sid)]
+        taken, queue = statuses.count(CONFIRMED), statuses.count(WAITING)
+        # A free place goes to whoever waits first, never to a newcomer.
+        confirmed = taken < shift["capacity"] and queue == 0
+        row = {
+            "id": new_id(),
+            "shift_id": sid,
+            "post_id": post["id"],
+            "uid": uid,
+            "status": CONFIRMED if confirmed else WAITING,
+            "created_at": stamp(at),
+            "cancelled_at": None,
+            "promoted_at": None,
+        }
+        table.insert(row)
+        waiting = 0 if confirmed else queue + 1
     # The caller learns the place on the waiting list without reading the file again.
     return dict(row, position=waiting or None)
 
@@ -284,7 +310,8 @@ def cancel_signup(
     at = at or now()
     shift, _post = posts.get_shift(cid, sid)
     start = posts.shift_start(shift)
-    with docs.transaction_one(signups_key(cid, posts.shift_month(shift))) as db:
+    month_key = signups_key(cid, posts.shift_month(shift))
+    with docs.transaction_one(month_key, reading=[community_key(cid)]) as db:
         # The shift as stored now, read once: a change of its date or capacity holds this
         # file's lock to write it, so it cannot change while the block runs.
         fresh = posts.get_shift(cid, sid)[0]
