@@ -213,7 +213,13 @@ class PostgresBackend(Backend):
         if hit is None and missing == stamp:
             scope[key] = None
             return None
-        entry = self._lookup(key)
+        return self._checked(scope, key, self._lookup(key), stamp)
+
+    def _checked(self, scope: dict, key: str, entry: _Entry | None, stamp: tuple) -> _Entry | None:
+        """Note that ``key`` was checked against the store at ``stamp`` (found as
+        ``entry``, or missing), for this request and for later ones at the same stamp."""
+        if entry is None:
+            self._forget(key)
         with self._cache_lock:
             if entry is None:
                 if len(self._missing) > MAX_MISSING:
@@ -244,18 +250,7 @@ class PostgresBackend(Backend):
         scope[_DISTRICT] = (self._token, *row[3:6])
         version, text = row[6], row[7]
         entry = None if version is None else self._remember(key, hit, version, text)
-        if entry is None:
-            self._forget(key)
-        with self._cache_lock:
-            if entry is None:
-                if len(self._missing) > MAX_MISSING:
-                    self._missing.clear()
-                self._missing[key] = stamp
-            else:
-                entry.stamp = stamp
-                self._missing.pop(key, None)
-        scope[key] = entry
-        return entry
+        return self._checked(scope, key, entry, stamp)
 
     def _lookup(self, key: str) -> _Entry | None:
         with self._cache_lock:
@@ -327,18 +322,7 @@ class PostgresBackend(Backend):
         )
         found = {key: self._remember(key, want[key], version, text) for key, version, text in rows}
         for key in want:
-            entry = found.get(key)
-            if entry is None:
-                self._forget(key)
-            with self._cache_lock:
-                if entry is None:
-                    if len(self._missing) > MAX_MISSING:
-                        self._missing.clear()
-                    self._missing[key] = stamp
-                else:
-                    entry.stamp = stamp
-                    self._missing.pop(key, None)
-            scope[key] = entry
+            self._checked(scope, key, found.get(key), stamp)
 
     def _forget(self, key: str) -> None:
         with self._cache_lock:
