@@ -134,12 +134,17 @@ def user_signups(
     return sorted(rows, key=lambda r: posts.shift_sort_key(r["shift"]))
 
 
+def _part_keys(parts) -> list[str]:
+    """The documents reading these community-months takes: their sign-ups and their
+    communities' documents (for the shifts)."""
+    keys = [signups_key(cid, month) for cid, month in parts]
+    return keys + [community_key(cid) for cid in {cid for cid, _month in parts}]
+
+
 def _prefetch(parts, *more: str) -> None:
     """Look up these community-months and their communities' documents together (one
     query on PostgreSQL instead of one per document as each is first read)."""
-    keys = [signups_key(cid, month) for cid, month in parts]
-    keys += [community_key(cid) for cid in {cid for cid, _month in parts}]
-    docs.prefetch([*keys, *more])
+    docs.prefetch([*_part_keys(parts), *more])
 
 
 def is_upcoming(month: str, at: datetime | str) -> bool:
@@ -264,9 +269,7 @@ def sign_up(
     # run this block at once: the overlap check is made again inside, on their sign-ups
     # as they are now, and the second of two overlapping sign-ups is refused. What it
     # reads (those months, their communities) comes with the locked rows.
-    same = people.signup_parts(uid, {month})
-    reading = [community_key(cid), *(signups_key(c, m) for c, m in same)]
-    reading += [community_key(c) for c in {c for c, _m in same}]
+    reading = [community_key(cid), *_part_keys(people.signup_parts(uid, {month}))]
     with docs.transaction(signups_key(cid, month), person_key(uid), reading=reading) as (
         db,
         person,
